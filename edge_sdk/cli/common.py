@@ -1,0 +1,39 @@
+"""Small helpers every verb shares: input-file checks, JSON output, writing reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.atomic import atomic_write_json
+from edge_sdk.errors import InputError
+
+
+def require_file(path: str | os.PathLike[str], what: str = "model") -> Path:
+    """Return ``path`` as a Path if it is a readable regular file, else raise a clear InputError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file (expected a {what})", path=str(p))
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a {what} file", path=str(p))
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{p}: permission denied", path=str(p))
+    return p
+
+
+def print_json(document: Any) -> None:
+    """Print one JSON document on stdout (the ``--json`` convention)."""
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def write_json_output(path: str | os.PathLike[str], document: Any, *, inputs: list[str] = ()) -> Path:
+    """Write a report atomically, refusing to overwrite one of the command's inputs."""
+    target = Path(path).resolve()
+    for source in inputs:
+        if Path(source).resolve() == target:
+            raise InputError(f"{path}: output would overwrite an input; choose another path", path=str(path))
+    return atomic_write_json(target, document)
