@@ -155,3 +155,50 @@ def photos() -> list[Path]:
 
 def read_npy_from_bytes(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+# ---- models generated from Keras applications (real architectures, untrained weights) ----------
+
+_GENERATE = r'''
+import os, sys, numpy as np
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras, tensorflow as tf
+app, size, quant, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+kwargs = {"weights": None, "input_shape": (size, size, 3)}
+if app == "MobileNetV3Small": kwargs["include_preprocessing"] = False
+model = getattr(keras.applications, app)(**kwargs)
+conv = tf.lite.TFLiteConverter.from_keras_model(model)
+if quant != "float32":
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+if quant == "fp16":
+    conv.target_spec.supported_types = [tf.float16]
+if quant == "int8":
+    rng = np.random.default_rng(0)
+    conv.representative_dataset = lambda: ([rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)] for _ in range(8))
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+data = conv.convert()
+tmp = out + ".partial"
+open(tmp, "wb").write(data)
+os.replace(tmp, out)
+'''
+
+
+def keras_application_tflite(app: str = "MobileNetV2", size: int = 224, quant: str = "float32") -> Path:
+    """A Keras application (``weights=None``) converted by the real TFLiteConverter, cached.
+
+    ``quant``: float32, dynamic, fp16 or int8 (full int8 with int8 I/O, calibrated on random
+    data: right for size/latency/memory work, not for accuracy). Generated in a child process so
+    the caller never imports TensorFlow; the result is cached under the asset cache.
+    """
+    target = CACHE / "generated" / f"{app}_{size}_{quant}.tflite"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, "-c", _GENERATE, app, str(size), quant, str(target)],
+                            capture_output=True, text=True, env=env)
+    if result.returncode != 0 or not target.exists():
+        raise RuntimeError(f"generating {app} {quant} failed: {result.stderr[-2000:]}")
+    return target

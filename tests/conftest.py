@@ -40,3 +40,15 @@ def kws_tflite() -> Path:
 @pytest.fixture(scope="session")
 def vww_tflite() -> Path:
     return fetch(assets.mltk_model, "visual_wake_words")
+
+
+@pytest.fixture(scope="session")
+def mobilenet_v2_float() -> Path:
+    """Keras MobileNetV2 1.0 224 (weights=None) converted to float32 TFLite (cached; ~20 s the first time)."""
+    return assets.keras_application_tflite("MobileNetV2", 224, "float32")
+
+
+@pytest.fixture(scope="session")
+def mobilenet_v2_int8() -> Path:
+    """Keras MobileNetV2 1.0 224 (weights=None), full int8 with int8 I/O (cached)."""
+    return assets.keras_application_tflite("MobileNetV2", 224, "int8")
