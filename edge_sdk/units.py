@@ -70,6 +70,9 @@ def parse_quantity(value: str | int | float, kind: str, field: str = "value") ->
     elif isinstance(value, str):
         number, unit = _split(value, kind, field)
         key = unit if unit in table else unit.lower()
+        if unit == "":
+            key = ""
+            table = {**table, "": 1.0}  # a bare number is in the base unit (bytes, ms, mJ)
         if key not in table:
             valid = ", ".join(sorted({u for u in table if u}))
             raise ConfigError(
