@@ -1,0 +1,48 @@
+"""Baselines: a previous ``check --json`` report, for relative limits and before/after columns.
+
+The report stores every number it obtained per model and device (``measurements``), so a baseline
+answers "what was latency_p90 of build/face.tflite on pixel-4 before?" even for numbers the old
+budget did not limit. Models are matched by their path relative to the budget file, then by file
+name when that is unambiguous (a CI artifact directory may be laid out differently).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.documents import load_document
+from edge_sdk.errors import InputError
+
+
+class Baseline:
+    def __init__(self, document: dict[str, Any], path: Path) -> None:
+        self.path = path
+        self.created = document.get("created")
+        self._exact: dict[tuple[str, str | None], dict[str, Any]] = {}
+        by_name: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        for row in document.get("measurements", []):
+            if not isinstance(row, dict) or not isinstance(row.get("values"), dict):
+                continue
+            model = str(row.get("model"))
+            device = row.get("device")
+            self._exact[(model, device)] = row["values"]
+            by_name.setdefault((Path(model).name, device), []).append(row["values"])
+        self._by_name = {k: v[0] for k, v in by_name.items() if len(v) == 1}
+
+    def value(self, model: str, device: str | None, metric: str) -> float | None:
+        values = self._exact.get((model, device)) or self._by_name.get((Path(model).name, device))
+        if not values:
+            return None
+        value = values.get(metric)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def load_baseline(path: str | Path) -> Baseline:
+    """Read a check report as a baseline; another kind or version of document is bad input (exit 2)."""
+    p = Path(path)
+    document = load_document(p, kinds=("check",))
+    if not isinstance(document.get("measurements"), list):
+        raise InputError(f"{p}: this check report has no \"measurements\" list, so it cannot serve as a baseline",
+                         hint="write a new baseline with: edge-sdk check --json baseline.json", path=str(p))
+    return Baseline(document, p)

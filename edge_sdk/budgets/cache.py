@@ -1,0 +1,88 @@
+"""A content-addressed cache of measurements, so re-running ``check`` on unchanged inputs is instant.
+
+A key is the sha256 of everything the value depends on: the model's sha256, the device profile's
+content (not its name: an edited profile is a new key), the edge-sdk version and the settings
+(estimate-only, threads, runtime). Nothing is keyed by path or time, so a cache can be shared
+across checkouts and restored in CI. Entries are JSON files written atomically; a corrupt or
+unreadable entry is a miss, never an error. Only successful measurements are stored.
+
+Location: ``$EDGE_SDK_CACHE_DIR`` if set, else ``.edge-sdk-cache/`` next to the budget file, else
+the user's cache directory (``$XDG_CACHE_HOME/edge-sdk`` or ``~/.cache/edge-sdk``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from edge_sdk import __version__
+from edge_sdk.atomic import atomic_write_json
+
+CACHE_DIR_NAME = ".edge-sdk-cache"
+
+
+def default_cache_dir(budget_dir: Path | None) -> Path:
+    env = os.environ.get("EDGE_SDK_CACHE_DIR")
+    if env:
+        return Path(env)
+    if budget_dir is not None:
+        return budget_dir / CACHE_DIR_NAME
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "edge-sdk"
+
+
+def content_key(*parts: Any) -> str:
+    """sha256 of the JSON form of ``parts`` plus the tool version."""
+    blob = json.dumps([__version__, *parts], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class MeasurementCache:
+    """``get``/``put`` JSON values by (namespace, key); ``enabled=False`` makes every lookup miss."""
+
+    def __init__(self, directory: Path, *, enabled: bool = True) -> None:
+        self.directory = directory
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, namespace: str, key: str) -> Path:
+        return self.directory / namespace / key[:2] / f"{key}.json"
+
+    def get(self, namespace: str, key: str) -> Any | None:
+        if not self.enabled:
+            self.misses += 1
+            return None
+        try:
+            value = json.loads(self._path(namespace, key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value.get("value") if isinstance(value, dict) else None
+
+    def put(self, namespace: str, key: str, value: Any) -> None:
+        """Store ``value``. Written even with ``--no-cache``: the fresh value replaces a stale one."""
+        try:
+            self._ensure_ignored()
+            atomic_write_json(self._path(namespace, key), {"tool_version": __version__, "value": value})
+        except OSError:
+            pass  # a read-only checkout still checks; it just does not get faster
+
+    def _ensure_ignored(self) -> None:
+        """Keep the cache out of ``git status``: the directory ignores itself."""
+        marker = self.directory / ".gitignore"
+        if not marker.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            marker.write_text("# edge-sdk measurement cache (safe to delete)\n*\n", encoding="utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

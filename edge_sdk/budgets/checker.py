@@ -1,0 +1,132 @@
+"""``check()``: the whole gate as one function call; the CLI verb is a thin layer over it.
+
+Which budget: ``budget=`` if given, else the nearest ``edge-budget.toml`` / ``[tool.edge-sdk]``, else
+(with ``devices``) the default app constraints the device profiles carry, so
+``check(["model.tflite"], devices=["pixel-7"])`` works with no budget file at all. Models given
+here replace the models named in the budget (checking one file against the team's budget).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.budgets.baseline import Baseline, load_baseline
+from edge_sdk.budgets.cache import MeasurementCache, default_cache_dir
+from edge_sdk.budgets.config import Budget, CheckSpec, find_budget, load_budget
+from edge_sdk.budgets.defaults import device_default_checks
+from edge_sdk.budgets.evaluate import CheckOutcome, evaluate_check, load_profiles, resolve_models
+from edge_sdk.budgets.measure import Measurer
+from edge_sdk.budgets.verdicts import Verdict, summarize
+from edge_sdk.documents import envelope
+from edge_sdk.errors import UsageError
+
+
+@dataclass
+class CheckResult:
+    """Verdicts of every check, and the ``check`` document (a report and the next baseline)."""
+
+    document: dict[str, Any]
+    outcomes: list[CheckOutcome]
+    budget: Budget
+    cache: MeasurementCache
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outcomes)
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [v for o in self.outcomes for v in o.verdicts]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+
+def resolve_budget(budget: str | Path | None, models: list[str], devices: list[str]) -> Budget:
+    """The budget to apply: named, found, or the devices' default constraints."""
+    if budget is not None:
+        return load_budget(budget)
+    found = find_budget()
+    if found is not None:
+        return load_budget(found)
+    if not devices:
+        raise UsageError(
+            "no budget file found (looked for edge-budget.toml and [tool.edge-sdk] in pyproject.toml from "
+            f"{Path.cwd()} up to the repository root) and no --device given: nothing to check against",
+            hint="pass --device ID to check the device's default app constraints, --budget PATH, "
+                 "or create edge-budget.toml (edge-sdk check --help shows an example)")
+    if not models:
+        raise UsageError("no budget file and no model given", hint="edge-sdk check MODEL.tflite --device pixel-7")
+    return Budget(path=None, base_dir=Path.cwd(), checks=[])
+
+
+def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
+          devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
+          use_cache: bool = True, threads: int | None = None) -> CheckResult:
+    """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input."""
+    model_list = [models] if isinstance(models, str) else list(models or [])
+    device_list = list(devices or [])
+    resolved = resolve_budget(budget, model_list, device_list)
+    loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
+    cache_dir = default_cache_dir(resolved.base_dir if resolved.path else None)
+    cache = MeasurementCache(cache_dir, enabled=use_cache)
+    measurer = Measurer(cache, estimate_only=estimate_only)
+    specs = list(resolved.checks)
+    if resolved.path is None:
+        profiles = load_profiles(device_list)
+        specs = device_default_checks(list(profiles.values()))
+    outcomes = []
+    for spec in specs:
+        if threads is not None and spec.threads is None:
+            spec.threads = threads
+        device_ids = device_list or spec.devices
+        if spec.origin == "device-defaults":
+            device_ids = spec.devices
+        profiles = load_profiles(device_ids)
+        if model_list:
+            refs, unmatched = resolve_models(model_list, Path.cwd(), resolved.base_dir)
+        else:
+            refs, unmatched = resolve_models(spec.models, resolved.base_dir, resolved.base_dir)
+        outcomes.append(evaluate_check(spec, refs, unmatched, profiles, measurer, loaded_baseline,
+                                       resolved.display_path))
+    document = _document(resolved, outcomes, measurer, loaded_baseline, estimate_only, use_cache)
+    return CheckResult(document=document, outcomes=outcomes, budget=resolved, cache=cache)
+
+
+def _document(budget: Budget, outcomes: list[CheckOutcome], measurer: Measurer, baseline: Baseline | None,
+              estimate_only: bool, use_cache: bool) -> dict[str, Any]:
+    verdicts = [v for o in outcomes for v in o.verdicts]
+    counts = summarize(verdicts)
+    return envelope("check", {
+        "budget": {"path": str(budget.path) if budget.path else None,
+                   "source": "file" if budget.path else "device-defaults"},
+        "settings": {"estimate_only": estimate_only, "cache": use_cache},
+        "passed": all(o.passed for o in outcomes),
+        "summary": {"checks": len(outcomes), "checks_failed": sum(not o.passed for o in outcomes),
+                    "verdicts": len(verdicts), **counts},
+        "checks": [_check_dict(o) for o in outcomes],
+        "measurements": list(measurer.measurements.values()),
+        "profiles": measurer.profile_results,
+        "baseline": {"path": str(baseline.path), "created": baseline.created} if baseline else None,
+    })
+
+
+def _check_dict(outcome: CheckOutcome) -> dict[str, Any]:
+    spec: CheckSpec = outcome.spec
+    return {
+        "name": spec.name,
+        "passed": outcome.passed,
+        "message": spec.message,
+        "line": spec.line,
+        "origin": spec.origin,
+        "models": [m.display for m in outcome.models],
+        "devices": outcome.devices,
+        "limits": {k: (v.text if not isinstance(v.value, list) else [str(x) for x in v.value])
+                   for k, v in spec.limits.items()},
+        "max_regression": spec.max_regression,
+        "notes": outcome.notes,
+        "verdicts": [v.to_dict() for v in outcome.verdicts],
+    }

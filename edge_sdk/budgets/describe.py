@@ -1,0 +1,55 @@
+"""Sentences that say how a number was obtained ("estimated for Pixel 4 from host measurement, +-12%").
+
+A gate that fails a build must say whether it measured or guessed: an estimate near its limit is a
+reason to measure on a device, a measurement over its limit is a reason to change the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def device_how(result: dict[str, Any], device_name: str, metric: str) -> str:
+    """How a per-device value of ``result`` (a ProfileResult) was obtained."""
+    source = result.get("source")
+    backend = result.get("backend")
+    provenance = result.get("provenance") or {}
+    samples = len(result.get("samples_ms") or [])
+    if metric == "energy":
+        if result.get("energy_source") == "measured":
+            return f"measured on {device_name}"
+        return f"estimated for {device_name} from a power model" + _band(result)
+    if source == "measured":
+        where = "over adb" if backend == "adb" else "on this host"
+        runs = f", {samples} runs" if samples and metric.startswith("latency") else ""
+        return f"measured on {device_name} {where}{runs}"
+    basis = _basis(provenance)
+    return f"estimated for {device_name} from {basis}" + _band(result)
+
+
+def _band(result: dict[str, Any]) -> str:
+    band = result.get("error_band_pct")
+    return f", +-{band:.0f}%" if isinstance(band, (int, float)) else ""
+
+
+def _basis(provenance: dict[str, Any]) -> str:
+    text = " ".join(str(provenance.get(k, "")) for k in ("method", "basis", "from")).lower()
+    if "host" in text and "measure" in text or provenance.get("host_measurement"):
+        return "host measurement"
+    if "host" in text:
+        return "host measurement"
+    return "the model graph"
+
+
+def static_how(metric: str) -> str:
+    return {
+        "size": "file size",
+        "gzip_size": "gzip -9 of the file",
+        "params": "static analysis of the graph",
+        "macs": "static analysis of the graph",
+        "arena": "static memory plan of the graph",
+        "precisions": "tensor types of the graph",
+        "delegates": "op-support table of the delegate (static)",
+        "no_custom_ops": "op codes of the graph",
+        "no_flex_ops": "op codes of the graph",
+    }.get(metric, "static analysis")

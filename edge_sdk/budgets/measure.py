@@ -1,0 +1,186 @@
+"""Obtain every number a budget can limit, each with a sentence saying how it was obtained.
+
+Sources, all consumed through their public interfaces (this module measures nothing itself):
+
+- static facts (size, gzip size, params, MACs, precision, ops, delegate support, static memory plan)
+  from :func:`edge_sdk.graph.analyze`;
+- latency, peak memory, arena and energy per device from :func:`edge_sdk.profiling.profile`
+  (host measurement in a child process plus per-device estimates, or estimates only);
+- accuracy drop from the convert manifest beside the model (``MODEL.tflite.json``);
+- runtime compatibility by really loading the model in the named runtime, in a child process
+  (:mod:`edge_sdk.budgets.runtime_probe`).
+
+Everything expensive goes through :class:`~edge_sdk.budgets.cache.MeasurementCache`, keyed by content.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.budgets.cache import MeasurementCache, content_key
+from edge_sdk.budgets.runtimes import RuntimeSpec
+
+DEVICE_METRICS = ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "arena", "energy")
+
+
+class Measurer:
+    """Measures models for a check run; remembers results within the run and across runs (cache)."""
+
+    def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False) -> None:
+        self.cache = cache
+        self.estimate_only = estimate_only
+        self.profile_results: list[dict[str, Any]] = []   # every ProfileResult used, for the report
+        self.measurements: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def record(self, model: Any, values: dict[tuple[str | None, str], tuple[Any, str, Any]]) -> None:
+        """Keep every number obtained for ``model`` (limited or not): the report's before/after data."""
+        for (device, metric), (value, how, _band) in values.items():
+            row = self.measurements.setdefault((model.display, model.sha256, device), {
+                "model": model.display, "path": str(model.path), "sha256": model.sha256, "device": device,
+                "values": {}, "how": {}})
+            row["values"][metric] = value
+            row["how"][metric] = how
+
+    # ---- device-independent facts ------------------------------------------------------------------
+
+    def model_facts(self, path: Path, sha256: str) -> dict[str, Any]:
+        """Static facts of one model file (cached by its sha256)."""
+        memo_key = ("facts", sha256)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        key = content_key("facts", sha256)
+        facts = self.cache.get("facts", key)
+        if facts is None:
+            facts = _static_facts(path)
+            self.cache.put("facts", key, facts)
+        self._memo[memo_key] = facts
+        return facts
+
+    # ---- per-device measurements --------------------------------------------------------------------
+
+    def device_results(self, path: Path, sha256: str, profiles: list[Any], threads: int | None) -> dict[str, dict[str, Any]]:
+        """``{device id: ProfileResult}`` for ``profiles``; one ``profile()`` call for all cache misses."""
+        settings = {"estimate_only": self.estimate_only, "threads": threads}
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[Any] = []
+        keys: dict[str, str] = {}
+        for device in profiles:
+            key = content_key("device", sha256, _profile_fingerprint(device), settings)
+            keys[device.id] = key
+            memo = self._memo.get(("device", key))
+            cached = memo if memo is not None else self.cache.get("device", key)
+            if cached is None:
+                missing.append(device)
+            else:
+                found[device.id] = cached
+        if missing:
+            from edge_sdk.profiling import profile
+
+            document = profile(str(path), devices=[d.id for d in missing], threads=threads,
+                               estimate_only=self.estimate_only)
+            by_device = _results_by_device(document)
+            for device in missing:
+                result = by_device.get(device.id)
+                if result is None:
+                    continue
+                found[device.id] = result
+                self.cache.put("device", keys[device.id], result)
+        for device_id, result in found.items():
+            if ("device", keys[device_id]) not in self._memo:
+                self._memo[("device", keys[device_id])] = result
+                self.profile_results.append({"model_sha256": sha256, **result})
+        return found
+
+    # ---- accuracy, from the conversion manifest ------------------------------------------------------
+
+    def accuracy_drop(self, path: Path, sha256: str) -> tuple[float | None, str]:
+        return read_accuracy_drop(path, sha256)
+
+    # ---- runtime compatibility, by really loading --------------------------------------------------
+
+    def runtime_load(self, path: Path, sha256: str, spec: RuntimeSpec) -> dict[str, Any]:
+        installed = spec.installed_version()
+        key = content_key("runtime", sha256, spec.distribution, installed)
+        memo_key = ("runtime", key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        result = self.cache.get("runtime", key)
+        if result is None:
+            from edge_sdk.budgets.runtime_probe import probe_load
+
+            result = probe_load(path, spec)
+            if result.get("loaded") is not None:   # never cache "could not try"
+                self.cache.put("runtime", key, result)
+        self._memo[memo_key] = result
+        return result
+
+
+def _profile_fingerprint(device: Any) -> Any:
+    """The device profile's content: an edited profile (new calibration) is a new cache key."""
+    to_dict = getattr(device, "to_dict", None)
+    return to_dict() if callable(to_dict) else repr(device)
+
+
+def _results_by_device(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Pick, per device id, the best result of a profile document: measured before estimated."""
+    best: dict[str, dict[str, Any]] = {}
+    for result in document.get("results", []):
+        device = result.get("device")
+        if device is None:
+            continue
+        current = best.get(device)
+        if current is None or (current.get("source") != "measured" and result.get("source") == "measured"):
+            best[device] = result
+    return best
+
+
+def _static_facts(path: Path) -> dict[str, Any]:
+    from edge_sdk.graph import analyze
+
+    graph = analyze(str(path))
+    data = path.read_bytes()
+    compatibility = getattr(graph, "compatibility", {}) or {}
+    return {
+        "size": int(graph.size_bytes),
+        "gzip_size": len(gzip.compress(data, compresslevel=9, mtime=0)),
+        "params": int(graph.params),
+        "macs": int(graph.macs),
+        "arena": _int_or_none(getattr(graph, "peak_activation_bytes", None)),
+        "precision": graph.precision,
+        "custom_ops": sorted(set(graph.custom_ops or [])),
+        "flex_ops": sorted(set(graph.flex_ops or [])),
+        "min_runtime_version": getattr(graph, "min_runtime_version", None),
+        "delegates": compatibility.get("delegates", {}),
+        "runtimes": compatibility.get("runtimes", {}),
+        "op_count": sum((getattr(graph, "op_counts", {}) or {}).values()),
+    }
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
+    """``validation.accuracy.drop`` of ``MODEL.tflite.json``, if that manifest describes this file."""
+    manifest = path.with_name(path.name + ".json")
+    if not manifest.is_file():
+        return None, (f"no convert manifest {manifest.name} beside the model: convert it with "
+                      "`edge-sdk convert ... --validation-data` to measure the accuracy drop")
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f"{manifest.name} is not readable JSON ({exc})"
+    output_sha = (document.get("output") or {}).get("sha256")
+    if output_sha and output_sha != sha256:
+        return None, f"{manifest.name} describes another file (sha256 differs): re-run the conversion"
+    accuracy = ((document.get("validation") or {}).get("accuracy") or {})
+    drop = accuracy.get("drop")
+    if not isinstance(drop, (int, float)):
+        return None, f"{manifest.name} has no validation.accuracy.drop: convert with validation data"
+    dataset = accuracy.get("dataset") or accuracy.get("data")
+    on = f" on {dataset}" if isinstance(dataset, str) else ""
+    return float(drop), f"from the convert manifest {manifest.name}{on}"

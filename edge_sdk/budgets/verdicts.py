@@ -1,0 +1,95 @@
+"""Turn measured values and limits into verdicts: pass, fail or missing, with margin and provenance.
+
+A verdict is one (check, model, device, metric) comparison. ``missing`` means the value could not
+be obtained (no convert manifest for ``accuracy_drop``, no energy model for a device): it fails the
+gate, because a limit nobody can prove is not a limit that holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from edge_sdk.budgets.metrics import METRICS, format_value
+
+PASS, FAIL, MISSING = "pass", "fail", "missing"
+
+
+@dataclass
+class Verdict:
+    check: str
+    model: str
+    device: str | None
+    metric: str
+    actual: Any
+    limit: Any
+    unit: str
+    status: str
+    how: str
+    message: str | None = None
+    margin: float | None = None
+    margin_pct: float | None = None
+    limit_kind: str = "absolute"          # absolute | regression
+    limit_text: str | None = None         # as written in the budget ("20 ms", "+5% of 12.1 ms")
+    before: Any = None                    # the baseline's value, when a baseline was given
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status != PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def actual_text(self) -> str:
+        return format_value(self.metric, self.actual)
+
+    def limit_display(self) -> str:
+        return self.limit_text or format_value(self.metric, self.limit)
+
+    def margin_text(self) -> str:
+        if self.margin is None:
+            return ""
+        if self.margin_pct is None:
+            return format_value(self.metric, self.margin)
+        sign = "+" if self.margin >= 0 else "-"
+        return f"{sign}{format_value(self.metric, abs(self.margin))} ({self.margin_pct:+.0f}%)"
+
+
+def numeric_verdict(*, check: str, model: str, device: str | None, metric: str, actual: float | None,
+                    limit: float, how: str, message: str | None, error_band_pct: float | None = None,
+                    limit_kind: str = "absolute", limit_text: str | None = None,
+                    before: float | None = None) -> Verdict:
+    """``actual <= limit`` passes. ``margin`` is the headroom left (negative: over by that much)."""
+    unit = METRICS[metric].unit
+    if actual is None:
+        return Verdict(check, model, device, metric, None, limit, unit, MISSING, how, message,
+                       limit_kind=limit_kind, limit_text=limit_text, before=before)
+    margin = limit - float(actual)
+    margin_pct = margin / limit * 100.0 if limit > 0 else None
+    status = PASS if float(actual) <= limit else FAIL
+    verdict = Verdict(check, model, device, metric, float(actual), limit, unit, status, how,
+                      message if status != PASS else None, margin, margin_pct, limit_kind, limit_text, before)
+    if error_band_pct and margin_pct is not None and abs(margin_pct) < error_band_pct:
+        verdict.notes.append(f"within the +-{error_band_pct:.0f}% error band of the estimate; "
+                             "measure on a real device to be sure")
+    return verdict
+
+
+def rule_verdict(*, check: str, model: str, device: str | None, metric: str, actual: Any, limit: Any,
+                 passed: bool | None, how: str, message: str | None, notes: list[str] | None = None,
+                 limit_text: str | None = None) -> Verdict:
+    """A yes/no rule (allowed precisions, delegate support, runtime loads, no custom ops).
+
+    ``passed=None`` means the rule could not be evaluated (status ``missing``).
+    """
+    status = MISSING if passed is None else PASS if passed else FAIL
+    return Verdict(check, model, device, metric, actual, limit, "", status, how,
+                   None if status == PASS else message, notes=list(notes or []), limit_text=limit_text)
+
+
+def summarize(verdicts: list[Verdict]) -> dict[str, int]:
+    counts = {PASS: 0, FAIL: 0, MISSING: 0}
+    for verdict in verdicts:
+        counts[verdict.status] = counts.get(verdict.status, 0) + 1
+    return counts

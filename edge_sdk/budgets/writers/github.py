@@ -1,0 +1,46 @@
+"""GitHub Actions workflow commands: one ``::error`` annotation per failed limit, pointing at the
+check's line in the budget file, so the failure shows on the pull request's "Files changed" tab."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from edge_sdk.budgets.checker import CheckResult
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(result: "CheckResult") -> str:
+    lines = []
+    budget_path = result.budget.path
+    relative = None
+    if budget_path is not None:
+        try:
+            relative = os.path.relpath(budget_path, os.environ.get("GITHUB_WORKSPACE") or os.getcwd())
+        except ValueError:
+            relative = str(budget_path)
+    for outcome in result.outcomes:
+        for v in outcome.verdicts:
+            if not v.failed:
+                continue
+            device = f" on {v.device}" if v.device else ""
+            if v.status == "missing":
+                text = f"{v.model}{device}: {v.metric} could not be measured ({v.how})"
+            else:
+                text = (f"{v.model}{device}: {v.metric} {v.actual_text()} exceeds {v.limit_display()} "
+                        f"({v.margin_text()}); {v.how}")
+            if v.message:
+                text += f". {v.message}"
+            props = [f"title={_prop('edge-sdk check: ' + outcome.spec.name)}"]
+            if relative and outcome.spec.line:
+                props = [f"file={_prop(relative)}", f"line={outcome.spec.line}"] + props
+            lines.append(f"::error {','.join(props)}::{_data(text)}")
+    return "\n".join(lines) + ("\n" if lines else "")

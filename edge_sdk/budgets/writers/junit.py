@@ -1,0 +1,43 @@
+"""JUnit XML: one testsuite per check, one testcase per (model, device, limit), so CI systems
+(GitLab, Jenkins, GitHub test reporters) list each failed limit natively."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree as ET
+
+if TYPE_CHECKING:
+    from edge_sdk.budgets.checker import CheckResult
+
+
+def junit_xml(result: "CheckResult") -> str:
+    summary = result.document["summary"]
+    root = ET.Element("testsuites", name="edge-sdk check", tests=str(summary["verdicts"]),
+                      failures=str(summary.get("fail", 0)), errors=str(summary.get("missing", 0)))
+    for outcome in result.outcomes:
+        failures = sum(v.status == "fail" for v in outcome.verdicts)
+        errors = sum(v.status == "missing" for v in outcome.verdicts)
+        suite = ET.SubElement(root, "testsuite", name=outcome.spec.name, tests=str(len(outcome.verdicts)),
+                              failures=str(failures), errors=str(errors))
+        if result.budget.path:
+            suite.set("file", str(result.budget.path))
+        for v in outcome.verdicts:
+            device = f" on {v.device}" if v.device else ""
+            kind = " vs baseline" if v.limit_kind == "regression" else ""
+            case = ET.SubElement(suite, "testcase", classname=outcome.spec.name,
+                                 name=f"{v.model}{device}: {v.metric}{kind} <= {v.limit_display()}")
+            detail = (f"actual {v.actual_text()}, limit {v.limit_display()}, margin {v.margin_text() or '-'}\n"
+                      f"how: {v.how}" + "".join(f"\nnote: {n}" for n in v.notes))
+            if v.status == "fail":
+                text = f"{v.metric} {v.actual_text()} exceeds {v.limit_display()}"
+                node = ET.SubElement(case, "failure", message=text + (f". {v.message}" if v.message else ""),
+                                     type="BudgetExceeded")
+                node.text = detail
+            elif v.status == "missing":
+                node = ET.SubElement(case, "error", message=f"{v.metric} could not be measured: {v.how}",
+                                     type="MeasurementMissing")
+                node.text = detail
+            else:
+                ET.SubElement(case, "system-out").text = detail
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

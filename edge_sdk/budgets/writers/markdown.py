@@ -1,0 +1,52 @@
+"""Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``: a verdict line, then failures
+first, then (collapsed) everything that passed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from edge_sdk.budgets.metrics import format_value
+
+if TYPE_CHECKING:
+    from edge_sdk.budgets.checker import CheckResult
+    from edge_sdk.budgets.verdicts import Verdict
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(verdicts: list["Verdict"], with_before: bool) -> list[str]:
+    headers = ["check", "model", "device", "limit on", *(["before"] if with_before else []),
+               "actual", "limit", "margin", "status", "how"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for v in verdicts:
+        icon = {"pass": "✅ pass", "fail": "❌ fail", "missing": "⚠️ missing"}[v.status]
+        metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
+        before = [format_value(v.metric, v.before)] if with_before else []
+        cells = [v.check, f"`{v.model}`", v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
+                 v.margin_text() or "", icon, v.how + "".join(f"; {n}" for n in v.notes)]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return lines
+
+
+def markdown_summary(result: "CheckResult") -> str:
+    summary = result.document["summary"]
+    with_before = result.document.get("baseline") is not None
+    bad = [v for v in result.verdicts if v.failed]
+    good = [v for v in result.verdicts if not v.failed]
+    title = ("### ❌ edge-sdk check: {f} of {n} checks failed".format(f=summary["checks_failed"], n=summary["checks"])
+             if bad else f"### ✅ edge-sdk check: all {summary['checks']} checks passed")
+    lines = [title, ""]
+    if bad:
+        lines += _table(bad, with_before) + [""]
+        for outcome in result.outcomes:
+            if not outcome.passed and outcome.spec.message:
+                lines.append(f"> **{_cell(outcome.spec.name)}**: {_cell(outcome.spec.message)}")
+        lines.append("")
+    if good:
+        lines += [f"<details><summary>{len(good)} limits passed</summary>", ""]
+        lines += _table(good, with_before) + ["", "</details>", ""]
+    where = f"`{result.budget.path.name}`" if result.budget.path else "the device profiles' app constraints"
+    lines.append(f"Limits from {where}; estimate-only: {str(result.document['settings']['estimate_only']).lower()}.")
+    return "\n".join(lines) + "\n"

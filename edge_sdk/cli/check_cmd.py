@@ -1,0 +1,124 @@
+"""``edge-sdk check``: gate models against budgets; exit 1 when a budget fails.
+
+A thin layer over :func:`edge_sdk.budgets.check`: parse flags, run the check, print the table,
+write the outputs the user named (atomically, never over an input), set the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+
+DESCRIPTION = """Check models against budgets: size, latency, memory, energy, MACs, accuracy drop, precision,
+delegate support, runtime compatibility, custom/Flex ops, regression against a baseline.
+
+Budgets come from --budget PATH, else the nearest edge-budget.toml or [tool.edge-sdk] in
+pyproject.toml; with neither, --device checks the device profiles' default app constraints.
+Paths and globs in a budget file are relative to that file. Example edge-budget.toml:
+
+  [[check]]
+  name = "face detector, mid-range phones"
+  models = ["build/*.tflite"]
+  devices = ["pixel-4", "raspberry-pi-4"]
+  size = "1 MB"
+  latency_p90 = "20 ms"
+  peak_memory = "64 MB"
+  energy = "30 mJ"
+  message = "Talk to the perf team before raising this."
+
+Exit codes: 0 every check passed, 1 a budget failed (or a number could not be measured),
+2 bad budget file / usage / input model, 3 infrastructure failure."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("models", nargs="*", metavar="MODEL",
+                        help="models to check (replace the budget's models; paths relative to the current directory)")
+    parser.add_argument("--budget", "-b", metavar="PATH", help="budget file (edge-budget.toml or pyproject.toml)")
+    parser.add_argument("--device", "-d", dest="devices", action="append", default=[], metavar="ID",
+                        help="device profile id (repeatable); replaces the budget's devices")
+    parser.add_argument("--estimate-only", action="store_true",
+                        help="skip host execution: estimate from the model graph only (fast gates)")
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads to assume (default: each profile's)")
+    parser.add_argument("--baseline", metavar="REPORT.json",
+                        help="a previous `check --json` report: enables max_regression and a before column")
+    parser.add_argument("--json", dest="json_path", metavar="PATH",
+                        help="write the versioned check report (usable as the next --baseline); '-' = stdout")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML: one testcase per check, model and limit")
+    parser.add_argument("--markdown", metavar="PATH",
+                        help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when that is set)")
+    parser.add_argument("--github", action="store_true", help="print GitHub Actions ::error annotations")
+    parser.add_argument("--hide-passed", action="store_true", help="show only failed or unmeasured limits")
+    parser.add_argument("--no-cache", action="store_true", help="measure again instead of reusing cached results")
+    parser.add_argument("--print-schema", action="store_true", help="print the budget file's JSON Schema and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.print_schema:
+        from edge_sdk.budgets.schema import schema_text
+
+        sys.stdout.write(schema_text())
+        return EXIT_OK
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads must be 1 or more, got {args.threads}")
+    outputs = {flag: value for flag, value in (("--json", args.json_path), ("--junit", args.junit),
+                                               ("--markdown", args.markdown)) if value and value != "-"}
+    _refuse_clobbering_inputs(outputs, args)
+
+    from edge_sdk.budgets import check
+    from edge_sdk.budgets.writers import github_annotations, junit_xml, markdown_summary, terminal_report
+
+    result = check(args.models or None, budget=args.budget, devices=args.devices or None,
+                   estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
+                   threads=args.threads)
+    table_stream = sys.stderr if args.json_path == "-" else sys.stdout
+    print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
+    if args.github:
+        sys.stdout.write(github_annotations(result))
+    _write_outputs(result, args, markdown_summary, junit_xml)
+    return EXIT_OK if result.passed else EXIT_GATE_FAILED
+
+
+def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace) -> None:
+    """Outputs go only where the user said, and never over a model, the budget or the baseline."""
+    inputs = [*args.models, *([args.budget] if args.budget else []), *([args.baseline] if args.baseline else [])]
+    resolved_inputs = {Path(p).resolve(): p for p in inputs}
+    seen: dict[Path, str] = {}
+    for flag, value in outputs.items():
+        target = Path(value).resolve()
+        if target in resolved_inputs:
+            raise UsageError(f"{flag} {value}: would overwrite the input {resolved_inputs[target]}",
+                             hint=f"choose another path for {flag}")
+        if target in seen:
+            raise UsageError(f"{flag} and {seen[target]} both write {value}", hint="give each output its own path")
+        if target.is_dir():
+            raise UsageError(f"{flag} {value}: is a directory", hint=f"name a file, e.g. {flag} {value.rstrip('/')}/check.out")
+        if target.suffix in (".tflite", ".toml"):
+            raise UsageError(f"{flag} {value}: refusing to write a report over a {target.suffix} file",
+                             hint=f"choose another path for {flag}")
+        seen[target] = flag
+
+
+def _write_outputs(result, args: argparse.Namespace, markdown_summary, junit_xml) -> None:  # type: ignore[no-untyped-def]
+    from edge_sdk.atomic import atomic_write_json, atomic_write_text
+    from edge_sdk.cli.common import print_json
+
+    if args.json_path == "-":
+        print_json(result.document)
+    elif args.json_path:
+        atomic_write_json(args.json_path, result.document)
+    if args.junit:
+        atomic_write_text(args.junit, junit_xml(result))
+    markdown = markdown_summary(result) if (args.markdown or os.environ.get("GITHUB_STEP_SUMMARY")) else None
+    if args.markdown:
+        atomic_write_text(args.markdown, markdown or "")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file and markdown:
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:  # GitHub's own file: append, as documented
+                handle.write(markdown)
+        except OSError as exc:
+            print(f"edge-sdk: warning: cannot append to $GITHUB_STEP_SUMMARY ({summary_file}): {exc}", file=sys.stderr)
