@@ -37,8 +37,7 @@ def _quantity(kind: str, description: str, example: str) -> dict[str, Any]:
                        "a bare number is in the base unit.",
         "examples": [json.loads(example)],
         "oneOf": [
-            {"type": "string", "pattern": _QUANTITY.replace("{units}", f"({alternatives})" +
-                                                           ("?" if "" in KIND_UNITS[kind] else ""))},
+            {"type": "string", "pattern": _QUANTITY.replace("{units}", f"({alternatives})?")},
             {"type": "number", "minimum": 0},
         ],
     }
