@@ -8,9 +8,9 @@ Progress lines go to an inherited pipe (``progress_fd``), so interpreter logs on
 can never corrupt the result.
 
 Memory cap: ``RLIMIT_DATA`` (private writable memory: heap, arena, thread stacks; not the
-read-only mmap of the model file) is set to what the process already uses after its imports
-plus the cap, so the cap is what the *model* may use on top of an interpreter, as an app's
-budget is. A failed allocation is reported as ``kind: memory``.
+read-only mmap of the model file) is set to what the process already uses after importing the
+runtime plus the cap, so the cap is what the *model* (weights copied to the heap, arena,
+interpreter state, delegate thread pool) may use, as an app's budget is. A failed allocation is reported as ``kind: memory``.
 
 Fault injection for tests only: ``EDGE_SDK_HARNESS_FAULT=segv|abort|hang`` makes the child
 misbehave right after loading the model, standing in for an interpreter that crashes or hangs
@@ -28,7 +28,8 @@ import time
 from typing import Any
 
 from runtime_harness.host.inputs import InputProblem, plan_inputs
-from runtime_harness.host.runtimes import LoadProblem, classify_load_error, load_interpreter, runtime_version
+from runtime_harness.host.runtimes import (LoadProblem, classify_load_error, import_runtime, load_interpreter,
+                                          runtime_version)
 from runtime_harness.host.timing import TimingPolicy, time_invokes
 
 FAULT_ENV = "EDGE_SDK_HARNESS_FAULT"
@@ -94,10 +95,11 @@ def _progress_writer(fd: int | None):
 def measure(config: dict[str, Any]) -> dict[str, Any]:
     """Load, feed and time the model as ``config`` says; returns the JSON-ready result."""
     runtime, model, threads = config["runtime"], config["model"], config.get("threads")
+    module = import_runtime(runtime)  # before the cap: the runtime's own code is not the model's memory
     applied = _apply_constraints(config)
     baseline_rss = _rss_hwm_bytes()
     started = time.perf_counter()
-    interpreter = load_interpreter(runtime, model, threads)
+    interpreter = load_interpreter(module, runtime, model, threads)
     details = interpreter.get_input_details()
     plans, notes = plan_inputs(details, config.get("input_shapes") or {}, config.get("input_data"))
     try:

@@ -96,19 +96,23 @@ def classify_load_error(runtime: str, model: str, error: BaseException) -> LoadP
                        detail=text)
 
 
-def load_interpreter(runtime: str, model: str, threads: int | None) -> Any:
-    """Construct the runtime's Interpreter for ``model`` (child process only). Raises LoadProblem."""
+def import_runtime(runtime: str) -> Any:
+    """Import a runtime's interpreter module (child process only). Raises LoadProblem."""
     if runtime not in RUNTIMES:
         raise LoadProblem("invalid", f"unknown runtime {runtime!r}", hint=f"use one of: {', '.join(RUNTIMES)}")
     module_name, distribution = RUNTIMES[runtime]
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ImportError as exc:
         raise LoadProblem(
             "missing-runtime",
             f"runtime {runtime!r} is not installed ({exc})",
             hint=f"pip install {distribution}" + ("==2.14.0 (needs numpy<2)" if runtime == "tflite-runtime" else ""),
         ) from None
+
+
+def load_interpreter(module: Any, runtime: str, model: str, threads: int | None) -> Any:
+    """Construct ``module.Interpreter`` for ``model`` (child process only). Raises LoadProblem."""
     try:
         return module.Interpreter(model_path=model, num_threads=threads)
     except (ValueError, RuntimeError, MemoryError) as exc:

@@ -113,7 +113,26 @@ def _watch(process: subprocess.Popen[bytes], read_fd: int, deadline: float,
 
 
 def run_child(request: HostRequest, progress: ProgressCallback | None = None) -> dict[str, Any]:
-    """Run one measurement in a child process and return its result dict (see runner.measure)."""
+    """Run one measurement in a child process and return its result dict (see runner.measure).
+
+    Under a memory cap, runtimes fail in many ways (MemoryError, "failed to create XNNPACK
+    runtime", SIGSEGV, SIGABRT). Any failure under a cap is therefore retried once without it
+    (one inference): if that passes, the cap was the cause and :class:`MemoryCapExceeded` is raised
+    with the capped run's own message; if it fails too, that uncapped error is the real one.
+    """
+    if not request.memory_cap_bytes:
+        return _run_once(request, progress)
+    try:
+        return _run_once(request, progress)
+    except (MemoryCapExceeded, UnsupportedModelError, InfrastructureError) as capped:
+        from dataclasses import replace
+
+        message = getattr(capped, "message", str(capped))
+        _run_once(replace(request, memory_cap_bytes=None, policy=TimingPolicy(runs=1, warmup_s=0.0)), None)
+        raise MemoryCapExceeded(request.memory_cap_bytes, message.split("\n")[0]) from None
+
+
+def _run_once(request: HostRequest, progress: ProgressCallback | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="edge-sdk-host-") as workdir:
         config_path = Path(workdir, "config.json")
         result_path = Path(workdir, "result.json")
@@ -150,9 +169,6 @@ def run_child(request: HostRequest, progress: ProgressCallback | None = None) ->
         log_tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-1500:].strip()
         code = process.returncode
         if code < 0:
-            if request.memory_cap_bytes and code in (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV):
-                raise MemoryCapExceeded(request.memory_cap_bytes,
-                                        f"the interpreter died by {_signal_name(-code)} under the memory cap")
             raise RuntimeCrash(
                 f"{request.model}: the {request.runtime} interpreter crashed ({_signal_name(-code)}) while "
                 "loading or running the model; the crash was contained in a child process",

@@ -1,0 +1,182 @@
+"""``edge-sdk profile``: measure a .tflite on this host and estimate it on device profiles.
+
+A thin layer over :func:`edge_sdk.profiling.profile` (host backend) and
+:func:`edge_sdk.adb_profiling.profile_on_adb` (``--backend adb``, real phones). Prints a table per
+run; ``--json`` prints the versioned document instead, ``-o`` writes it atomically, ``--html``
+renders it. Progress is shown on stderr only when stderr is a terminal and ``--json`` is off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+from edge_sdk.errors import InfrastructureError, UsageError
+from edge_sdk.table import render_table
+from edge_sdk.units import format_bytes, format_mj, format_ms
+
+DESCRIPTION = """Measure a .tflite model on this machine (in an isolated child process) and estimate it on
+device profiles: latency p50/p90/p99, peak memory, energy per inference, size.
+
+examples:
+  edge-sdk profile model.tflite                          # measure on this host
+  edge-sdk profile model.tflite --device pixel-4 --device raspberry-pi-4
+  edge-sdk profile model.tflite --device stm32h747 --estimate-only --json
+  edge-sdk profile model.tflite --runtime tflite-runtime --threads 1 --runs 200 -o report.json
+  edge-sdk profile model.tflite --backend adb --serial emulator-5554   # a real phone over adb"""
+
+
+def _cpus(text: str) -> list[int]:
+    try:
+        cpus = sorted({int(c) for c in text.split(",") if c.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected CPU numbers like 0,1") from None
+    if not cpus or min(cpus) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected CPU numbers like 0,1")
+    return cpus
+
+
+def _percent(text: str) -> float:
+    from edge_sdk.errors import ConfigError
+    from edge_sdk.units import parse_fraction
+
+    try:
+        value = parse_fraction(text if "%" in text else f"{text}%", "--target-ci")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("--target-ci must be between 0% and 100%, e.g. 1%")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL.tflite", help="the model to profile")
+    parser.add_argument("--device", "-d", action="append", metavar="ID", default=[],
+                        help="estimate on this device profile (repeatable; `edge-sdk devices` lists ids)")
+    parser.add_argument("--threads", type=int, metavar="N", help="interpreter threads (default: host cores, max 4; "
+                        "for estimates: each device's default)")
+    parser.add_argument("--runtime", choices=("litert", "tflite-runtime"), default="litert",
+                        help="host interpreter: LiteRT (default) or tflite-runtime 2.14, as older apps ship")
+    parser.add_argument("--estimate-only", action="store_true", help="skip the host run; estimates only (fast)")
+    parser.add_argument("--input-data", metavar="PATH", help="real inputs: .npy (one input) or .npz (arrays named "
+                        "like the inputs); default: generated within each input's dtype/quantization range")
+    parser.add_argument("--input-shape", action="append", metavar="NAME:D,D,..", default=[],
+                        help="shape of an input with dynamic dimensions (repeatable)")
+    stop = parser.add_mutually_exclusive_group()
+    stop.add_argument("--runs", type=int, metavar="N", help="exactly N timed runs (default: adaptive)")
+    stop.add_argument("--min-time", type=float, metavar="S", dest="min_time_s",
+                      help="time runs for S seconds (default: adaptive)")
+    parser.add_argument("--target-ci", type=_percent, default=0.01, metavar="PCT",
+                        help="adaptive stop: the median's 95%% CI within +-PCT (default 1%%)")
+    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", dest="time_limit_s",
+                        help="adaptive stop: at most S seconds of timed runs (default 10)")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", dest="timeout_s",
+                        help="kill the measurement after S seconds and report a hang (exit 3; default 300)")
+    parser.add_argument("--memory-cap", metavar="SIZE", help='cap the memory the model may use on the host, '
+                        'e.g. "512 MB" (exceeding it is reported, not a crash)')
+    parser.add_argument("--cpus", type=_cpus, metavar="0,1", help="pin the host run to these CPUs")
+    parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (quiet otherwise)")
+    parser.add_argument("-o", "--output", metavar="REPORT.json", help="write the JSON report here (atomically)")
+    parser.add_argument("--html", metavar="PATH", help="also render the report as a self-contained HTML page")
+    adb = parser.add_argument_group("real phones over adb (--backend adb)")
+    adb.add_argument("--backend", choices=("host", "adb"), default="host", help="where to run (default: host)")
+    adb.add_argument("--serial", action="append", metavar="S", default=[], help="adb device serial (repeatable)")
+    adb.add_argument("--benchmark-binary", metavar="PATH", help="benchmark_model binary to push to the phone")
+    adb.add_argument("--delegate", choices=("cpu", "xnnpack", "gpu", "nnapi"), default="cpu", help="delegate on the phone")
+    adb.add_argument("--op-profile", action="store_true", help="collect per-op timings on the phone")
+
+
+def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        adb_profiling = importlib.import_module("edge_sdk.adb_profiling")
+    except ImportError as exc:
+        raise InfrastructureError(f"the adb backend is not available in this installation ({exc})",
+                                  hint="profile on the host (drop --backend adb) or update edge-sdk") from None
+    return adb_profiling.profile_on_adb(
+        args.model, serials=args.serial or None, threads=args.threads, delegate=args.delegate,
+        op_profile=args.op_profile, benchmark_binary=args.benchmark_binary, timeout_s=args.timeout_s,
+        partial_report=args.output,
+    )
+
+
+def _host_document(args: argparse.Namespace) -> dict[str, Any]:
+    adb_only = [flag for flag, value in (("--serial", args.serial), ("--benchmark-binary", args.benchmark_binary),
+                                         ("--op-profile", args.op_profile), ("--delegate", args.delegate != "cpu"))
+                if value]
+    if adb_only:
+        raise UsageError(f"{', '.join(adb_only)} only apply to real phones", hint="add --backend adb")
+    from edge_sdk.profiling import profile
+
+    return profile(
+        args.model, devices=args.device, threads=args.threads, runtime=args.runtime,
+        estimate_only=args.estimate_only, input_data=args.input_data, input_shape=args.input_shape,
+        runs=args.runs, min_time_s=args.min_time_s, time_limit_s=args.time_limit_s, target_ci=args.target_ci,
+        timeout_s=args.timeout_s, memory_cap=args.memory_cap, cpus=args.cpus,
+        progress=sys.stderr.isatty() and not args.json,
+    )
+
+
+def render(document: dict[str, Any]) -> str:
+    """The terminal form of a profile document: one row per result, then its notes."""
+    rows, notes = [], []
+    for result in document.get("results", []):
+        latency = result.get("latency_ms") or {}
+        band = result.get("error_band_pct")
+        memory = result.get("memory") or {}
+        rows.append([
+            result.get("device"), result.get("source"), result.get("threads"),
+            format_ms(latency.get("p50")), format_ms(latency.get("p90")), format_ms(latency.get("p99")),
+            f"+-{band:.0f}%" if isinstance(band, (int, float)) else "-",
+            format_bytes(memory.get("peak_bytes")), format_mj(result.get("energy_mj")),
+            format_bytes(result.get("size_bytes")),
+        ])
+        notes += [f"  {result.get('device')}: {note}" for note in result.get("notes") or []]
+    table = render_table(["device", "source", "threads", "p50", "p90", "p99", "error band", "peak memory",
+                          "energy", "size"], rows, right_align=(2, 3, 4, 5, 6, 7, 8, 9))
+    model = document.get("model", {})
+    lines = [f"{model.get('path')}  ({format_bytes(model.get('size_bytes'))}, {model.get('precision') or '?'})",
+             "", table]
+    host = document.get("host")
+    if host:
+        runtime = host.get("runtime") or {}
+        ci = host.get("achieved_rel_ci")
+        lines += ["", f"host: {runtime.get('name')} {runtime.get('version')}, {host.get('threads')} threads, "
+                      f"CPUs {host.get('affinity')}; init {format_ms(host.get('init_ms'))}, first inference "
+                      f"{format_ms(host.get('first_inference_ms'))}, {host.get('warmup_runs')} warmup + "
+                      f"{host.get('runs')} timed runs ({host.get('stop_reason')}"
+                      + (f", median known to +-{ci:.1%} at 95%" if isinstance(ci, (int, float)) else "") + ")"]
+    if any(r.get("source") == "estimated" for r in document.get("results", [])):
+        lines.append("estimated rows are predictions from device profiles, not measurements; "
+                     "the error band is the estimator's stated +-%.")
+    if notes:
+        lines += ["", "notes:", *notes]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge_sdk.cli.common import print_json, require_file, write_json_output
+
+    require_file(args.model, "model (.tflite)")
+    if args.backend == "adb":
+        document = _adb_document(args)
+    else:
+        document = _host_document(args)
+    if args.output:
+        inputs = [args.model] + ([args.input_data] if args.input_data else [])
+        write_json_output(args.output, document, inputs=inputs)
+    if args.html:
+        try:
+            reporting = importlib.import_module("edge_sdk.reporting")
+        except ImportError as exc:
+            raise InfrastructureError(f"HTML reports are not available in this installation ({exc})",
+                                      hint="use -o REPORT.json and `edge-sdk report` later") from None
+        reporting.write_html_report([document], args.html)
+    if args.json:
+        print_json(document)
+    else:
+        print(render(document))
+        if args.output:
+            print(f"\nreport written to {args.output}")
+    return 0

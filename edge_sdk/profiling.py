@@ -1,0 +1,292 @@
+"""``profile``: measure a .tflite on this host and estimate it on device profiles -> one profile document.
+
+The composition of three parts that do not know each other:
+
+1. static analysis (:func:`edge_sdk.graph.analyze`) validates the file before anything runs and
+   gives size, arena and the op table the estimator needs;
+2. the host measurement (:mod:`runtime_harness.host`) runs the model for real in a child process;
+3. the estimator (:func:`runtime_harness.estimator.estimate`) predicts each ``--device`` from the
+   graph and, when there is one, the host measurement.
+
+Device constraints are emulated on the host where that says something true about the device:
+the runtime it ships (a model tflite-runtime 2.14 cannot load is reported on that device), and the
+app memory budget (when the model's measured memory is over it, a capped run confirms it as a
+fact). Thread counts and clocks are the estimator's job: a 2-core x86 host cannot stand in for a
+phone's big cores. No TensorFlow is imported on this path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from edge_sdk import __version__
+from edge_sdk.documents import envelope
+from edge_sdk.errors import InfrastructureError, UsageError
+from edge_sdk.units import format_bytes, parse_size
+
+RUNTIME_CHOICES = ("litert", "tflite-runtime")
+
+
+def parse_input_shapes(specs: list[str] | dict[str, list[int]] | None) -> dict[str, list[int]]:
+    """``["NAME:1,224,224,3", ...]`` -> ``{"NAME": [1, 224, 224, 3]}`` (a dict passes through)."""
+    if not specs:
+        return {}
+    if isinstance(specs, dict):
+        return {str(k): [int(d) for d in v] for k, v in specs.items()}
+    shapes: dict[str, list[int]] = {}
+    for spec in specs:
+        name, sep, dims = spec.rpartition(":")
+        try:
+            shape = [int(d) for d in dims.split(",") if d.strip()]
+        except ValueError:
+            shape = []
+        if not sep or not name or not shape or any(d <= 0 for d in shape):
+            raise UsageError(f"--input-shape {spec!r}: expected NAME:DIM,DIM,... with positive sizes",
+                             hint="e.g. --input-shape serving_default_input:0:1,224,224,3 "
+                                  "(the input names are in `edge-sdk inspect MODEL`)")
+        shapes[name] = shape
+    return shapes
+
+
+def _need(module: str, attribute: str, what: str) -> Any:
+    """``module.attribute``, or an InfrastructureError naming the missing part (a broken install)."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise InfrastructureError(f"{what} is not available in this installation ({exc})",
+                                  hint="reinstall edge-sdk (pip install -e .) or update the checkout") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _default_threads() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def _progress_printer(label: str):
+    """A one-line progress display on stderr (only used when stderr is a terminal)."""
+
+    def show(event: dict[str, Any]) -> None:
+        ci = event.get("rel_ci")
+        ci_text = f", median +-{ci:.1%}" if isinstance(ci, (int, float)) and math.isfinite(ci) else ""
+        sys.stderr.write(f"\r{label}: {event.get('runs', 0)} runs, {event.get('elapsed_s', 0):.1f} s{ci_text}   ")
+        sys.stderr.flush()
+    return show
+
+
+def _host_result(graph: Any, raw: dict[str, Any], size_bytes: int, cpu: str) -> dict[str, Any]:
+    from runtime_harness.stats import summarize
+
+    summary = summarize(raw["samples_ms"], raw.get("confidence", 0.95))
+    latency = {k: summary[k] for k in ("p50", "p90", "p99", "mean", "std", "min", "max")}
+    model_memory = max(0, raw["peak_rss_bytes"] - raw["baseline_rss_bytes"])
+    return {
+        "device": "host", "backend": "host", "threads": raw["threads"], "source": "measured",
+        "latency_ms": latency, "samples_ms": raw["samples_ms"], "error_band_pct": None,
+        "memory": {"peak_bytes": model_memory, "arena_bytes": getattr(graph, "peak_activation_bytes", None),
+                   "process_peak_rss_bytes": raw["peak_rss_bytes"]},
+        "energy_mj": None, "energy_source": None, "size_bytes": size_bytes,
+        "provenance": {
+            "method": "measured on this host in an isolated child process",
+            "runtime": raw["runtime"]["name"], "runtime_version": raw["runtime"]["version"],
+            "threads": raw["threads"], "affinity": raw.get("affinity"), "cpu": cpu,
+            "timing": raw["policy"], "stop_reason": raw["stop_reason"], "runs": summary["count"],
+            "p50_ci_ms": [summary["p50_ci_low"], summary["p50_ci_high"]],
+            "ci_confidence": summary["ci_confidence"],
+            "memory_method": "peak RSS of the child minus its RSS before loading the runtime and model",
+        },
+        "notes": list(raw.get("notes", [])) + ["energy: no energy counter on this host (no RAPL); not measured"],
+    }
+
+
+def _host_summary(raw: dict[str, Any]) -> dict[str, Any]:
+    keep = ("runtime", "threads", "affinity", "memory_cap_bytes", "init_ms", "first_inference_ms",
+            "stop_reason", "timed_s", "policy", "achieved_rel_ci", "confidence", "baseline_rss_bytes",
+            "peak_rss_bytes", "inputs")
+    out = {k: raw.get(k) for k in keep}
+    out["warmup_runs"] = len(raw.get("warmup_ms", []))
+    out["runs"] = len(raw.get("samples_ms", []))
+    return out
+
+
+def _device_runtime(device: Any) -> str | None:
+    """The host runtime that stands in for what ``device`` ships (None for MCU interpreters)."""
+    name = str(getattr(device, "runtime", "litert")).lower()
+    version = str(getattr(device, "runtime_version", ""))
+    if getattr(device, "kind", "") == "mcu" or "micro" in name:
+        return None
+    if name in ("tflite-runtime", "tflite_runtime") or (name.startswith("tflite") and version.startswith("2.1")
+                                                         and version[:4] in ("2.10", "2.11", "2.12", "2.13", "2.14")):
+        return "tflite-runtime"
+    return "litert"
+
+
+class _Emulator:
+    """Device-constraint checks on the host, each run at most once per distinct setting."""
+
+    def __init__(self, request_base: Any, measured_model_bytes: int | None) -> None:
+        self.base = request_base
+        self.measured = measured_model_bytes
+        self.runtime_checks: dict[str, str | None] = {}
+        self.memory_checks: dict[int, str | None] = {}
+
+    def _quick(self, **changes: Any) -> None:
+        from dataclasses import replace
+
+        from runtime_harness.host import TimingPolicy, measure
+
+        measure(replace(self.base, policy=TimingPolicy(runs=1, warmup_s=0.0), **changes))
+
+    def runtime_problem(self, runtime: str) -> str | None:
+        if runtime == self.base.runtime:
+            return None
+        if runtime not in self.runtime_checks:
+            from edge_sdk.errors import EdgeSdkError
+
+            try:
+                self._quick(runtime=runtime)
+                self.runtime_checks[runtime] = None
+            except EdgeSdkError as error:
+                self.runtime_checks[runtime] = error.message
+        return self.runtime_checks[runtime]
+
+    def memory_problem(self, budget: int) -> str | None:
+        if self.measured is None or self.measured <= budget:
+            return None
+        if budget not in self.memory_checks:
+            from runtime_harness.host import MemoryCapExceeded
+
+            try:
+                self._quick(memory_cap_bytes=budget)
+                self.memory_checks[budget] = None
+            except MemoryCapExceeded as fact:
+                self.memory_checks[budget] = (
+                    f"does not fit the app memory budget ({format_bytes(budget)}): the model needs about "
+                    f"{format_bytes(self.measured)} measured on the host, and a run capped at the budget "
+                    f"failed ({fact.message})")
+        return self.memory_checks[budget]
+
+
+def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, threads: int | None = None,
+            runtime: str = "litert", estimate_only: bool = False, input_data: str | None = None,
+            input_shape: list[str] | dict[str, list[int]] | None = None, runs: int | None = None,
+            min_time_s: float | None = None, time_limit_s: float = 10.0, target_ci: float = 0.01,
+            timeout_s: float = 300.0, memory_cap: str | int | None = None, cpus: list[int] | None = None,
+            progress: bool = False) -> dict[str, Any]:
+    """Measure ``model`` on this host (unless ``estimate_only``) and estimate it on ``devices``.
+
+    Returns a ``profile`` document (see :mod:`edge_sdk.documents`). Raises InputError /
+    UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
+    unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
+    """
+    from edge_sdk.cli.common import require_file
+
+    path = require_file(model, "model (.tflite)")
+    if runtime not in RUNTIME_CHOICES:
+        raise UsageError(f"--runtime {runtime!r} is not one of {', '.join(RUNTIME_CHOICES)}")
+    if runs is not None and min_time_s is not None:
+        raise UsageError("--runs and --min-time are alternatives; give one of them")
+    for flag, value in (("--threads", threads), ("--runs", runs)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be 1 or more (got {value})")
+    if min_time_s is not None and not min_time_s > 0:
+        raise UsageError(f"--min-time must be positive (got {min_time_s})")
+    shapes = parse_input_shapes(input_shape)
+    cap = int(parse_size(memory_cap, "--memory-cap")) if memory_cap not in (None, "") else None
+
+    graph = _need("edge_sdk.graph", "analyze", "static analysis (edge_sdk.graph)")(str(path))
+    load_profile = _need("devices", "load_profile", "device profiles (devices)")
+    targets = [load_profile(d) for d in dict.fromkeys(devices or [])]
+    host_device = _need("devices", "host_profile", "device profiles (devices)")()
+    size_bytes = path.stat().st_size
+    cpu = platform.processor() or getattr(host_device, "soc", platform.machine())
+
+    host_raw = None
+    host_result = None
+    results: list[dict[str, Any]] = []
+    emulator = None
+    if not estimate_only:
+        from runtime_harness.host import HostRequest, MemoryCapExceeded, TimingPolicy, measure
+
+        request = HostRequest(
+            model=str(path), runtime=runtime, threads=threads or _default_threads(),
+            cpus=tuple(cpus) if cpus else None, memory_cap_bytes=cap, input_data=input_data,
+            input_shapes=shapes, timeout_s=timeout_s,
+            policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
+        )
+        show = _progress_printer(f"measuring {path.name} on host") if progress else None
+        try:
+            host_raw = measure(request, progress=show)
+            host_result = _host_result(graph, host_raw, size_bytes, cpu)
+        except MemoryCapExceeded as fact:
+            host_result = _unfit_host_result(request, fact, size_bytes, cpu)
+        finally:
+            if show is not None:
+                sys.stderr.write("\r" + " " * 70 + "\r")
+        results.append(host_result)
+        emulator = _Emulator(request, host_result["memory"]["peak_bytes"] if host_raw else None)
+
+    if targets or estimate_only:
+        estimate = _need("runtime_harness.estimator", "estimate", "the device estimator (runtime_harness.estimator)")
+        for device in targets or [host_device]:
+            result = dict(estimate(graph, device, threads=threads, host=host_result))
+            result["notes"] = list(result.get("notes") or []) + _emulated_notes(device, emulator)
+            results.append(result)
+
+    body = {
+        "model": {"path": str(path), "sha256": getattr(graph, "sha256", None) or _sha256(path),
+                  "size_bytes": size_bytes, "precision": getattr(graph, "precision", None)},
+        "host": _host_summary(host_raw) if host_raw else None,
+        "results": results,
+        "provenance": {
+            "tool_version": __version__, "python": platform.python_version(), "cpu": cpu,
+            "machine": platform.machine(), "host_cores": len(os.sched_getaffinity(0)),
+            "estimate_only": estimate_only, "requested_devices": [d.id for d in targets],
+        },
+    }
+    return envelope("profile", body)
+
+
+def _emulated_notes(device: Any, emulator: _Emulator | None) -> list[str]:
+    if emulator is None:
+        return []
+    notes = []
+    runtime = _device_runtime(device)
+    if runtime is not None:
+        problem = emulator.runtime_problem(runtime)
+        if problem:
+            notes.append(f"runtime: {device.id} ships {device.runtime} {device.runtime_version}, which cannot load "
+                         f"this model (checked on the host with {runtime}): {problem}")
+        budget = getattr(device, "app_memory_bytes", None)
+        if budget:
+            fact = emulator.memory_problem(int(budget))
+            if fact:
+                notes.append(f"memory: {fact}")
+    return notes
+
+
+def _unfit_host_result(request: Any, fact: Any, size_bytes: int, cpu: str) -> dict[str, Any]:
+    return {
+        "device": "host", "backend": "host", "threads": request.threads, "source": "measured",
+        "latency_ms": None, "samples_ms": [], "error_band_pct": None,
+        "memory": {"peak_bytes": None, "arena_bytes": None}, "energy_mj": None, "energy_source": None,
+        "size_bytes": size_bytes,
+        "provenance": {"method": "measured on this host in an isolated child process", "runtime": request.runtime,
+                       "threads": request.threads, "cpu": cpu, "memory_cap_bytes": fact.cap_bytes},
+        "notes": [f"memory: does not run within the memory cap of {format_bytes(fact.cap_bytes)} ({fact.message})"],
+        "fits": False,
+    }
