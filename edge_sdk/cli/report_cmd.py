@@ -1,0 +1,38 @@
+"""``edge-sdk report REPORT.json ... -o report.html``: one self-contained HTML page from JSON reports."""
+
+from __future__ import annotations
+
+import argparse
+
+from edge_sdk.cli.common import print_json
+
+DESCRIPTION = """Render edge-sdk JSON documents (profile, check, convert, inspect) into one self-contained
+HTML page: verdicts, latency distributions per device with the budget line, a device comparison,
+per-op breakdown, size by op type and dtype, activation memory over execution order, and
+conversion variants side by side. The page works offline (no CDN, no network) and without
+JavaScript (only table sorting uses it).
+
+example:
+  edge-sdk report demo-out/profile.json demo-out/check.json demo-out/inspect.json -o demo-out/report.html"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json",
+                        help="edge-sdk JSON documents written by profile/check/convert/inspect")
+    parser.add_argument("-o", "--output", default="report.html", metavar="PATH",
+                        help="HTML file to write (default: report.html); written atomically")
+    parser.add_argument("--title", help="page title (default: built from the model names)")
+    parser.add_argument("--no-analyse", action="store_true",
+                        help="do not statically analyse model files the profiles refer to")
+    parser.add_argument("--json", action="store_true", help="print {\"html\": PATH} as JSON instead of a sentence")
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge_sdk.reporting import write_html_report
+
+    path = write_html_report(args.reports, args.output, title=args.title, analyse_models=not args.no_analyse)
+    if args.json:
+        print_json({"html": str(path)})
+    else:
+        print(f"wrote {path} (open it in a browser: file://{path.resolve()})")
+    return 0

@@ -1,0 +1,242 @@
+"""Before/after comparison of two edge-sdk documents: every number, its delta and its percentage.
+
+Both documents are flattened into ``dotted.key -> value`` pairs. List items are matched by what
+they are, not where they sit: profile results by device and backend, verdicts by check, model
+and device, ops summed per op type (op indexes shift between two conversions of one model).
+Raw samples are reduced to their count: the percentiles already summarise them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge_sdk.errors import UsageError
+from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
+from edge_sdk.table import render_table
+from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
+
+SKIPPED_KEYS = {"schema", "version", "tool", "created", "sha256", "path", "hint"}
+IDENTITY_KEYS = ("device", "name", "id", "metric", "label", "variant", "serial")
+Value = float | str
+
+
+def _identity(item: dict[str, Any], position: int) -> str:
+    parts = [str(item[k]) for k in IDENTITY_KEYS if isinstance(item.get(k), (str, int)) and item.get(k) != ""]
+    if "backend" in item and "device" in item:
+        parts.append(str(item["backend"]))
+    if "model" in item and isinstance(item["model"], str):
+        parts.append(item["model"].rsplit("/", 1)[-1])
+    return "/".join(dict.fromkeys(parts)) or str(position)
+
+
+def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
+    totals: dict[str, dict[str, float]] = {}
+    for op in ops:
+        if not isinstance(op, dict):
+            continue
+        entry = totals.setdefault(str(op.get("type") or op.get("op") or "?"), {"count": 0.0, "macs": 0.0, "params": 0.0})
+        entry["count"] += 1
+        for key in ("macs", "params"):
+            if isinstance(op.get(key), (int, float)) and not isinstance(op.get(key), bool):
+                entry[key] += op[key]
+    return totals
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
+    """Numbers (and short strings) of a document under readable dotted keys."""
+    out: dict[str, Value] = {}
+    if isinstance(value, bool):
+        out[prefix] = "yes" if value else "no"
+    elif isinstance(value, (int, float)):
+        if math.isfinite(value):
+            out[prefix] = float(value)
+    elif isinstance(value, str):
+        if len(value) <= 60:
+            out[prefix] = value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            if key in SKIPPED_KEYS and not prefix.endswith("latency_ms"):
+                continue
+            out.update(flatten(child, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        last = prefix.rsplit(".", 1)[-1]
+        if last == "ops":
+            for op_type, totals in _ops_by_type(value).items():
+                for key, number in totals.items():
+                    out[f"{prefix}[{op_type}].{key}"] = number
+        elif value and all(isinstance(v, dict) for v in value):
+            seen: dict[str, int] = {}
+            for position, item in enumerate(value):
+                ident = _identity(item, position)
+                seen[ident] = seen.get(ident, 0) + 1
+                ident += f"#{seen[ident]}" if seen[ident] > 1 else ""
+                out.update(flatten(item, f"{prefix}[{ident}]"))
+        elif value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            out[f"{prefix}.count"] = float(len(value))
+    return out
+
+
+def unit_of(key: str) -> str:
+    """The unit a flattened key is in, from the naming conventions of the documents."""
+    segments = key.lower().split(".")
+    leaf, parent = segments[-1], (segments[-2] if len(segments) > 1 else "")
+    if "bytes" in leaf or parent.endswith("bytes"):
+        return "bytes"
+    if "latency_ms" in key or leaf.endswith("_ms") or leaf == "ms":
+        return "ms"
+    if leaf.endswith("_mj") or leaf == "energy":
+        return "mJ"
+    if leaf.endswith("_pct") or leaf == "margin_pct":
+        return "%"
+    return ""
+
+
+def format_number(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return format_bytes(value)
+    if unit == "ms":
+        return format_ms(value)
+    if unit == "mJ":
+        return format_mj(value)
+    if unit == "%":
+        return f"{value:.2f}%"
+    if value == int(value) and abs(value) < 1e15:
+        return format_count(value) if abs(value) >= 1e4 else f"{int(value)}"
+    return f"{value:.4g}"
+
+
+def better_direction(key: str, unit: str) -> int:
+    """-1 when lower is better (size, time, memory, energy, MACs, accuracy drop), +1 when higher is, 0 unknown."""
+    lowered = key.lower()
+    if "accuracy" in lowered and "drop" not in lowered:
+        return 1
+    if "margin" in lowered:
+        return 1
+    if unit in ("bytes", "ms", "mJ") or "drop" in lowered or lowered.endswith(".macs") or "error_band" in lowered:
+        return -1
+    return 0
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    before: Value | None
+    after: Value | None
+    unit: str
+
+    @property
+    def delta(self) -> float | None:
+        if isinstance(self.before, float) and isinstance(self.after, float):
+            return self.after - self.before
+        return None
+
+    @property
+    def delta_pct(self) -> float | None:
+        delta = self.delta
+        if delta is None or not self.before:
+            return None
+        return 100.0 * delta / abs(float(self.before))  # type: ignore[arg-type]
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    @property
+    def verdict(self) -> str:
+        """'better' / 'worse' for numbers whose good direction is known, '' otherwise."""
+        delta = self.delta
+        direction = better_direction(self.key, self.unit)
+        if not delta or not direction:
+            return ""
+        return "better" if delta * direction > 0 else "worse"
+
+    def cells(self) -> list[str]:
+        def show(value: Value | None) -> str:
+            if value is None:
+                return "(absent)"
+            return format_number(value, self.unit) if isinstance(value, float) else value
+
+        delta, pct = self.delta, self.delta_pct
+        delta_text = "" if delta is None else ("0" if delta == 0 else
+                                               ("+" if delta > 0 else "-") + format_number(abs(delta), self.unit))
+        pct_text = "" if pct is None else f"{pct:+.1f}%"
+        return [self.key, show(self.before), show(self.after), delta_text, pct_text, self.verdict]
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`; ``str()`` renders it as text, or Markdown when asked for."""
+
+    kind: str
+    before_label: str
+    after_label: str
+    rows: list[Row] = field(default_factory=list)
+    markdown: bool = False
+
+    HEADERS = ("value", "before", "after", "delta", "delta %", "")
+
+    def changed_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.changed]
+
+    def to_text(self, changed_only: bool = False) -> str:
+        rows = self.changed_rows() if changed_only else self.rows
+        head = f"{self.kind}: {self.before_label} (before) -> {self.after_label} (after); " \
+               f"{len(self.changed_rows())} of {len(self.rows)} values changed"
+        if not rows:
+            return head + "\n(nothing to show)"
+        return head + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4))
+
+    def to_markdown(self, changed_only: bool = False) -> str:
+        rows = self.changed_rows() if changed_only else self.rows
+
+        def esc(text: str) -> str:
+            return text.replace("|", "\\|")
+
+        lines = [f"### edge-sdk compare: `{esc(self.before_label)}` -> `{esc(self.after_label)}` ({self.kind})", "",
+                 f"{len(self.changed_rows())} of {len(self.rows)} values changed.", "",
+                 "| value | before | after | delta | delta % | |", "|---|---:|---:|---:|---:|---|"]
+        for row in rows:
+            cells = [esc(c) for c in row.cells()]
+            cells[0] = f"`{cells[0]}`"
+            if row.verdict == "worse":
+                cells[5] = "**worse**"
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "before": self.before_label, "after": self.after_label,
+            "rows": [{"key": r.key, "before": r.before, "after": r.after, "unit": r.unit, "delta": r.delta,
+                      "delta_pct": r.delta_pct, "verdict": r.verdict} for r in self.rows],
+        }
+
+    def __str__(self) -> str:
+        return self.to_markdown() if self.markdown else self.to_text()
+
+
+def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown: bool = False) -> Comparison:
+    """Pair the flattened values of two loaded documents of the same kind (keys in ``before`` order)."""
+    if before.kind != after.kind:
+        raise UsageError(
+            f"{before.origin} is an edge-sdk {before.kind} document but {after.origin} is a {after.kind} document; "
+            "compare needs two documents of the same kind",
+            hint="e.g. edge-sdk compare old.profile.json new.profile.json",
+        )
+    a, b = flatten(before.body), flatten(after.body)
+    keys = list(a) + [k for k in b if k not in a]
+    rows = [Row(key, a.get(key), b.get(key), unit_of(key)) for key in keys]
+    rows = [r for r in rows if isinstance(r.before, float) or isinstance(r.after, float) or r.changed]
+    return Comparison(before.kind, before.model_label if before.origin.startswith("document") else before.origin,
+                      after.model_label if after.origin.startswith("document") else after.origin, rows, markdown)
+
+
+def compare(before: DocumentSource, after: DocumentSource, markdown: bool = False) -> Comparison:
+    """Compare two edge-sdk documents (paths or dicts); bad or mismatched input raises exit-2 errors."""
+    return compare_documents(load_one(before, 0), load_one(after, 1), markdown=markdown)
+
+
+def to_json(comparison: Comparison) -> str:
+    return json.dumps(comparison.to_dict(), indent=2)

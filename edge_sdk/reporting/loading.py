@@ -1,0 +1,128 @@
+"""Turn whatever the caller hands us (paths, dicts, JSON text) into validated edge-sdk documents.
+
+The HTML report and ``compare`` read the documents other verbs wrote, possibly by another
+version of edge-sdk or cut short by a crash. Everything is checked here, once, so the renderers
+can trust the envelope and only have to cope with missing *sections* (which they say on the page).
+
+A ``check`` document may carry the profile/inspect documents it was computed from; they are
+pulled out as documents of their own, so one ``check --html`` page shows the distributions too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.documents import KINDS, SCHEMA_VERSION, document_kind, load_document
+from edge_sdk.errors import InputError
+
+DocumentSource = dict[str, Any] | str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """One validated document and where it came from (shown on the page, used in messages)."""
+
+    kind: str
+    body: dict[str, Any]
+    origin: str
+
+    @property
+    def model_label(self) -> str:
+        """A short name for the model this document is about (file name, else the origin)."""
+        return model_name(self.body) or Path(self.origin).name
+
+
+def model_name(document: dict[str, Any]) -> str | None:
+    """The model file name a document refers to, from whichever field its kind uses."""
+    for key in ("model", "output", "source"):
+        value = document.get(key)
+        if isinstance(value, dict):
+            value = value.get("path") or value.get("name")
+        if isinstance(value, str) and value:
+            return Path(value).name
+    path = document.get("path")
+    return Path(path).name if isinstance(path, str) and path else None
+
+
+def _validate_dict(document: dict[str, Any], origin: str) -> str:
+    kind = document_kind(document)
+    if kind is None:
+        raise InputError(
+            f"{origin}: not an edge-sdk report (no \"schema\": \"edge-sdk/...\" field)",
+            hint="pass a document written by edge-sdk profile/check/convert/inspect (--json or -o)",
+            path=origin,
+        )
+    if kind not in KINDS:
+        raise InputError(
+            f"{origin}: unknown edge-sdk document kind {kind!r}; this edge-sdk reads {', '.join(KINDS)}",
+            hint="regenerate the report with this edge-sdk version",
+            path=origin,
+        )
+    if document.get("version") != SCHEMA_VERSION:
+        raise InputError(
+            f"{origin}: report version {document.get('version')!r}, but this edge-sdk reads version "
+            f"{SCHEMA_VERSION}",
+            hint="regenerate the report with this edge-sdk version",
+            path=origin,
+        )
+    return kind
+
+
+def load_one(source: DocumentSource, index: int = 0) -> LoadedDocument:
+    """Validate one document given as a dict or a path; raises :class:`InputError` (exit 2)."""
+    if isinstance(source, dict):
+        origin = f"document #{index + 1} ({model_name(source) or 'in memory'})"
+        kind = _validate_dict(source, origin)
+        return LoadedDocument(kind, source, origin)
+    if isinstance(source, (str, os.PathLike)):
+        body = load_document(source)
+        return LoadedDocument(document_kind(body) or "", body, str(source))
+    raise InputError(f"document #{index + 1}: expected a path or a dict, got {type(source).__name__}")
+
+
+def embedded_documents(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Complete edge-sdk documents nested inside ``document`` (e.g. the profiles a check ran).
+
+    Only dicts with a valid envelope count; the walk is bounded to a few levels deep so a large
+    inspect document is not searched op by op.
+    """
+    found: list[dict[str, Any]] = []
+
+    def walk(value: Any, depth: int) -> None:
+        if depth > 3:
+            return
+        if isinstance(value, dict):
+            if depth > 0 and document_kind(value) in KINDS and value.get("version") == SCHEMA_VERSION:
+                found.append(value)
+                return
+            for key, child in value.items():
+                if key not in ("ops", "samples_ms", "tensors"):
+                    walk(child, depth + 1)
+        elif isinstance(value, list):
+            for child in value[:200]:
+                walk(child, depth + 1)
+
+    walk(document, 0)
+    return found
+
+
+def load_documents(sources: list[DocumentSource] | tuple[DocumentSource, ...]) -> list[LoadedDocument]:
+    """Validate every source (all or nothing) and add the documents nested in check documents."""
+    if isinstance(sources, (str, os.PathLike, dict)):
+        sources = [sources]
+    if not sources:
+        raise InputError("no report given", hint="pass one or more edge-sdk JSON reports, e.g. profile.json")
+    loaded: list[LoadedDocument] = []
+    seen: set[int] = set()
+    for index, source in enumerate(sources):
+        document = load_one(source, index)
+        loaded.append(document)
+        seen.add(id(document.body))
+        for nested in embedded_documents(document.body):
+            if id(nested) not in seen:
+                seen.add(id(nested))
+                loaded.append(LoadedDocument(document_kind(nested) or "", nested, f"{document.origin} (embedded)"))
+    return loaded

@@ -1,0 +1,204 @@
+"""Assemble the self-contained HTML report: sections in reading order, inline CSS, a few lines of JS.
+
+Reading order follows the questions a reviewer asks: did it pass (verdicts)? how fast on each
+device (distributions, comparison)? why (the model: ops, sizes, memory)? what did the conversion
+trade (variants)? Then which files the page was built from. Nothing is fetched: no CDN, no fonts,
+no images; the JavaScript only sorts tables and records script errors for the page test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from edge_sdk import __version__
+from edge_sdk.reporting import chart_data as data
+from edge_sdk.reporting.html_parts import Section, note, table
+from edge_sdk.reporting.loading import LoadedDocument
+from edge_sdk.reporting.sections_model import conversion_section, model_section
+from edge_sdk.reporting.sections_profile import profile_section, verdict_section
+
+CSS = """
+:root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--ok:#15803d;--bad:#b91c1c;--warn:#b45309;--est:#d97706}
+*{box-sizing:border-box}
+body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0;background:#f8fafc}
+header{background:#0f172a;color:#f8fafc;padding:18px 32px}
+header h1{margin:0 0 4px;font-size:22px} header p{margin:0;color:#cbd5e1}
+nav{padding:8px 32px;background:#e2e8f0;font-size:13px} nav a{margin-right:14px;color:#1e3a8a}
+main{padding:8px 32px 40px;max-width:1500px}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 20px;margin:18px 0}
+h2{font-size:18px;margin:4px 0 12px}
+table.data{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
+table.data th,table.data td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+table.data th{background:#f1f5f9;position:sticky;top:0}
+table.sortable th{cursor:pointer} table.sortable th:hover{background:#e2e8f0}
+th.sorted-asc::after{content:" \\25B2"} th.sorted-desc::after{content:" \\25BC"}
+.num{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.ok{color:var(--ok);font-weight:700} td.bad{color:var(--bad);font-weight:700} td.warn{color:var(--warn);font-weight:700}
+td.est{color:var(--est)}
+.verdict-headline{font-size:16px;font-weight:700;margin:4px 0} .verdict-headline.ok{color:var(--ok)}
+.verdict-headline.bad{color:var(--bad)} .origin{font-weight:400;color:var(--muted);font-size:12px}
+.note{border-left:4px solid var(--warn);background:#fffbeb;padding:6px 10px;margin:8px 0}
+.note-how{border-color:#2563eb;background:#eff6ff}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f5f9;padding:1px 4px;border-radius:3px}
+.grid{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+figure{margin:8px 0;max-width:100%} figure svg{max-width:100%;height:auto;background:#fff}
+figcaption{color:var(--muted);font-size:12px;max-width:640px}
+dl.facts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:4px 0 8px}
+dl.facts div{min-width:120px} dt{color:var(--muted);font-size:12px} dd{margin:0;font-size:16px;font-weight:600}
+details summary{cursor:pointer;font-weight:600;margin:8px 0}
+.ops{max-height:none} footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
+"""
+
+# Table sorting, and a sentinel the headless-browser test reads: any script error is counted
+# into <html data-js-errors>, and data-js-ready="1" proves the script ran at all.
+SCRIPT = """
+(function(){
+  var errors=0, root=document.documentElement;
+  window.addEventListener('error',function(){errors+=1;root.setAttribute('data-js-errors',String(errors));});
+  function key(cell,numeric){
+    if(!cell){return numeric?-Infinity:'';}
+    if(numeric){var v=parseFloat(cell.getAttribute('data-v'));return isNaN(v)?-Infinity:v;}
+    return cell.textContent.toLowerCase();
+  }
+  function sortBy(th){
+    var table=th.closest('table'),body=table.tBodies[0],col=th.cellIndex;
+    var numeric=th.getAttribute('data-sort')==='num';
+    var asc=!th.classList.contains('sorted-asc');
+    Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.classList.remove('sorted-asc','sorted-desc');});
+    th.classList.add(asc?'sorted-asc':'sorted-desc');
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){var x=key(a.cells[col],numeric),y=key(b.cells[col],numeric);
+      return (x<y?-1:x>y?1:0)*(asc?1:-1);});
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  document.querySelectorAll('table.sortable th').forEach(function(th){
+    th.addEventListener('click',function(){sortBy(th);});
+    th.addEventListener('keydown',function(e){if(e.key==='Enter'){sortBy(th);}});
+  });
+  root.setAttribute('data-js-errors',String(errors));
+  root.setAttribute('data-js-ready','1');
+})();
+"""
+
+
+def per_op_times(profiles: list[LoadedDocument]) -> dict[int, float] | None:
+    """Measured per-op times (op index -> ms) if any profile result carries an op profile."""
+    for doc in profiles:
+        for result in doc.body.get("results") or []:
+            ops = result.get("op_profile") if isinstance(result, dict) else None
+            if isinstance(ops, dict):
+                ops = ops.get("ops")
+            if not isinstance(ops, list):
+                continue
+            times = {}
+            for op in ops:
+                if isinstance(op, dict) and isinstance(op.get("index"), int):
+                    value = next((op[k] for k in ("avg_ms", "mean_ms", "ms", "time_ms") if isinstance(op.get(k), (int, float))), None)
+                    if value is not None:
+                        times[op["index"]] = float(value)
+            if times:
+                return times
+    return None
+
+
+def _inputs_table(documents: list[LoadedDocument]) -> str:
+    rows = []
+    for doc in documents:
+        tool = doc.body.get("tool") if isinstance(doc.body.get("tool"), dict) else {}
+        rows.append([doc.origin, doc.kind, doc.model_label, str(doc.body.get("created") or "-"),
+                     str(tool.get("version") or "-")])
+    return table(["file", "kind", "model", "created", "edge-sdk version"], rows)
+
+
+def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocument]) -> list[Section]:
+    """All sections in reading order; a kind with no document becomes a one-line 'not available'."""
+    by_kind: dict[str, list[LoadedDocument]] = {}
+    for doc in documents + analysed:
+        by_kind.setdefault(doc.kind, []).append(doc)
+    checks, profiles = by_kind.get("check", []), by_kind.get("profile", [])
+    inspects, converts = by_kind.get("inspect", []), by_kind.get("convert", [])
+    verdict_rows = [row for doc in checks for row in data.verdicts(doc.body)]
+    sections = [verdict_section(checks)]
+    if profiles:
+        sections += [profile_section(doc, verdict_rows) for doc in profiles]
+    else:
+        sections.append(Section("latency", "Latency on each device", note(
+            "no profile document among the inputs. Add the output of "
+            "`edge-sdk profile MODEL.tflite --devices ... -o profile.json`.")))
+    if inspects:
+        op_times = per_op_times(profiles)
+        sections += [model_section(doc, op_times) for doc in inspects]
+    else:
+        sections.append(Section("model", "The model", note(
+            "no inspect document among the inputs and no model file to analyse. Add the output of "
+            "`edge-sdk inspect MODEL.tflite --json`.")))
+    if converts:
+        sections.append(conversion_section(converts, profiles))
+    sections.append(Section("inputs", "Built from", _inputs_table(documents + analysed)))
+    used: set[str] = set()
+    for number, section in enumerate(sections):
+        if section.anchor in used:
+            section.anchor = f"{section.anchor}-{number}"
+        used.add(section.anchor)
+    return sections
+
+
+def render_page(documents: list[LoadedDocument], analysed: list[LoadedDocument] | None = None,
+                title: str | None = None) -> str:
+    """The whole HTML page as one string (no file access: testable directly)."""
+    analysed = analysed or []
+    sections = build_sections(documents, analysed)
+    models = sorted({d.model_label for d in documents + analysed if d.kind != "check"})
+    devices = sorted({str(r.get("device")) for d in documents if d.kind == "profile"
+                      for r in d.body.get("results") or [] if isinstance(r, dict)})
+    title = title or "edge-sdk report: " + (", ".join(models[:3]) + (" ..." if len(models) > 3 else "") or "models")
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    subtitle = (f"{len(documents)} document(s); models: {', '.join(models) or '-'}; "
+                f"devices: {', '.join(devices) or '-'}; generated {created} by edge-sdk {__version__}")
+    nav = "".join(f'<a href="#{escape(s.anchor)}">{escape(s.title)}</a>' for s in sections)
+    body = "".join(f'<section id="{escape(s.anchor)}"><h2>{escape(s.title)}</h2>{s.html}</section>' for s in sections)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\" data-js-errors=\"0\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header><nav>{nav}</nav>"
+        f"<main>{body}</main><footer>Self-contained page: no network, no external files. "
+        f"Tables sort when a column header is clicked (needs JavaScript); everything else works without it."
+        f"</footer><script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def analyse_referenced_models(documents: list[LoadedDocument]) -> list[LoadedDocument]:
+    """Inspect documents for model files the profiles/checks refer to but no inspect document covers.
+
+    Uses the static analyser (no TensorFlow). A model that is gone or unreadable is skipped: the
+    page then says the model section is not available.
+    """
+    covered = {d.body.get("sha256") for d in documents if d.kind == "inspect"}
+    covered |= {Path(str(d.body.get("path"))).name for d in documents if d.kind == "inspect"}
+    wanted: dict[str, str] = {}
+    for doc in documents:
+        model = doc.body.get("model") if doc.kind == "profile" else None
+        if isinstance(model, dict) and isinstance(model.get("path"), str):
+            if model.get("sha256") not in covered and Path(model["path"]).name not in covered:
+                wanted.setdefault(model["path"], str(model.get("sha256")))
+    if not wanted:
+        return []
+    try:
+        from edge_sdk.graph import analyze
+    except ImportError:
+        return []
+    found = []
+    for path in wanted:
+        if not Path(path).is_file():
+            continue
+        try:
+            graph = analyze(path)
+            body: dict[str, Any] = graph.to_dict()
+        except Exception:  # noqa: BLE001 - a model we cannot analyse only loses its optional section
+            continue
+        found.append(LoadedDocument("inspect", body, f"{path} (analysed)"))
+    return found

@@ -1,0 +1,178 @@
+"""Report sections about the model itself (inspect documents) and its conversion variants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge_sdk.reporting import chart_data as data
+from edge_sdk.reporting import svg
+from edge_sdk.reporting.html_parts import Cell, Section, facts, figure, note, table
+from edge_sdk.reporting.loading import LoadedDocument
+from edge_sdk.units import format_bytes, format_count, format_ms
+
+MAX_OP_ROWS = 400  # a table longer than this helps no one; the charts still cover every op
+
+
+def _summary(body: dict[str, Any]) -> str:
+    def num(key: str) -> float | None:
+        value = body.get(key)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    pairs = [("file size", format_bytes(num("size_bytes"))), ("parameters", format_count(num("params"))),
+             ("MACs per inference", format_count(num("macs"))), ("precision", str(body.get("precision") or "-")),
+             ("peak activation memory", format_bytes(num("peak_activation_bytes"))),
+             ("min runtime", str(body.get("min_runtime_version") or "-"))]
+    ops = body.get("ops")
+    if isinstance(ops, list):
+        pairs.insert(3, ("ops", str(len(ops))))
+    return facts(pairs)
+
+
+def _op_charts(rows: list[data.OpRow], how: str) -> list[str]:
+    parts = []
+    shares = data.share_by_op_type(rows)
+    if shares and any(share > 0 for _, share in shares):
+        chart = svg.bar_chart([(t, s * 100, f"{s * 100:.1f}%") for t, s in shares],
+                              title="Estimated time share by op type" if "estimated" in how
+                              else "Measured time share by op type")
+        parts.append(figure(chart, "op-time-share", how))
+    macs: dict[str, float] = {}
+    for row in rows:
+        macs[row.op_type] = macs.get(row.op_type, 0.0) + row.macs
+    if any(macs.values()):
+        items = sorted(((t, v, format_count(v)) for t, v in macs.items() if v > 0), key=lambda i: -i[1])
+        parts.append(figure(svg.bar_chart(items, title="MACs by op type", color=svg.SERIES[1]), "op-macs",
+                            "Multiply-accumulates per inference, summed per op type."))
+    return parts
+
+
+def _op_table(rows: list[data.OpRow]) -> str:
+    shown = sorted(rows, key=lambda r: -r.share)[:MAX_OP_ROWS]
+    body = [[Cell(str(r.index), r.index), r.op_type, Cell(format_count(r.macs), r.macs),
+             Cell(format_count(r.params), r.params), Cell(format_bytes(r.weight_bytes), r.weight_bytes),
+             Cell(f"{r.share * 100:.2f}%", r.share)] for r in shown]
+    html = table(["op #", "type", "MACs", "params", "weight bytes", "time share"], body,
+                 sortable=True, numeric=(0, 2, 3, 4, 5), css="ops")
+    if len(rows) > MAX_OP_ROWS:
+        html += note(f"the table shows the {MAX_OP_ROWS} costliest of {len(rows)} ops; the charts include all.", "warn")
+    return '<details open><summary>Per-op breakdown (click a column to sort)</summary>' + html + "</details>"
+
+
+def _size_charts(body: dict[str, Any], rows: list[data.OpRow]) -> list[str]:
+    parts = []
+    by_type = data.size_by_op_type(rows)
+    if by_type:
+        parts.append(figure(svg.bar_chart([(t, v, format_bytes(v)) for t, v in by_type],
+                                          title="Weight size by op type", color=svg.SERIES[3]), "size-by-op-type",
+                            "Bytes of constant tensors (weights, biases) read by each op type."))
+    by_dtype = data.size_by_dtype(body)
+    if by_dtype:
+        parts.append(figure(svg.bar_chart([(t, v, format_bytes(v)) for t, v in by_dtype],
+                                          title="Weight size by dtype", color=svg.SERIES[4]), "size-by-dtype",
+                            "Bytes of stored weights per element type."))
+    if not parts:
+        parts.append(note("the inspect document has no per-op weight sizes or weight_bytes map."))
+    return parts
+
+
+def _planned_arena(body: dict[str, Any]) -> float | None:
+    """The arena the memory plan reserves (peak live bytes plus alignment and fragmentation)."""
+    plan = body.get("memory_plan") if isinstance(body.get("memory_plan"), dict) else {}
+    for value in (plan.get("peak_bytes"), body.get("peak_activation_bytes")):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def _memory_chart(body: dict[str, Any]) -> str:
+    timeline = data.activation_timeline(body)
+    if timeline is None:
+        return note("the inspect document has no activation timeline (memory plan), so memory over "
+                    "execution order cannot be drawn.")
+    chart = svg.area_chart(timeline.bytes_per_step, title="Live activation memory over execution order",
+                           fmt=format_bytes, peak_index=timeline.peak_step,
+                           reference=_planned_arena(body), reference_label="planned arena")
+    return figure(chart, "activation-memory",
+                  "Bytes of activation tensors alive while each op runs (from the static memory plan); "
+                  "the red dot marks the peak; the dashed line is the arena the plan reserves.")
+
+
+def model_section(doc: LoadedDocument, per_op_ms: dict[int, float] | None = None) -> Section:
+    """Summary facts, per-op breakdown (table + charts), size by op type and dtype, memory over time."""
+    body = doc.body
+    parts = [_summary(body)]
+    rows, how = data.op_rows(body, per_op_ms)
+    if rows:
+        parts.append('<div class="grid">' + "".join(_op_charts(rows, how)) + "</div>")
+        parts.append(_op_table(rows))
+    else:
+        parts.append(note("the inspect document lists no ops."))
+    parts.append('<div class="grid">' + "".join(_size_charts(body, rows)) + "</div>")
+    parts.append(_memory_chart(body))
+    if doc.origin.endswith("(analysed)"):
+        parts.append(note(f"analysed from the model file at report time: {body.get('path')}", "how"))
+    return Section(f"model-{doc.model_label}", f"The model: {doc.model_label}", "".join(parts))
+
+
+def _fmt_acc(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f}%" if value <= 1 else f"{value:.2f}"
+
+
+def _fmt_drop(value: float | None) -> str:
+    """An accuracy drop: a fraction (0.002) reads as percentage points (0.20 pts)."""
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f} pts" if abs(value) <= 1 else f"{value:.3g}"
+
+
+def _tradeoff_plots(variants: list[data.Variant]) -> list[str]:
+    """Size vs latency and size vs accuracy, each drawn when at least two variants have both numbers."""
+    colors = {v.label: svg.SERIES[i % len(svg.SERIES)] for i, v in enumerate(variants)}
+    plots = []
+    timed = [v for v in variants if v.size_bytes and v.latency_ms is not None]
+    if len(timed) >= 2:
+        points = [(v.size_bytes / 1e6, v.latency_ms, v.label, colors[v.label]) for v in timed]
+        plots.append(figure(svg.scatter_chart(points, title="Trade-off: size vs latency", x_label="file size (MB)",
+                                              y_label="p50 latency", x_fmt=lambda x: f"{x:g}", y_fmt=format_ms),
+                            "variant-latency", "Lower left is better: smaller and faster."))
+    scored = [v for v in variants if v.size_bytes and v.accuracy is not None]
+    if len(scored) >= 2:
+        scale = 100 if all(v.accuracy <= 1 for v in scored) else 1
+        points = [(v.size_bytes / 1e6, v.accuracy * scale, v.label, colors[v.label]) for v in scored]
+        plots.append(figure(svg.scatter_chart(points, title="Trade-off: size vs accuracy", x_label="file size (MB)",
+                                              y_label="accuracy" + (" (%)" if scale == 100 else ""),
+                                              x_fmt=lambda x: f"{x:g}", y_fmt=lambda y: f"{y:.4g}"),
+                            "variant-accuracy", "Upper left is better: smaller and as accurate."))
+    return plots
+
+
+def conversion_section(converts: list[LoadedDocument], profiles: list[LoadedDocument]) -> Section:
+    """The variants side by side (size, latency, accuracy), largest first, and their trade-off plots."""
+    title = "Conversion variants"
+    variants = sorted(data.variants([d.body for d in converts], [p.body for p in profiles]),
+                      key=lambda v: -(v.size_bytes or 0))
+    if not variants:
+        return Section("conversions", title, note("no conversion manifest among the inputs."))
+    body = [[v.label, Cell(format_bytes(v.size_bytes), v.size_bytes),
+             Cell(format_bytes(v.gzip_size_bytes), v.gzip_size_bytes),
+             Cell(format_ms(v.latency_ms), v.latency_ms), v.latency_source or "no profile of this file given",
+             Cell(_fmt_acc(v.accuracy), v.accuracy), Cell(_fmt_drop(v.accuracy_drop), v.accuracy_drop)]
+            for v in variants]
+    parts = [table(["variant", "size", "gzip size", "latency", "latency from", "accuracy", "accuracy lost"],
+                   body, sortable=True, numeric=(1, 2, 3, 5, 6))]
+    plots = _tradeoff_plots(variants)
+    if plots:
+        parts.append('<div class="grid">' + "".join(plots) + "</div>")
+    if sum(1 for v in variants if v.latency_ms is not None) < len(variants):
+        parts.append(note("some variants have no profile among the inputs, so their latency is not shown. "
+                          "Add `edge-sdk profile VARIANT.tflite -o VARIANT.profile.json` outputs to the report."))
+    if sum(1 for v in variants if v.accuracy is not None) < len(variants):
+        parts.append(note("some manifests carry no accuracy (conversion without validation data)."))
+    return Section("conversions", title, "".join(parts))
+
+
+def missing_model_note(name: str, reason: str) -> Section:
+    return Section(f"model-{name}", f"The model: {name}", note(reason))
+
