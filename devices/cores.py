@@ -1,0 +1,61 @@
+"""CPU core types: the per-core facts profiles share, so a device with few calibration points borrows
+from others with the same core.
+
+``fp32``/``int8`` are peak multiply-accumulates per cycle per core for the SIMD path a TFLite CPU
+kernel (XNNPACK, ruy, CMSIS-NN) actually uses, derived from the width and number of vector pipes:
+a 128-bit NEON FMA does 4 fp32 MACs; ``SDOT`` does 16 int8 MACs per 128-bit instruction; ``SMMLA``
+(i8mm) doubles that; an M-profile ``SMLAD`` does 2 16-bit MACs. ``efficiency`` is the fraction of
+that peak a well-tuned kernel reaches on a core of this design relative to an out-of-order big core
+(in-order cores stall on loads). All are estimates from public microarchitecture descriptions
+(Arm Software Optimization Guides, WikiChip), stated here once with their reasoning; the estimator
+fits the rest on published measurements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CoreType:
+    name: str
+    family: str  # "a-profile" (NEON, phones/boards), "m-profile" (MCU), "x86" (hosts)
+    fp32: float  # peak fp32 MACs / cycle / core
+    int8: float  # peak int8 MACs / cycle / core
+    efficiency: float  # achievable fraction relative to an out-of-order big core (1.0)
+    reasoning: str
+
+
+_A = "a-profile"
+_M = "m-profile"
+
+CORE_TYPES: dict[str, CoreType] = {c.name: c for c in (
+    CoreType("cortex-a53", _A, 4, 8, 0.55, "in-order, one 64-bit-wide NEON pipe issuing 128-bit ops over 2 cycles plus a second "
+             "pipe: ~4 fp32 MAC/cycle peak; no SDOT, int8 via SMLAL widening (8 MAC/cycle); in-order stalls"),
+    CoreType("cortex-a55", _A, 4, 16, 0.6, "in-order, 2x64-bit NEON pipes: 4 fp32 MAC/cycle; SDOT 8 int8 MAC per 64-bit pipe"),
+    CoreType("cortex-a510", _A, 8, 32, 0.6, "in-order, 2x128-bit NEON (shared by a core pair, counted per core); SDOT/i8mm"),
+    CoreType("cortex-a520", _A, 8, 32, 0.6, "as Cortex-A510"),
+    CoreType("cortex-a72", _A, 8, 16, 0.85, "out-of-order, 2x128-bit NEON FMA pipes: 8 fp32 MAC/cycle; no SDOT (int8 via SMLAL)"),
+    CoreType("cortex-a73", _A, 8, 16, 0.85, "as Cortex-A72 (2x128-bit NEON); no SDOT"),
+    CoreType("cortex-a75", _A, 8, 32, 0.9, "2x128-bit NEON FMA; ARMv8.2 SDOT: 32 int8 MAC/cycle"),
+    CoreType("cortex-a76", _A, 8, 32, 1.0, "2x128-bit NEON FMA; SDOT; the reference big core"),
+    CoreType("cortex-a77", _A, 8, 32, 1.05, "as Cortex-A76, wider front end"),
+    CoreType("cortex-a78", _A, 8, 32, 1.1, "as Cortex-A77"),
+    CoreType("cortex-a710", _A, 8, 64, 1.1, "2x128-bit NEON; ARMv9 i8mm SMMLA doubles int8 MACs over SDOT"),
+    CoreType("cortex-a715", _A, 8, 64, 1.1, "as Cortex-A710"),
+    CoreType("cortex-a720", _A, 8, 64, 1.15, "as Cortex-A715"),
+    CoreType("cortex-x1", _A, 16, 64, 1.1, "4x128-bit NEON FMA pipes; SDOT"),
+    CoreType("cortex-x3", _A, 16, 128, 1.15, "4x128-bit NEON; i8mm"),
+    CoreType("cortex-x4", _A, 16, 128, 1.2, "4x128-bit NEON; i8mm"),
+    CoreType("cortex-m4", _M, 1, 2, 1.0, "single-precision FPU (1 FMA/cycle pipelined); DSP SMLAD: 2 16-bit MACs/cycle"),
+    CoreType("cortex-m33", _M, 1, 2, 1.0, "as Cortex-M4 (DSP extension, single-precision FPU)"),
+    CoreType("cortex-m7", _M, 2, 4, 1.0, "dual-issue: up to 2 SMLAD (4 MACs) per cycle; FPU 1-2 FMA/cycle; caches/TCM"),
+    CoreType("cortex-m55", _M, 4, 16, 1.0, "Helium (MVE) 128-bit beats: 8 int8 MACs per beat, 2 beats/cycle"),
+    CoreType("x86-64-avx2", "x86", 16, 32, 1.0, "2 FMA units x 8 fp32 lanes (AVX2); int8 via VPMADDUBSW"),
+    CoreType("x86-64-avx512", "x86", 32, 64, 1.0, "2 FMA units x 16 fp32 lanes (AVX-512); VNNI int8"),
+)}
+
+
+def core_type(name: str) -> CoreType:
+    """The :class:`CoreType` called ``name`` (raises KeyError; the schema validates names first)."""
+    return CORE_TYPES[name]
