@@ -41,7 +41,7 @@ def _check_for(profile: Any) -> CheckSpec:
             limits["size"] = Limit("size", float(flash), f"{format_bytes(flash)} (flash)")
         if ram and "arena" not in limits:
             limits["arena"] = Limit("arena", float(ram), f"{format_bytes(ram)} (RAM)")
-    runtime = _runtime_limit(getattr(profile, "runtime", None))
+    runtime = _runtime_limit(profile)
     if runtime is not None:
         limits["runtimes"] = runtime
     if not limits:
@@ -51,15 +51,14 @@ def _check_for(profile: Any) -> CheckSpec:
                      message=f"The model does not fit what an app may use on {name}.", origin="device-defaults")
 
 
-def _runtime_limit(runtime: Any) -> Limit | None:
-    """A profile's shipped runtime ("tflite-runtime 2.14") as a load check, when it names one we know."""
-    text = runtime if isinstance(runtime, str) else (runtime or {}).get("name") if isinstance(runtime, dict) else None
-    if isinstance(runtime, dict) and runtime.get("version") and isinstance(text, str):
-        text = f"{text} {runtime['version']}"
-    if not isinstance(text, str):
+def _runtime_limit(profile: Any) -> Limit | None:
+    """The profile's shipped runtime ("tflite-runtime 2.14") as a load check, when it is one we can load."""
+    name = getattr(profile, "runtime", None)
+    if not isinstance(name, str):
         return None
+    version = getattr(profile, "runtime_version", None)
     try:
-        spec = parse_runtime(text)
+        spec = parse_runtime(f"{name} {version}" if version else name)
     except ConfigError:
-        return None
+        return None  # e.g. TFLite Micro: no host runtime of that name to load it in
     return Limit("runtimes", [spec], str(spec))

@@ -122,7 +122,11 @@ class Measurer:
 def _profile_fingerprint(device: Any) -> Any:
     """The device profile's content: an edited profile (new calibration) is a new cache key."""
     to_dict = getattr(device, "to_dict", None)
-    return to_dict() if callable(to_dict) else repr(device)
+    if not callable(to_dict):
+        return repr(device)
+    content = dict(to_dict())
+    content.pop("path", None)  # where the checkout lives is not content: CI caches must survive a move
+    return content
 
 
 def _results_by_device(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
