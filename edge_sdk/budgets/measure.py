@@ -172,8 +172,8 @@ def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
     """``validation.accuracy.drop`` of ``MODEL.tflite.json``, if that manifest describes this file."""
     manifest = path.with_name(path.name + ".json")
     if not manifest.is_file():
-        return None, (f"no convert manifest {manifest.name} beside the model: convert it with "
-                      "`edge-sdk convert ... --validation-data` to measure the accuracy drop")
+        return None, (f"no convert manifest {manifest.name} beside the model (edge-sdk convert writes it "
+                      "when given validation data)")
     try:
         document = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

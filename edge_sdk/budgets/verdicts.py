@@ -47,6 +47,23 @@ class Verdict:
     def limit_display(self) -> str:
         return self.limit_text or format_value(self.metric, self.limit)
 
+    def sentence(self) -> str:
+        """One line for annotations and failure messages: what, where, by how much, how measured."""
+        where = f"{self.model}" + (f" on {self.device}" if self.device else "")
+        vs = " (vs baseline)" if self.limit_kind == "regression" else ""
+        if self.metric == "models":
+            return f"{self.model}: {self.actual} ({self.how})"
+        if self.status == MISSING:
+            return f"{where}: {self.metric}{vs} could not be measured: {self.how}"
+        if self.margin is not None:
+            verb = "exceeds" if self.status == FAIL else "is within"
+            over = f" by {format_value(self.metric, abs(self.margin))}" if self.status == FAIL else ""
+            pct = f" ({abs(self.margin_pct):.0f}% over)" if self.status == FAIL and self.margin_pct is not None else ""
+            return (f"{where}: {self.metric}{vs} {self.actual_text()} {verb} the limit "
+                    f"{self.limit_display()}{over}{pct}; {self.how}")
+        verdict = "does not meet" if self.status == FAIL else "meets"
+        return f"{where}: {self.metric} is {self.actual_text()}, which {verdict} '{self.limit_display()}'; {self.how}"
+
     def margin_text(self) -> str:
         if self.margin is None:
             return ""

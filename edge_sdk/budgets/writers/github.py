@@ -31,12 +31,7 @@ def github_annotations(result: "CheckResult") -> str:
         for v in outcome.verdicts:
             if not v.failed:
                 continue
-            device = f" on {v.device}" if v.device else ""
-            if v.status == "missing":
-                text = f"{v.model}{device}: {v.metric} could not be measured ({v.how})"
-            else:
-                text = (f"{v.model}{device}: {v.metric} {v.actual_text()} exceeds {v.limit_display()} "
-                        f"({v.margin_text()}); {v.how}")
+            text = v.sentence()
             if v.message:
                 text += f". {v.message}"
             props = [f"title={_prop('edge-sdk check: ' + outcome.spec.name)}"]

@@ -25,16 +25,15 @@ def junit_xml(result: "CheckResult") -> str:
             device = f" on {v.device}" if v.device else ""
             kind = " vs baseline" if v.limit_kind == "regression" else ""
             case = ET.SubElement(suite, "testcase", classname=outcome.spec.name,
-                                 name=f"{v.model}{device}: {v.metric}{kind} <= {v.limit_display()}")
+                                 name=f"{v.model}{device}: {v.metric}{kind} {'<=' if v.margin is not None else 'is'} {v.limit_display()}")
             detail = (f"actual {v.actual_text()}, limit {v.limit_display()}, margin {v.margin_text() or '-'}\n"
                       f"how: {v.how}" + "".join(f"\nnote: {n}" for n in v.notes))
             if v.status == "fail":
-                text = f"{v.metric} {v.actual_text()} exceeds {v.limit_display()}"
-                node = ET.SubElement(case, "failure", message=text + (f". {v.message}" if v.message else ""),
+                node = ET.SubElement(case, "failure", message=v.sentence() + (f". {v.message}" if v.message else ""),
                                      type="BudgetExceeded")
                 node.text = detail
             elif v.status == "missing":
-                node = ET.SubElement(case, "error", message=f"{v.metric} could not be measured: {v.how}",
+                node = ET.SubElement(case, "error", message=v.sentence(),
                                      type="MeasurementMissing")
                 node.text = detail
             else:
