@@ -118,6 +118,10 @@ def _host_document(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+STOP_REASONS = {"converged": "stopped when the median converged", "runs": "fixed count",
+                "min_time": "--min-time reached", "time_limit": "time limit reached", "run_limit": "run cap reached"}
+
+
 def render(document: dict[str, Any]) -> str:
     """The terminal form of a profile document: one row per result, then its notes."""
     rows, notes = [], []
@@ -142,11 +146,13 @@ def render(document: dict[str, Any]) -> str:
     if host:
         runtime = host.get("runtime") or {}
         ci = host.get("achieved_rel_ci")
-        lines += ["", f"host: {runtime.get('name')} {runtime.get('version')}, {host.get('threads')} threads, "
+        threads = host.get("threads")
+        stop = STOP_REASONS.get(host.get("stop_reason"), host.get("stop_reason"))
+        lines += ["", f"host: {runtime.get('name')} {runtime.get('version')}, {threads} thread{'s' * (threads != 1)}, "
                       f"CPUs {host.get('affinity')}; init {format_ms(host.get('init_ms'))}, first inference "
                       f"{format_ms(host.get('first_inference_ms'))}, {host.get('warmup_runs')} warmup + "
-                      f"{host.get('runs')} timed runs ({host.get('stop_reason')}"
-                      + (f", median known to +-{ci:.1%} at 95%" if isinstance(ci, (int, float)) else "") + ")"]
+                      f"{host.get('runs')} timed runs ({stop}"
+                      + (f"; median known to +-{ci:.1%} at 95%" if isinstance(ci, (int, float)) else "") + ")"]
     if any(r.get("source") == "estimated" for r in document.get("results", [])):
         lines.append("estimated rows are predictions from device profiles, not measurements; "
                      "the error band is the estimator's stated +-%.")
