@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,19 +93,29 @@ class _Budget:
         return n
 
 
-def _sniff_other_format(data: bytes) -> str | None:
+_SUFFIXES = {
+    ".onnx": "an ONNX model (convert it first: edge-sdk convert MODEL.onnx -o model.tflite)",
+    ".h5": "a Keras/HDF5 model (convert it first: edge-sdk convert MODEL.h5 -o model.tflite)",
+    ".keras": "a Keras model (convert it first: edge-sdk convert MODEL.keras -o model.tflite)",
+    ".pb": "a TensorFlow protobuf (convert its SavedModel directory first: edge-sdk convert DIR -o model.tflite)",
+    ".pt": "a PyTorch file (export it to ONNX, then edge-sdk convert)",
+    ".pth": "a PyTorch file (export it to ONNX, then edge-sdk convert)",
+}
+
+
+def _sniff_other_format(path: Path, data: bytes) -> str | None:
     """Name the format of a file that is clearly not a TFLite flatbuffer, for a better message."""
     head = data[:16]
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "a Keras/HDF5 (.h5) file"
+        return _SUFFIXES[".h5"]
     if head.startswith(b"PK\x03\x04"):
-        return "a zip archive (a .keras model or a .mltk.zip?)"
-    if head.startswith(b"\x08") and b"onnx" in data[:256].lower() or b"pytorch" in data[:256].lower():
-        return "an ONNX model"
-    if head[:1] in (b"{", b"[") :
-        return "a JSON file"
-    if head.startswith(b"\x0a") and b"saved_model" in data[:512]:
-        return "a TensorFlow SavedModel protobuf"
+        return "a zip archive (a .keras model or an .mltk.zip? a .tflite is not zipped)"
+    if head[:1] in (b"{", b"["):
+        return "a JSON file (an edge-sdk report? inspect reads the .tflite itself)"
+    if path.suffix.lower() in _SUFFIXES:
+        return _SUFFIXES[path.suffix.lower()]
+    if b"onnx" in data[:4096].lower() and b"ir_version" not in data[:16]:
+        return "an ONNX model (convert it first: edge-sdk convert MODEL.onnx -o model.tflite)"
     return None
 
 
@@ -132,7 +143,7 @@ def check_identifier(path: Path, data: bytes) -> None:
         raise InputError(f"{path}: only {len(data)} bytes long, too short to be a TFLite model "
                          "(truncated?)", hint=_HINT_TFLITE, path=str(path))
     if data[4:8] != IDENTIFIER:
-        other = _sniff_other_format(data)
+        other = _sniff_other_format(path, data)
         cause = f"it looks like {other}" if other else (
             f"its flatbuffer identifier is {data[4:8]!r}, not {IDENTIFIER!r}")
         raise InputError(f"{path}: not a TFLite model: {cause}", hint=_HINT_TFLITE, path=str(path))
@@ -155,11 +166,22 @@ def load(path: str | os.PathLike[str]) -> RawModel:
         raise InputError(f"{p}: corrupt TFLite file (self-referencing tables)", path=str(p)) from None
     except Exception as exc:  # noqa: BLE001 - corrupt data makes the accessors raise anything
         raise InputError(
-            f"{p}: corrupt or truncated TFLite file, cannot read its flatbuffer "
-            f"({type(exc).__name__}: {str(exc)[:160]})",
+            f"{p}: corrupt or truncated TFLite file, cannot read its flatbuffer: {_explain(exc, len(data))}",
             hint="re-create the model (edge-sdk convert) or re-download it; the file may be cut short",
             path=str(p),
         ) from None
+
+
+def _explain(exc: Exception, size: int) -> str:
+    """Say what a low-level read failure means for the file, not which struct call failed."""
+    text = str(exc)
+    match = re.search(r"at offset (-?\d+)", text)
+    if "unpack_from requires" in text and match:
+        return (f"it points to byte {match.group(1)}, past its end ({size} bytes): "
+                "the file was cut short (truncated) or its offsets are corrupt")
+    if isinstance(exc, ValueError) and "buffer is smaller" in text:
+        return f"a table reaches past the end of the {size}-byte file (truncated or corrupt)"
+    return f"{type(exc).__name__}: {text[:160]}"
 
 
 def _text(raw: bytes | None) -> str:

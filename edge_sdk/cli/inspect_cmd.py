@@ -1,0 +1,119 @@
+"""``edge-sdk inspect MODEL.tflite``: static analysis of a .tflite (no TensorFlow, no interpreter)."""
+
+from __future__ import annotations
+
+import argparse
+
+from edge_sdk.table import render_table
+from edge_sdk.units import format_bytes, format_count
+
+DESCRIPTION = """Static analysis of a .tflite file, read straight from its flatbuffer (no TensorFlow,
+no interpreter): size and sha256, inputs/outputs with quantization, every op with shapes,
+parameters and MACs, precision class, a liveness-based activation memory plan, custom/Flex ops,
+control flow, min_runtime_version, and which runtimes (LiteRT 2.3, tflite-runtime 2.14) can load it
+and which delegates (XNNPACK, GPU, NNAPI, TFLite Micro) take each op, with the reason when not.
+
+example:  edge-sdk inspect model.tflite
+          edge-sdk inspect model.tflite --json > model.inspect.json"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL.tflite", help="the .tflite file to analyse")
+    parser.add_argument("--json", action="store_true", help="print one JSON document (edge-sdk/inspect) instead of tables")
+    parser.add_argument("-o", "--output", metavar="PATH", help="also write the JSON document to PATH (atomically)")
+    parser.add_argument("--max-ops", type=int, default=200, metavar="N",
+                        help="rows of the op table in text mode (default 200; 0 = all)")
+    parser.add_argument("--memory", action="store_true", help="text mode: also print the arena plan (tensor offsets)")
+    parser.add_argument("--alignment", type=int, default=64, choices=(1, 4, 8, 16, 32, 64, 128),
+                        help="arena alignment of the memory plan in bytes (64: LiteRT/TFLite, 16: TFLite Micro)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge_sdk.cli.common import print_json, write_json_output
+    from edge_sdk.graph import analyze
+
+    graph = analyze(args.model, alignment=args.alignment)
+    document = graph.to_dict()
+    if args.output:
+        write_json_output(args.output, document, inputs=[args.model])
+    if args.json:
+        print_json(document)
+    else:
+        print(render_text(graph, max_ops=args.max_ops, memory=args.memory))
+    return 0
+
+
+def _shape(shape: list[int] | None) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _quant(scale: float | None, zero: int | None) -> str:
+    return "-" if scale is None else f"{scale:.6g} / {zero}"
+
+
+def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
+    """The human summary: headline figures, I/O, op table, counts, runtimes and delegates."""
+    plan = graph.memory_plan
+    weights = ", ".join(f"{dtype} {format_bytes(n)}" for dtype, n in graph.weight_bytes.items()) or "none"
+    lines = [
+        f"model        {graph.path}",
+        f"size         {format_bytes(graph.size_bytes)} ({graph.size_bytes} bytes)   sha256 {graph.sha256}",
+        f"precision    {graph.precision}",
+        f"params       {format_count(graph.params)} ({graph.params})   weight bytes: {weights}",
+        f"MACs         {format_count(graph.macs)} ({graph.macs})",
+        f"activations  peak {format_bytes(graph.peak_activation_bytes)} (arena plan, {plan.subgraphs[0].alignment}-byte "
+        f"aligned), lower bound {format_bytes(graph.activation_lower_bound_bytes)}, "
+        f"persistent {format_bytes(plan.persistent_bytes)}",
+        f"min runtime  {graph.min_runtime_version or '- (no min_runtime_version metadata)'}",
+        f"subgraphs    {len(graph.subgraphs)}: "
+        + ", ".join(f"#{s['index']} {s['name'] or '-'} ({s['ops']} ops)" for s in graph.subgraphs),
+    ]
+    if graph.custom_ops or graph.flex_ops:
+        lines.append(f"WARNING      custom ops {graph.custom_ops or '-'}, Select-TF (Flex) ops {graph.flex_ops or '-'}: "
+                     "the stock runtimes cannot run this model until those kernels are registered")
+    if graph.sparse_tensors:
+        lines.append(f"sparse       {len(graph.sparse_tensors)} sparse tensors: {', '.join(graph.sparse_tensors[:5])}")
+    if graph.control_flow:
+        lines.append("control flow " + ", ".join(f"{c['op']} (op #{c['index']}) -> subgraphs {c['calls']}"
+                                                   for c in graph.control_flow))
+    if any(graph.resource_variables.values()):
+        lines.append(f"variables    {graph.resource_variables['ops']} resource-variable ops, "
+                     f"{graph.resource_variables['variable_tensors']} variable tensors")
+    for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):
+        lines += ["", title, render_table(["name", "shape", "dtype", "scale / zero point"],
+                                          [[t.name, _shape(t.shape), t.dtype, _quant(t.scale, t.zero_point)] for t in tensors])]
+    shown = graph.ops if max_ops <= 0 else graph.ops[:max_ops]
+    rows = []
+    for op in shown:
+        ins = ", ".join(_shape(r.shape) + ("*" if r.constant else "") for r in op.inputs if r is not None)
+        outs = ", ".join(_shape(r.shape) for r in op.outputs if r is not None)
+        dtype = next((r.dtype for r in op.outputs if r is not None), "-")
+        rows.append([op.index, op.type if op.subgraph == 0 else f"{op.type} [sg{op.subgraph}]", op.version,
+                     ins, outs, dtype, format_count(op.params) if op.params else "", format_count(op.macs) if op.macs else ""])
+    lines += ["", f"ops ({len(graph.ops)}; * = constant input)",
+              render_table(["#", "op", "v", "inputs", "outputs", "dtype", "params", "MACs"], rows, right_align=(0, 2, 6, 7))]
+    if len(shown) < len(graph.ops):
+        lines.append(f"... {len(graph.ops) - len(shown)} more ops (--max-ops 0 shows all, --json has every op)")
+    lines += ["", "op counts    " + ", ".join(f"{name} x{n}" for name, n in graph.op_counts.items())]
+    lines += ["", "runtimes"]
+    for key, verdict in graph.compatibility["runtimes"].items():
+        status = "loads" if verdict["loadable"] else "CANNOT load"
+        lines.append(f"  {key:<20} {status}")
+        lines += [f"      {problem}" for problem in verdict["problems"][:8]]
+        lines += [f"      note: {note}" for note in verdict.get("notes", [])]
+    lines += ["", "delegates (ops the delegate takes / total; the rest run on the CPU, except on TFLite Micro)"]
+    for name, verdict in graph.compatibility["delegates"].items():
+        lines.append(f"  {name:<8} {verdict['supported_ops']}/{verdict['total_ops']}"
+                     + ("  all supported" if verdict["all_supported"] else ""))
+        for item in verdict["unsupported"][:6]:
+            lines.append(f"      #{item['index']} {item['op']}: {item['reason']}")
+        if len(verdict["unsupported"]) > 6:
+            lines.append(f"      ... {len(verdict['unsupported']) - 6} more (see --json)")
+    if memory:
+        lines += ["", "arena plan (tensor, bytes, live from op to op, offset)"]
+        for sub in plan.subgraphs:
+            rows = [[a.tensor, a.name[:48], a.size, f"{a.first}-{a.last}", a.offset]
+                    for a in sorted(sub.allocations, key=lambda a: (a.first, a.offset))]
+            lines += [f"subgraph {sub.subgraph}: arena {format_bytes(sub.peak_bytes)}",
+                      render_table(["tensor", "name", "bytes", "ops", "offset"], rows, right_align=(0, 2, 4))]
+    return "\n".join(lines)
