@@ -1,0 +1,202 @@
+"""Calibration, evaluation and fine-tuning data: ``.npz``/``.npy`` arrays or a folder of images.
+
+Arrays are given in the SOURCE model's layout (NCHW for most ONNX models), as users have them.
+``.npz`` keys: one per model input name, or ``x``/``inputs`` for a single-input model; labels
+under ``y``/``labels``. Image folders are decoded, resized to the model's input and normalised as
+``(pixel - mean) / std`` on 0..255 pixels (defaults mean 0, std 255, i.e. 0..1), from flags or an
+``edge-sdk-images.toml`` in the folder (``mean = [...]``, ``std = [...]``). Sub-folders of an image
+folder are class labels (sorted names -> 0, 1, ...), so an eval folder can carry its labels.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_sdk.errors import InputError, UsageError
+
+from converters.sources.base import TensorSpec
+
+INPUT_KEYS = ("x", "inputs", "input", "images", "data", "arr_0")
+LABEL_KEYS = ("y", "labels", "label", "targets", "arr_1")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_CONFIG = "edge-sdk-images.toml"
+
+
+@dataclass
+class Dataset:
+    """Named input arrays (one sample per row, source layout), optional labels, and where they came from."""
+
+    inputs: dict[str, np.ndarray]
+    labels: np.ndarray | None
+    origin: str  # "eval-data" | "calibration-data" | "generated" | "fine-tune-data"
+    description: str
+
+    def __len__(self) -> int:
+        return len(next(iter(self.inputs.values())))
+
+    def subset(self, count: int, seed: int = 0) -> "Dataset":
+        """At most ``count`` samples, spread over the whole set (deterministic)."""
+        if len(self) <= count:
+            return self
+        index = np.sort(np.random.default_rng(seed).choice(len(self), count, replace=False))
+        labels = self.labels[index] if self.labels is not None else None
+        return Dataset({k: v[index] for k, v in self.inputs.items()}, labels, self.origin,
+                       f"{self.description} ({count} of {len(self)} samples)")
+
+
+def generated(specs: list[TensorSpec], count: int, seed: int = 0) -> Dataset:
+    """Uniform random inputs in [-1, 1] (integers: 0..9): numerical parity only, never accuracy."""
+    rng = np.random.default_rng(seed)
+    inputs = {}
+    for spec in specs:
+        try:
+            shape = (count, *spec.fixed_shape()[1:])
+        except ValueError as exc:
+            raise UsageError(f"cannot generate inputs: {exc}",
+                             hint="pass --eval-data with real inputs of the shape you deploy") from None
+        if spec.is_float:
+            inputs[spec.name] = rng.uniform(-1.0, 1.0, shape).astype(spec.dtype)
+        else:
+            inputs[spec.name] = rng.integers(0, 10, shape).astype(spec.dtype)
+    return Dataset(inputs, None, "generated", f"{count} generated samples, uniform in [-1, 1]")
+
+
+def load_dataset(path: str, specs: list[TensorSpec], origin: str, *, image_mean: list[float] | None = None,
+                 image_std: list[float] | None = None, need_labels: bool = False) -> Dataset:
+    """Load and check ``path`` against the model's inputs; InputError naming the file on any mismatch."""
+    p = Path(path)
+    flag = "--" + origin
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory ({flag})", path=str(p))
+    if p.is_dir():
+        inputs, labels = _load_images(p, specs, image_mean, image_std, flag)
+    elif p.suffix.lower() in (".npz", ".npy"):
+        inputs, labels = _load_arrays(p, specs, flag)
+    else:
+        raise InputError(f"{p}: {flag} must be a .npz or .npy file or a folder of images",
+                         hint="save arrays with numpy.savez('data.npz', x=inputs, y=labels)", path=str(p))
+    for spec in specs:
+        inputs[spec.name] = _check_array(p, flag, spec, inputs[spec.name])
+    count = len(next(iter(inputs.values())))
+    if any(len(a) != count for a in inputs.values()):
+        raise InputError(f"{p}: the input arrays have different sample counts", path=str(p))
+    if labels is not None and len(labels) != count:
+        raise InputError(f"{p}: {len(labels)} labels for {count} samples", path=str(p))
+    if need_labels and labels is None:
+        raise InputError(f"{p}: {flag} needs labels (key 'y' in the .npz, or one sub-folder per class)",
+                         path=str(p))
+    if count == 0:
+        raise InputError(f"{p}: {flag} holds no samples", path=str(p))
+    return Dataset(inputs, labels, origin, f"{count} samples from {p}")
+
+
+def _load_arrays(p: Path, specs: list[TensorSpec], flag: str) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    try:
+        loaded = np.load(p, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(f"{p}: cannot read it as a numpy file ({str(exc)[:200]}); it may be truncated",
+                         path=str(p)) from None
+    if isinstance(loaded, np.ndarray):
+        if len(specs) != 1:
+            raise InputError(f"{p}: a .npy holds one array but the model has {len(specs)} inputs",
+                             hint=f"use a .npz with one key per input: {', '.join(s.name for s in specs)}",
+                             path=str(p))
+        return {specs[0].name: loaded}, None
+    with loaded:
+        keys = list(loaded.files)
+        inputs: dict[str, np.ndarray] = {}
+        for spec in specs:
+            if spec.name in keys:
+                inputs[spec.name] = loaded[spec.name]
+        if len(specs) == 1 and not inputs:
+            key = next((k for k in INPUT_KEYS if k in keys), None)
+            if key is not None:
+                inputs[specs[0].name] = loaded[key]
+        missing = [s.name for s in specs if s.name not in inputs]
+        if missing:
+            raise InputError(f"{p}: no array for input(s) {', '.join(missing)} (keys found: {', '.join(keys)})",
+                             hint="name the arrays after the model's inputs, or use 'x' for a single-input model",
+                             path=str(p))
+        label_key = next((k for k in LABEL_KEYS if k in keys), None)
+        labels = loaded[label_key] if label_key else None
+    return inputs, labels
+
+
+def _check_array(p: Path, flag: str, spec: TensorSpec, array: np.ndarray) -> np.ndarray:
+    expected = tuple(spec.shape[1:])
+    ok_rank = array.ndim == len(spec.shape)
+    ok_dims = ok_rank and all(e is None or e == a for e, a in zip(expected, array.shape[1:]))
+    if not ok_dims:
+        shown = "[N, " + ", ".join("?" if d is None else str(d) for d in expected) + "]"
+        raise InputError(f"{p}: {flag} for input {spec.name!r} has shape {list(array.shape)}, "
+                         f"the model expects {shown}",
+                         hint="one sample per row, in the source model's layout (NCHW for ONNX); "
+                              "add a missing channel axis with x[..., None]", path=str(p))
+    want_float = spec.is_float
+    if want_float and array.dtype.kind != "f":
+        raise InputError(f"{p}: {flag} for input {spec.name!r} is {array.dtype}, the model expects {spec.dtype}",
+                         hint="convert and normalise it the way the model was trained, e.g. x.astype('float32') / 255",
+                         path=str(p))
+    if not want_float and array.dtype.kind not in "iub":
+        raise InputError(f"{p}: {flag} for input {spec.name!r} is {array.dtype}, the model expects {spec.dtype}",
+                         path=str(p))
+    return array.astype(spec.dtype, copy=False)
+
+
+def _image_settings(folder: Path, mean: list[float] | None, std: list[float] | None) -> tuple[list[float], list[float]]:
+    config: dict[str, Any] = {}
+    if (folder / IMAGE_CONFIG).exists():
+        try:
+            config = tomllib.loads((folder / IMAGE_CONFIG).read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{folder / IMAGE_CONFIG}: invalid TOML ({exc})",
+                             hint='e.g. mean = [127.5]\nstd = [127.5]', path=str(folder / IMAGE_CONFIG)) from None
+        unknown = set(config) - {"mean", "std"}
+        if unknown:
+            raise InputError(f"{folder / IMAGE_CONFIG}: unknown keys {sorted(unknown)}",
+                             hint="only mean and std (numbers or per-channel lists)", path=str(folder / IMAGE_CONFIG))
+    as_list = lambda v: [float(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
+    return (mean or as_list(config.get("mean", 0.0)), std or as_list(config.get("std", 255.0)))
+
+
+def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None, std: list[float] | None,
+                 flag: str) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    if len(specs) != 1 or len(specs[0].shape) != 4:
+        raise InputError(f"{folder}: an image folder fits single-input image models only "
+                         f"(this one has inputs {[s.to_dict() for s in specs]})",
+                         hint="pass a .npz with one array per input", path=str(folder))
+    spec = specs[0]
+    shape = spec.shape
+    channels_first = shape[1] in (1, 3) and shape[3] not in (1, 3)
+    height, width, channels = (shape[2], shape[3], shape[1]) if channels_first else (shape[1], shape[2], shape[3])
+    if None in (height, width, channels):
+        raise InputError(f"{folder}: the model input {list(shape)} has no fixed image size to resize to",
+                         hint="pass a .npz of preprocessed arrays instead", path=str(folder))
+    files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise InputError(f"{folder}: no images (.png/.jpg/.bmp/.gif) found", path=str(folder))
+    classes = sorted({f.parent.relative_to(folder).parts[0] for f in files if f.parent != folder})
+    labelled = len(classes) >= 2 and all(f.parent != folder for f in files)
+    m, s = _image_settings(folder, mean, std)
+    from converters._runtime import import_tensorflow  # noqa: PLC0415
+
+    tf = import_tensorflow()
+    images = []
+    for f in files:
+        try:
+            image = tf.io.decode_image(f.read_bytes(), channels=int(channels), expand_animations=False)
+        except Exception as exc:  # noqa: BLE001 - one corrupt image: name it
+            raise InputError(f"{f}: cannot decode this image ({str(exc).splitlines()[0][:150]})", path=str(f)) from None
+        image = tf.image.resize(tf.cast(image, tf.float32), (int(height), int(width))).numpy()
+        images.append((image - np.asarray(m, np.float32)) / np.asarray(s, np.float32))
+    batch = np.stack(images).astype(np.float32)
+    if channels_first:
+        batch = np.transpose(batch, (0, 3, 1, 2))
+    labels = np.array([classes.index(f.relative_to(folder).parts[0]) for f in files]) if labelled else None
+    return {spec.name: batch.astype(spec.dtype if spec.is_float else np.float32)}, labels

@@ -1,0 +1,229 @@
+"""Resolve a conversion request (recipe + explicit options) into one validated plan.
+
+Everything a user can get wrong in the flags is caught here, before TensorFlow is imported, and
+reported all at once with what to do. ``ConvertOptions.plan()`` is what ``--dry-run`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.errors import ConfigError, UnsupportedModelError, UsageError
+from edge_sdk.units import parse_fraction
+
+from converters.formats import detect_format
+from converters.recipes import get_recipe
+
+QUANTIZE_MODES = ("none", "fp16", "dynamic", "int8", "int16x8")
+FULL_INTEGER = ("int8", "int16x8")
+IO_TYPES = ("int8", "float")
+PRUNE_STRUCTURES = ("unstructured", "2:4", "channels")
+RANDOM_CALIBRATION = "random"
+DEFAULT_EPOCHS = 2
+DEFAULT_CALIBRATION_SAMPLES = 100
+DEFAULT_GENERATED_SAMPLES = 16
+
+
+@dataclass
+class ConvertOptions:
+    """The fully resolved request: every later step reads its settings from here."""
+
+    source: Path
+    output: Path
+    source_format: str
+    recipe: str | None = None
+    quantize: str = "none"
+    io: str | None = None
+    prune: float | None = None
+    prune_structure: str | None = None
+    calibration_data: str | None = None
+    calibration_samples: int = DEFAULT_CALIBRATION_SAMPLES
+    image_mean: list[float] | None = None
+    image_std: list[float] | None = None
+    eval_data: str | None = None
+    fine_tune_data: str | None = None
+    epochs: int | None = None
+    max_accuracy_drop: float | None = None
+    allow_unsafe_deserialization: bool = False
+    generated_samples: int = DEFAULT_GENERATED_SAMPLES
+    notes: list[str] = field(default_factory=list)
+
+    def plan(self) -> list[dict[str, Any]]:
+        """The ordered steps with their settings (the manifest's ``steps`` and ``--dry-run``)."""
+        load: dict[str, Any] = {"format": self.source_format, "path": str(self.source)}
+        if self.source_format == "onnx":
+            load.update(tool="onnx2tf", layout="NCHW inputs become NHWC (transposed for parity checks)")
+        if self.source_format in ("keras", "h5"):
+            load["safe_mode"] = not self.allow_unsafe_deserialization
+        steps: list[dict[str, Any]] = [{"name": "load", "settings": load}]
+        if self.prune is not None:
+            method = ("gradual magnitude pruning with fine-tuning" if self.fine_tune_data
+                      else "one-shot magnitude pruning (no fine-tuning)")
+            if self.prune_structure == "channels":
+                method = "filter removal by L1 norm" + (", then fine-tuning" if self.fine_tune_data else "")
+            steps.append({"name": "prune", "settings": {
+                "sparsity": self.prune, "structure": self.prune_structure, "method": method,
+                "fine_tune_data": self.fine_tune_data, "epochs": self.epochs}})
+        if self.source_format != "tflite":
+            quant: dict[str, Any] = {"quantize": self.quantize}
+            if self.quantize in FULL_INTEGER:
+                quant["io"] = self.io
+                quant["calibration"] = {"data": self.calibration_data, "max_samples": self.calibration_samples}
+                if self.image_mean is not None or self.image_std is not None:
+                    quant["calibration"].update(image_mean=self.image_mean, image_std=self.image_std)
+            steps.append({"name": "quantize" if self.quantize != "none" else "export", "settings": quant})
+        steps.append({"name": "validate", "settings": {
+            "data": self.eval_data or ("calibration-data" if self._calibration_is_file() else "generated"),
+            "max_accuracy_drop": self.max_accuracy_drop}})
+        return steps
+
+    def _calibration_is_file(self) -> bool:
+        return bool(self.calibration_data) and self.calibration_data != RANDOM_CALIBRATION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["source"], data["output"] = str(self.source), str(self.output)
+        return data
+
+
+def _choice(value: Any, allowed: tuple[str, ...], flag: str) -> str:
+    if value not in allowed:
+        raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _floats(value: Any, flag: str) -> list[float] | None:
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else (list(value) if isinstance(value, (list, tuple)) else [value])
+    try:
+        return [float(p) for p in parts]
+    except (TypeError, ValueError):
+        raise UsageError(f"{flag} {value!r}: expected one number or one per channel, e.g. {flag} 127.5 "
+                         f"or {flag} 123.7,116.3,103.5") from None
+
+
+def parse_sparsity(value: Any, flag: str = "--prune") -> float:
+    try:
+        sparsity = parse_fraction(value, flag)
+    except ConfigError as exc:
+        raise UsageError(exc.message, hint="e.g. --prune 0.8 or --prune 80%") from None
+    if not 0.0 < sparsity < 1.0:
+        raise UsageError(f"{flag} {value!r}: sparsity must be between 0 and 1 (exclusive)",
+                         hint="e.g. --prune 0.8 (80% of the weights set to zero) or --prune 80%")
+    return sparsity
+
+
+def parse_accuracy_drop(value: Any) -> float:
+    """``"0.5%"`` -> 0.005 (half a point); a bare number is a fraction of 1 (0.005 is half a point)."""
+    try:
+        drop = parse_fraction(value, "--max-accuracy-drop")
+    except ConfigError as exc:
+        raise UsageError(exc.message, hint='e.g. --max-accuracy-drop 0.5% (half a point)') from None
+    if drop >= 1.0:
+        raise UsageError(f"--max-accuracy-drop {value!r} means a drop of {drop * 100:g} points",
+                         hint='write a percentage, e.g. --max-accuracy-drop 0.5%, or a fraction like 0.005')
+    return drop
+
+
+KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibration_data",
+                 "calibration_samples", "image_mean", "image_std", "eval_data", "fine_tune_data",
+                 "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples"}
+
+
+def resolve_options(source: str | Path, output: str | Path, **options: Any) -> ConvertOptions:
+    """Merge recipe and explicit options, check every conflict, and return the resolved request."""
+    unknown = set(options) - KNOWN_OPTIONS
+    if unknown:
+        raise UsageError(f"unknown convert option(s): {', '.join(sorted(unknown))}",
+                         hint=f"known options: {', '.join(sorted(KNOWN_OPTIONS))}")
+    src, out = Path(source), Path(output)
+    fmt = detect_format(src)
+    if src.resolve() == out.resolve():
+        raise UsageError(f"-o {out}: the output would overwrite the source model; the input is never modified",
+                         hint="choose another output path, e.g. model_int8.tflite")
+    if out.is_dir():
+        raise UsageError(f"-o {out}: is a directory; give the path of the .tflite file to write")
+    settings: dict[str, Any] = {}
+    recipe = options.get("recipe")
+    if recipe:
+        settings.update({k: v for k, v in get_recipe(recipe).items() if k != "description"})
+    explicit = {k: v for k, v in options.items() if v is not None and k != "recipe"}
+    if "quantize" in explicit and "io" not in explicit:
+        settings.pop("io", None)  # the recipe's I/O type was for the recipe's quantization
+    settings.update(explicit)
+
+    opts = ConvertOptions(source=src, output=out, source_format=fmt, recipe=recipe or None)
+    opts.quantize = _choice(settings.get("quantize", "none"), QUANTIZE_MODES, "--quantize")
+    problems: list[str] = []
+    if settings.get("io") is not None:
+        opts.io = _choice(settings["io"], IO_TYPES, "--io")
+        if opts.quantize not in FULL_INTEGER:
+            problems.append(f"--io {opts.io} applies only to full-integer quantization "
+                            f"(--quantize int8 or int16x8), not to --quantize {opts.quantize}")
+        elif opts.quantize == "int16x8" and opts.io == "int8":
+            problems.append("--io int8 cannot carry int16 activations: use --io float with --quantize int16x8")
+    elif opts.quantize in FULL_INTEGER:
+        opts.io = "int8" if opts.quantize == "int8" else "float"
+    if settings.get("prune_structure") is not None:
+        opts.prune_structure = _choice(settings["prune_structure"], PRUNE_STRUCTURES, "--prune-structure")
+    if settings.get("prune") is not None:
+        opts.prune = parse_sparsity(settings["prune"])
+        opts.prune_structure = opts.prune_structure or "unstructured"
+    elif opts.prune_structure == "2:4":
+        opts.prune = 0.5
+    elif opts.prune_structure is not None:
+        problems.append(f"--prune-structure {opts.prune_structure} needs a target: add --prune SPARSITY (e.g. 0.5)")
+    if opts.prune_structure == "2:4" and opts.prune is not None and abs(opts.prune - 0.5) > 1e-9:
+        problems.append(f"2:4 sparsity is 50% by definition; --prune {opts.prune:g} contradicts it (drop --prune)")
+
+    opts.calibration_data = settings.get("calibration_data")
+    opts.calibration_samples = int(settings.get("calibration_samples", DEFAULT_CALIBRATION_SAMPLES))
+    opts.image_mean = _floats(settings.get("image_mean"), "--image-mean")
+    opts.image_std = _floats(settings.get("image_std"), "--image-std")
+    if opts.image_std is not None and any(s == 0 for s in opts.image_std):
+        problems.append("--image-std must not contain 0 (pixels are divided by it)")
+    if opts.quantize in FULL_INTEGER and not opts.calibration_data:
+        problems.append(
+            f"--quantize {opts.quantize} needs calibration data to choose activation ranges: "
+            "pass --calibration-data PATH (.npz/.npy arrays or a folder of images, about 100 samples), "
+            "or --calibration-data random to accept that the accuracy is then unknown")
+    if opts.calibration_data and opts.quantize not in FULL_INTEGER:
+        problems.append(f"--calibration-data is only used by --quantize int8/int16x8, not by --quantize {opts.quantize}")
+    opts.eval_data = settings.get("eval_data")
+    opts.fine_tune_data = settings.get("fine_tune_data")
+    if settings.get("epochs") is not None:
+        opts.epochs = int(settings["epochs"])
+        if opts.epochs < 1:
+            problems.append(f"--epochs {opts.epochs}: must be at least 1")
+        if not opts.fine_tune_data:
+            problems.append("--epochs applies to fine-tuning: add --fine-tune-data PATH")
+    if opts.fine_tune_data:
+        opts.epochs = opts.epochs or DEFAULT_EPOCHS
+        if opts.prune is None:
+            problems.append("--fine-tune-data is used to recover accuracy after pruning: add --prune SPARSITY")
+    if settings.get("max_accuracy_drop") is not None:
+        opts.max_accuracy_drop = parse_accuracy_drop(settings["max_accuracy_drop"])
+        if not opts.eval_data:
+            problems.append("--max-accuracy-drop needs labelled data: add --eval-data PATH (inputs and labels)")
+    opts.allow_unsafe_deserialization = bool(settings.get("allow_unsafe_deserialization", False))
+    opts.generated_samples = int(settings.get("generated_samples", DEFAULT_GENERATED_SAMPLES))
+    if problems:
+        raise UsageError("conflicting or incomplete options:\n  - " + "\n  - ".join(problems))
+    _check_format_support(opts)
+    return opts
+
+
+def _check_format_support(opts: ConvertOptions) -> None:
+    fmt, src = opts.source_format, opts.source
+    if fmt == "tflite" and (opts.quantize != "none" or opts.prune is not None):
+        raise UnsupportedModelError(
+            f"{src}: is already a .tflite model; edge-sdk convert only re-validates it (parity, accuracy)",
+            hint="convert from the original Keras/SavedModel/ONNX model to quantize or prune", path=str(src))
+    if opts.prune is not None and fmt not in ("keras", "h5"):
+        raise UnsupportedModelError(
+            f"{src}: pruning needs a Keras model (.keras or .h5) because it edits layer weights; "
+            f"a {fmt} model has no Keras layers",
+            hint="prune the Keras model before exporting it, or drop --prune", path=str(src))

@@ -1,0 +1,109 @@
+"""The conversion pipeline: load -> (prune -> fine-tune) -> quantize/export -> validate -> publish.
+
+Nothing is written until the artifact has been converted and validated: the model and its
+manifest are then published atomically (never a half-written file, and on any error nothing new
+is left behind). A failed quality gate still publishes both, with the manifest marked ``failed``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from edge_sdk.atomic import atomic_write_bytes, atomic_write_json
+
+from converters.data import Dataset, generated, load_dataset
+from converters.manifest import build_manifest, sha256_file
+from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
+from converters.sources import LoadedSource, load_source
+
+PARITY_FROM_CALIBRATION = 32
+RANDOM_CALIBRATION_SAMPLES = 32
+
+
+def manifest_path(output: Path) -> Path:
+    return output.with_name(output.name + ".json")
+
+
+def _calibration(options: ConvertOptions, source: LoadedSource) -> Dataset | None:
+    if options.quantize not in FULL_INTEGER:
+        return None
+    if options.calibration_data == RANDOM_CALIBRATION:
+        options.notes.append("calibrated on random inputs (--calibration-data random): activation ranges and "
+                             "accuracy are unknown until checked on real data")
+        return generated(source.inputs, RANDOM_CALIBRATION_SAMPLES, seed=1)
+    data = load_dataset(str(options.calibration_data), source.inputs, "calibration-data",
+                        image_mean=options.image_mean, image_std=options.image_std)
+    return data.subset(options.calibration_samples)
+
+
+def _evaluation(options: ConvertOptions, source: LoadedSource, calibration: Dataset | None) -> Dataset:
+    if options.eval_data:
+        return load_dataset(options.eval_data, source.inputs, "eval-data", image_mean=options.image_mean,
+                            image_std=options.image_std, need_labels=options.max_accuracy_drop is not None)
+    if calibration is not None and calibration.origin == "calibration-data":
+        subset = calibration.subset(PARITY_FROM_CALIBRATION, seed=2)
+        options.notes.append("no --eval-data: parity measured on calibration samples (real inputs, but the same "
+                             "ones that set the quantization ranges, so figures are optimistic)")
+        return Dataset(subset.inputs, None, "calibration-data", subset.description)
+    return generated(source.inputs, options.generated_samples)
+
+
+def _prune(options: ConvertOptions, source: LoadedSource, steps: list[dict[str, Any]]) -> Any:
+    model = source.keras_model
+    if options.prune is None:
+        return model
+    fine = None
+    if options.fine_tune_data:
+        fine = load_dataset(options.fine_tune_data, source.inputs, "fine-tune-data", need_labels=True,
+                            image_mean=options.image_mean, image_std=options.image_std)
+    if options.prune_structure == "channels":
+        from converters.steps.prune_channels import prune_channels  # noqa: PLC0415
+        from converters.steps.finetune import fine_tune  # noqa: PLC0415
+
+        model, report = prune_channels(model, options.prune)
+        if fine is not None:
+            report["fine_tune"] = fine_tune(model, fine, int(options.epochs or 1))
+    else:
+        from converters.steps.prune_weights import prune_weights  # noqa: PLC0415
+
+        model, report = prune_weights(model, str(options.prune_structure), options.prune, fine, options.epochs)
+    next(s for s in steps if s["name"] == "prune")["report"] = report
+    return model
+
+
+def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
+    """Run every step of ``options.plan()`` and publish the artifact; return its manifest."""
+    source_sha = sha256_file(options.source)
+    source = load_source(options)
+    try:
+        steps = options.plan()
+        calibration = _calibration(options, source)
+        evaluation = _evaluation(options, source, calibration)
+        model = _prune(options, source, steps)
+        if source.format == "tflite":
+            data = options.source.read_bytes()
+        else:
+            from converters.steps.quantize import export_tflite  # noqa: PLC0415
+
+            data = export_tflite(source, model, options.quantize, options.io, calibration)
+        with tempfile.TemporaryDirectory(prefix="edge-sdk-convert-") as folder:
+            candidate = Path(folder) / "candidate.tflite"
+            candidate.write_bytes(data)
+            from converters.validation import validate  # noqa: PLC0415
+
+            checks = validate(source, candidate, evaluation, options.max_accuracy_drop)
+        manifest = build_manifest(options, source_sha256=source_sha, steps=steps, data=data,
+                                  output_path=options.output, checks=checks, layout_notes=source.layout_notes,
+                                  versions=source.versions, source_io=[s.to_dict() for s in source.inputs])
+        atomic_write_bytes(options.output, data)
+        try:
+            atomic_write_json(manifest_path(options.output), manifest)
+        except BaseException:
+            os.unlink(options.output)
+            raise
+        return manifest
+    finally:
+        source.cleanup()

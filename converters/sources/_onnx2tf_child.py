@@ -1,0 +1,59 @@
+"""Run onnx2tf in a child process, offline: ``python -m converters.sources._onnx2tf_child MODEL OUTDIR``.
+
+onnx2tf can exit(), crash or print thousands of lines, and for 3-channel image inputs it
+downloads a calibration sample from a code host. Here its download function is replaced by
+local synthetic data (it only feeds onnx2tf's own internal sanity checks; edge-sdk calibrates
+quantization with the user's data itself), and ``requests`` is barred from the network, so the
+conversion is offline by construction. The SavedModel lands in OUTDIR with ``io.json`` describing
+the converted inputs and outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def _offline_sample():
+    import numpy as np  # noqa: PLC0415
+
+    return np.random.default_rng(0).uniform(0.0, 1.0, (20, 128, 128, 3)).astype(np.float32)
+
+
+def _no_network(*_args, **_kwargs):
+    raise ConnectionError("edge-sdk runs onnx2tf offline: network access is disabled")
+
+
+def main(model: str, out_dir: str) -> int:
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import requests  # noqa: PLC0415
+
+    requests.get = requests.post = _no_network  # type: ignore[assignment]
+    import onnx2tf  # noqa: PLC0415
+    import onnx2tf.onnx2tf as core  # noqa: PLC0415
+    import onnx2tf.utils.common_functions as common  # noqa: PLC0415
+
+    core.download_test_image_data = _offline_sample
+    common.download_test_image_data = _offline_sample
+    model_obj = onnx2tf.convert(
+        input_onnx_file_path=model, output_folder_path=out_dir, output_signaturedefs=True,
+        batch_size=1, non_verbose=True)
+    if model_obj is None or not os.path.exists(os.path.join(out_dir, "saved_model.pb")):
+        print("ERROR: onnx2tf finished without writing a SavedModel", file=sys.stderr)
+        return 4
+    io = {
+        "inputs": [{"name": t.name.split(":")[0], "shape": [None if d is None else int(d) for d in t.shape]}
+                   for t in model_obj.inputs],
+        "outputs": [{"name": t.name.split(":")[0], "shape": [None if d is None else int(d) for d in t.shape]}
+                    for t in model_obj.outputs],
+        "onnx2tf": getattr(onnx2tf, "__version__", "unknown"),
+    }
+    with open(os.path.join(out_dir, "io.json"), "w") as handle:
+        json.dump(io, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

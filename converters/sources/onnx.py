@@ -1,0 +1,119 @@
+"""ONNX sources, through onnx2tf (in a child process) and then the usual TFLiteConverter.
+
+ONNX models are usually NCHW; onnx2tf produces an NHWC TensorFlow model. The loader records the
+permutation per input so calibration/eval data (given in the ONNX layout, as users have it) is
+transposed for the artifact, and so parity compares like with like. The reference outputs come
+from onnxruntime running the original file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_sdk.errors import InfrastructureError, InputError, UnsupportedModelError
+
+from converters._runtime import import_tensorflow, summarize_failure
+from converters.options import ConvertOptions
+from converters.sources.base import LoadedSource, TensorSpec, channels_last_perm
+
+ONNX2TF_TIMEOUT_S = 1800
+
+
+def _onnx_specs(path: Path) -> tuple[list[TensorSpec], list[str], str]:
+    import onnx  # noqa: PLC0415
+    from onnx import helper  # noqa: PLC0415
+
+    try:
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model)
+    except Exception as exc:  # noqa: BLE001 - protobuf/checker errors: a bad file, said plainly
+        raise InputError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:250]}); "
+                         "the file may be truncated or corrupt",
+                         hint="re-export the model (torch.onnx.export / tf2onnx) and check it with onnx.checker",
+                         path=str(path)) from None
+    initializers = {i.name for i in model.graph.initializer}
+    specs = []
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        tensor = value.type.tensor_type
+        dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim)
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type)).name
+        specs.append(TensorSpec(value.name, dims, dtype))
+    return specs, [o.name for o in model.graph.output], onnx.__version__
+
+
+def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(path.resolve()), str(out_dir)]
+    try:
+        done = subprocess.run(command, cwd=out_dir.parent, env=env, capture_output=True, text=True,
+                              timeout=ONNX2TF_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise InfrastructureError(f"{path}: onnx2tf did not finish within {ONNX2TF_TIMEOUT_S} s", path=str(path)) from None
+    log = (done.stdout or "") + "\n" + (done.stderr or "")
+    if done.returncode < 0:
+        name = signal.Signals(-done.returncode).name
+        raise InfrastructureError(f"{path}: onnx2tf crashed ({name}) while converting: {summarize_failure(log)}",
+                                  hint="try another onnx2tf-compatible opset export; report the crash upstream",
+                                  path=str(path))
+    if done.returncode != 0 or not (out_dir / "io.json").exists():
+        raise UnsupportedModelError(
+            f"{path}: onnx2tf could not convert this model: {summarize_failure(log)}",
+            hint="onnx2tf needs static shapes it can infer: re-export with fixed input sizes, "
+                 "or simplify the graph (onnxsim) first", path=str(path))
+    return json.loads((out_dir / "io.json").read_text())
+
+
+def load_onnx_source(options: ConvertOptions) -> LoadedSource:
+    path = options.source
+    specs, output_names, onnx_version = _onnx_specs(path)
+    work = Path(tempfile.mkdtemp(prefix="edge-sdk-onnx2tf-"))
+    try:
+        io = _run_onnx2tf(path, work / "saved_model")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    perms: dict[str, tuple[int, ...] | None] = {}
+    notes = []
+    converted = {i["name"]: tuple(i["shape"]) for i in io["inputs"]}
+    for index, spec in enumerate(specs):
+        artifact_shape = converted.get(spec.name) or tuple(io["inputs"][index]["shape"])
+        perm = channels_last_perm(spec.shape, artifact_shape)
+        perms[spec.name] = perm
+        if perm:
+            notes.append(f"input {spec.name!r}: NCHW {list(spec.shape)} -> NHWC {list(artifact_shape)} "
+                         "(calibration/eval data is given in the ONNX layout and transposed)")
+    import onnxruntime as ort  # noqa: PLC0415
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    def reference(data: dict[str, np.ndarray]) -> list[np.ndarray]:
+        count = len(next(iter(data.values())))
+        rows = [session.run(output_names, {s.name: data[s.name][i:i + 1] for s in specs}) for i in range(count)]
+        return [np.concatenate([r[k] for r in rows]) for k in range(len(output_names))]
+
+    saved_model = work / "saved_model"
+
+    def make_converter(_model: Any) -> Any:
+        tf = import_tensorflow()
+        return tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
+
+    tf = import_tensorflow()
+    return LoadedSource(
+        format="onnx", path=path, inputs=specs, output_names=output_names, reference=reference,
+        make_converter=make_converter, input_perms=perms, layout_notes=notes,
+        versions={"onnx": onnx_version, "onnx2tf": io.get("onnx2tf", "unknown"),
+                  "onnxruntime": ort.__version__, "tensorflow": tf.__version__},
+        cleanup=lambda: shutil.rmtree(work, ignore_errors=True))

@@ -1,0 +1,1 @@
+"""Pipeline steps: pruning (magnitude, 2:4, channels), fine-tuning, and quantized export."""

@@ -1,0 +1,83 @@
+"""The export/quantize step: one TFLiteConverter configured per quantization mode.
+
+Modes: ``none`` (float32), ``fp16`` (float16 weights), ``dynamic`` (int8 weights, float
+activations), ``int8`` (full integer, int8 or float I/O) and ``int16x8`` (int16 activations,
+int8 weights). Full-integer modes are strict (integer kernels only): an op without an integer
+kernel is reported, never silently left in float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from edge_sdk.errors import InfrastructureError, UnsupportedModelError
+
+from converters._runtime import captured_output, import_tensorflow, summarize_failure
+from converters.data import Dataset
+from converters.sources.base import LoadedSource
+
+
+def representative_dataset(source: LoadedSource, calibration: Dataset):
+    """A generator factory yielding one artifact-layout sample at a time, in the model's input order."""
+    data = source.to_artifact_layout(calibration.inputs)
+    names = [s.name for s in source.inputs]
+    by_name = source.format in ("savedmodel", "onnx") and len(names) > 1
+
+    def generate() -> Iterator[Any]:
+        for i in range(len(calibration)):
+            if by_name:
+                yield {n: data[n][i:i + 1].astype(np.float32) for n in names}
+            else:
+                yield [data[n][i:i + 1].astype(np.float32) for n in names]
+
+    return generate
+
+
+def configure(converter: Any, mode: str, io: str | None, calibration: Dataset | None, source: LoadedSource) -> None:
+    tf = import_tensorflow()
+    if mode == "none":
+        return
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif mode == "int8":
+        converter.representative_dataset = representative_dataset(source, calibration)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io == "int8":
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+    elif mode == "int16x8":
+        converter.representative_dataset = representative_dataset(source, calibration)
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+
+
+def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, calibration: Dataset | None) -> bytes:
+    """Convert ``model`` (a Keras model, or None for SavedModel/ONNX sources) to .tflite bytes."""
+    tf = import_tensorflow()
+    with captured_output() as log:
+        try:
+            converter = source.make_converter(model)
+            configure(converter, mode, io, calibration, source)
+            data = converter.convert()
+            error: BaseException | None = None
+        except Exception as exc:  # noqa: BLE001 - classified below
+            error = exc
+    if error is None:
+        return data
+    text = f"{error}\n{log.text}"
+    cause = summarize_failure(str(error) or log.text)
+    converter_error = getattr(getattr(tf.lite, "experimental", None), "ConverterError", None)
+    model_problem = isinstance(error, (ValueError, TypeError)) or (
+        converter_error is not None and isinstance(error, converter_error)) or "ConverterError" in type(error).__name__
+    if model_problem:
+        hint = "the model uses an op or shape TFLite cannot convert in this mode"
+        if mode in ("int8", "int16x8") and ("quantiz" in text.lower() or "int8" in text.lower()):
+            hint += "; try --quantize dynamic or fp16, or --io float"
+        raise UnsupportedModelError(f"{source.path}: TFLiteConverter failed (--quantize {mode}): {cause}",
+                                    hint=hint, path=str(source.path))
+    raise InfrastructureError(f"{source.path}: TFLiteConverter crashed (--quantize {mode}): "
+                              f"{type(error).__name__}: {cause}", path=str(source.path))

@@ -1,0 +1,142 @@
+"""``edge-sdk convert``: a thin layer over :func:`converters.convert` (TensorFlow loads only on a real run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from edge_sdk.cli.common import print_json
+from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK
+from edge_sdk.units import format_bytes
+
+DESCRIPTION = """Convert a Keras (.keras/.h5), SavedModel or ONNX model to a .tflite artifact, optionally
+pruned and quantized, and measure what it cost: parity with the source model (max abs error, SQNR,
+cosine, top-1 agreement) and, with labelled --eval-data, the accuracy drop. Writes OUT.tflite and
+its manifest OUT.tflite.json atomically. Exit 1 when --max-accuracy-drop is exceeded (both files
+are still written, the manifest marked failed).
+
+examples:
+  edge-sdk convert model.keras -o model_int8.tflite --recipe int8 --calibration-data calib.npz
+  edge-sdk convert model.onnx -o model.tflite --quantize fp16
+  edge-sdk convert model.keras -o small.tflite --recipe prune-80-int8 --calibration-data calib.npz \\
+      --fine-tune-data train.npz --epochs 2 --eval-data test.npz --max-accuracy-drop 1%
+  edge-sdk convert model.keras -o m.tflite --recipe channels-50-int8 --calibration-data calib.npz --dry-run"""
+
+
+def _recipes_help() -> str:
+    from converters.recipes import load_recipes
+
+    return "; ".join(f"{name}: {r.get('description', '')}" for name, r in load_recipes().items())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="the model: .keras, .h5, a SavedModel directory, .onnx (or .tflite to re-validate)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.tflite", help="the artifact to write")
+    parser.add_argument("--recipe", metavar="NAME", help="a named preset (flags override it): " + _recipes_help())
+    parser.add_argument("--quantize", choices=("none", "fp16", "dynamic", "int8", "int16x8"),
+                        help="none (float32, default), fp16, dynamic (int8 weights), int8 (full integer), "
+                             "int16x8 (int16 activations)")
+    parser.add_argument("--io", choices=("int8", "float"),
+                        help="input/output type of full-integer models (default: int8 for int8, float for int16x8)")
+    parser.add_argument("--prune", metavar="SPARSITY", help="target sparsity, e.g. 0.8 or 80%%")
+    parser.add_argument("--prune-structure", choices=("unstructured", "2:4", "channels"),
+                        help="unstructured magnitude (default), 2:4 structured, or channels (removes filters)")
+    parser.add_argument("--calibration-data", metavar="PATH",
+                        help=".npz/.npy arrays or a folder of images (source layout), or 'random' "
+                             "to accept unknown accuracy")
+    parser.add_argument("--calibration-samples", type=int, metavar="N", help="calibration samples used (default 100)")
+    parser.add_argument("--image-mean", metavar="M[,M,M]",
+                        help="image folders: subtract from 0..255 pixels (default 0; or mean in edge-sdk-images.toml)")
+    parser.add_argument("--image-std", metavar="S[,S,S]", help="image folders: then divide by this (default 255)")
+    parser.add_argument("--eval-data", metavar="PATH",
+                        help=".npz with inputs (x) and labels (y), or an image folder with one sub-folder per class")
+    parser.add_argument("--fine-tune-data", metavar="PATH", help=".npz with x and y: fine-tune while/after pruning")
+    parser.add_argument("--epochs", type=int, metavar="N", help="fine-tuning epochs (default 2)")
+    parser.add_argument("--max-accuracy-drop", metavar="X",
+                        help="quality gate: exit 1 if accuracy drops more, e.g. 0.5%% (half a point) or 0.005")
+    parser.add_argument("--allow-unsafe-deserialization", action="store_true",
+                        help="load Keras models with Lambda layers (runs code stored in the file: trusted files only)")
+    parser.add_argument("--json", action="store_true", help="print the manifest (or the plan with --dry-run) as JSON")
+    parser.add_argument("--dry-run", action="store_true", help="print the resolved pipeline and stop")
+
+
+OPTION_NAMES = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
+                "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options = {name: getattr(args, name) for name in OPTION_NAMES if getattr(args, name) is not None}
+    if args.allow_unsafe_deserialization:
+        options["allow_unsafe_deserialization"] = True
+    return options
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    print(f"{plan['source']} ({plan['format']}) -> {plan['output']}"
+          + (f"   recipe {plan['recipe']}" if plan["recipe"] else ""))
+    for number, step in enumerate(plan["steps"], 1):
+        settings = ", ".join(f"{k}={v}" for k, v in step["settings"].items() if v is not None)
+        print(f"  {number}. {step['name']:<9} {settings}")
+    print("(dry run: nothing was converted or written)")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _print_summary(manifest: dict[str, Any]) -> None:
+    from edge_sdk.table import render_table
+
+    out, val = manifest["output"], manifest["validation"]
+    print(f"wrote {out['path']}  ({format_bytes(out['size_bytes'])}, gzip {format_bytes(out['gzip_size_bytes'])}, "
+          f"weight sparsity {out['sparsity'] * 100:.1f}%)  quantize={manifest['quantize']}"
+          + (f" io={manifest['io']}" if manifest["io"] else "")
+          + (f" prune={manifest['prune']['sparsity']:g} {manifest['prune']['structure']}" if manifest["prune"] else ""))
+    for step in manifest["steps"]:
+        report = step.get("report")
+        if report and report.get("structure") == "channels":
+            print(f"  channels: {report['filters_before']} -> {report['filters_before'] - report['filters_removed']} "
+                  f"filters, params {report['params_before']:,} -> {report['params_after']:,}")
+        if report and report.get("fine_tune"):
+            ft = report["fine_tune"]
+            print(f"  fine-tuned {ft['epochs']} epoch(s) on {ft['samples']} samples ({ft['loss']})")
+    rows = [[o["name"], o.get("max_abs_error"), o.get("sqnr_db", "-") if not o.get("identical") else "identical",
+             o.get("cosine"), _pct(o.get("top1_agreement"))] for o in val["outputs"]]
+    if rows:
+        print(f"parity on {val['description']} [{val['inputs']}]:")
+        print(render_table(["output", "max abs err", "SQNR dB", "cosine", "top-1 agree"], rows,
+                           right_align=(1, 2, 3, 4)))
+    acc = val.get("accuracy")
+    if acc:
+        drop = "-" if acc["drop"] is None else f"{acc['drop'] * 100:.2f} points"
+        print(f"accuracy on {acc['samples']} labelled samples: source {_pct(acc['source'])}, "
+              f"artifact {_pct(acc['artifact'])}, drop {drop}")
+    for note in val.get("notes", []) + manifest.get("notes", []) + manifest.get("layout", []):
+        print(f"  note: {note}")
+    gate = manifest["gate"]
+    if gate["passed"]:
+        print(f"quality gate: passed   manifest: {out['path']}.json")
+    else:
+        print("quality gate: FAILED (artifact written, manifest marked failed):", file=sys.stderr)
+        for failure in gate["failures"]:
+            print(f"  - {failure}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    import converters
+
+    options = _options(args)
+    if args.dry_run:
+        plan = converters.plan(args.source, args.output, **options)
+        print_json(plan) if args.json else _print_plan(plan)
+        return EXIT_OK
+    manifest = converters.convert(args.source, args.output, **options)
+    if args.json:
+        print_json(manifest)
+        if not manifest["gate"]["passed"]:
+            for failure in manifest["gate"]["failures"]:
+                print(f"edge-sdk: quality gate failed: {failure}", file=sys.stderr)
+    else:
+        _print_summary(manifest)
+    return EXIT_OK if manifest["gate"]["passed"] else EXIT_GATE_FAILED
