@@ -150,15 +150,30 @@ class Verdict:
     status: str
     how: str
     message: str
+    actual_text: str | None = None  # set when the value is not a number (a precision, a list of ops)
+    limit_text: str | None = None
 
 
 def verdict_list(check: dict[str, Any]) -> list[dict[str, Any]]:
-    """The verdict rows of a check document, wherever its writer put them."""
-    for key in ("verdicts", "checks", "rows", "results"):
-        rows = check.get(key)
-        if isinstance(rows, list) and all(isinstance(r, dict) and "status" in r for r in rows):
-            return rows
-    return []
+    """The verdict rows of a check document: top-level ``verdicts``, or each check's ``verdicts``."""
+    def rows_of(container: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = container.get("verdicts")
+        return [r for r in rows if isinstance(r, dict) and "status" in r] if isinstance(rows, list) else []
+
+    found = rows_of(check)
+    for entry in check.get("checks") or []:
+        if isinstance(entry, dict):
+            found += [{"check": entry.get("name"), **row} for row in rows_of(entry)]
+    return found
+
+
+def _display(value: Any) -> str | None:
+    """Text for a non-numeric measured value or limit (precision lists, flags)."""
+    if value is None or _number(value) is not None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def verdicts(check: dict[str, Any]) -> list[Verdict]:
@@ -173,12 +188,14 @@ def verdicts(check: dict[str, Any]) -> list[Verdict]:
         if margin_pct is None and margin is not None and limit:
             margin_pct = 100.0 * margin / limit
         out.append(Verdict(
-            name=str(row.get("name") or row.get("metric") or "check"),
+            name=str(row.get("name") or row.get("check") or row.get("metric") or "check"),
             model=str(row.get("model") or ""), device=str(row.get("device") or ""),
             metric=str(row.get("metric") or ""), actual=actual, limit=limit,
             unit=str(row.get("unit") or ""), margin=margin, margin_pct=margin_pct,
             status=str(row.get("status") or "?"), how=str(row.get("how") or ""),
             message=str(row.get("message") or ""),
+            actual_text=_display(row.get("actual")),
+            limit_text=str(row["limit_text"]) if row.get("limit_text") else _display(row.get("limit")),
         ))
     return out
 

@@ -19,7 +19,7 @@ from edge_sdk.table import render_table
 from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
 
 SKIPPED_KEYS = {"schema", "version", "tool", "created", "sha256", "path", "hint"}
-IDENTITY_KEYS = ("device", "name", "id", "metric", "label", "variant", "serial")
+IDENTITY_KEYS = ("name", "check", "label", "variant", "id", "device", "serial", "metric")
 Value = float | str
 
 
@@ -48,7 +48,9 @@ def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
 def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
     """Numbers (and short strings) of a document under readable dotted keys."""
     out: dict[str, Value] = {}
-    if isinstance(value, bool):
+    if value is None:
+        out[prefix] = "none"
+    elif isinstance(value, bool):
         out[prefix] = "yes" if value else "no"
     elif isinstance(value, (int, float)):
         if math.isfinite(value):
@@ -157,7 +159,9 @@ class Row:
         def show(value: Value | None) -> str:
             if value is None:
                 return "(absent)"
-            return format_number(value, self.unit) if isinstance(value, float) else value
+            if isinstance(value, float):
+                return format_number(value, self.unit)
+            return value if len(value) <= 40 else value[:37] + "..."
 
         delta, pct = self.delta, self.delta_pct
         delta_text = "" if delta is None else ("0" if delta == 0 else
@@ -228,7 +232,10 @@ def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown
     a, b = flatten(before.body), flatten(after.body)
     keys = list(a) + [k for k in b if k not in a]
     rows = [Row(key, a.get(key), b.get(key), unit_of(key)) for key in keys]
-    rows = [r for r in rows if isinstance(r.before, float) or isinstance(r.after, float) or r.changed]
+    # Numbers always; text only where both sides have it and it changed (status pass -> fail,
+    # precision float32 -> int8): a whole result present on one side is told by its numbers.
+    rows = [r for r in rows if isinstance(r.before, float) or isinstance(r.after, float)
+            or (r.before is not None and r.after is not None and r.changed)]
     return Comparison(before.kind, before.model_label if before.origin.startswith("document") else before.origin,
                       after.model_label if after.origin.startswith("document") else after.origin, rows, markdown)
 

@@ -109,6 +109,24 @@ def embedded_documents(document: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def profiles_from_check(check: dict[str, Any]) -> list[dict[str, Any]]:
+    """Profile bodies rebuilt from the results a check measured, one per model.
+
+    A check document lists every ProfileResult it used under ``profiles`` (each tagged with the
+    model's ``model_sha256``) and the model paths under ``measurements``; grouping them back per
+    model lets ``check --html`` show the same distributions as ``profile --html``.
+    """
+    paths = {m.get("sha256"): m.get("path") for m in check.get("measurements") or []
+             if isinstance(m, dict) and m.get("sha256")}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for result in check.get("profiles") or []:
+        if isinstance(result, dict) and isinstance(result.get("latency_ms"), dict):
+            grouped.setdefault(str(result.get("model_sha256") or ""), []).append(result)
+    return [{"schema": "edge-sdk/profile", "version": SCHEMA_VERSION,
+             "model": {"path": paths.get(sha) or f"model {sha[:12]}", "sha256": sha or None},
+             "results": results} for sha, results in grouped.items()]
+
+
 def load_documents(sources: list[DocumentSource] | tuple[DocumentSource, ...]) -> list[LoadedDocument]:
     """Validate every source (all or nothing) and add the documents nested in check documents."""
     if isinstance(sources, (str, os.PathLike, dict)):
@@ -125,4 +143,7 @@ def load_documents(sources: list[DocumentSource] | tuple[DocumentSource, ...]) -
             if id(nested) not in seen:
                 seen.add(id(nested))
                 loaded.append(LoadedDocument(document_kind(nested) or "", nested, f"{document.origin} (embedded)"))
+        if document.kind == "check":
+            loaded += [LoadedDocument("profile", body, f"{document.origin} (results the check measured)")
+                       for body in profiles_from_check(document.body)]
     return loaded

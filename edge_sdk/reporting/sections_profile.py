@@ -14,11 +14,13 @@ from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
 STATUS_CSS = {"pass": "ok", "ok": "ok", "fail": "bad", "failed": "bad", "missing": "warn", "skip": "warn"}
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A verdict number in its unit, human-sized (bytes -> MB, ms -> us/s)."""
+def format_value(value: float | None, unit: str, metric: str = "") -> str:
+    """A verdict number in its unit, human-sized (bytes -> MB, ms -> us/s, a drop fraction -> %)."""
     if value is None:
         return "-"
     unit_l = unit.lower()
+    if not unit_l and ("drop" in metric or "fraction" in metric):
+        return f"{value * 100:.2f}%"
     if unit_l in ("bytes", "b", "byte"):
         return format_bytes(value)
     if unit_l == "ms":
@@ -49,16 +51,18 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
         rows.sort(key=lambda r: (order.get(r.status.lower(), 1), r.margin_pct if r.margin_pct is not None else 0))
         failed = sum(1 for r in rows if r.status.lower() in ("fail", "failed"))
         missing = sum(1 for r in rows if r.status.lower() == "missing")
-        headline = ("FAILED" if failed else "PASSED") + f": {len(rows) - failed - missing} passed, {failed} failed"
+        headline = ("FAILED" if failed or missing else "PASSED") + \
+            f": {len(rows) - failed - missing} passed, {failed} failed"
         headline += f", {missing} missing" if missing else ""
-        css = "bad" if failed else "ok"
+        css = "bad" if failed or missing else "ok"
         parts.append(f'<p class="verdict-headline {css}">{escape(headline)}'
                      f' <span class="origin">({escape(doc.origin)})</span></p>')
         body = [[
             Cell(r.status.upper(), css=STATUS_CSS.get(r.status.lower(), "")),
             r.name, r.model, r.device,
-            Cell(format_value(r.actual, r.unit), r.actual), Cell(format_value(r.limit, r.unit), r.limit),
-            Cell(format_value(r.margin, r.unit) if r.margin is not None else "-", r.margin),
+            Cell(r.actual_text or format_value(r.actual, r.unit, r.metric), r.actual),
+            Cell(r.limit_text or format_value(r.limit, r.unit, r.metric), r.limit),
+            Cell(format_value(r.margin, r.unit, r.metric) if r.margin is not None else "-", r.margin),
             Cell(f"{r.margin_pct:+.1f}%" if r.margin_pct is not None else "-", r.margin_pct),
             r.how or r.message,
         ] for r in rows]

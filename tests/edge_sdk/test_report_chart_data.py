@@ -1,0 +1,134 @@
+"""The numbers each chart of the HTML report is drawn from (edge_sdk.reporting.chart_data)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import report_documents as docs  # noqa: E402
+
+from edge_sdk.reporting import chart_data as data  # noqa: E402
+
+
+@pytest.mark.parametrize("q", [0, 10, 50, 90, 99, 100])
+def test_percentile_matches_numpy_linear_interpolation(q: float) -> None:
+    values = docs.samples(3.0, 137, seed=7)
+    assert data.percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-12)
+
+
+def test_histogram_counts_every_sample_once_within_its_bin() -> None:
+    values = docs.samples(5.0, 500, seed=2)
+    hist = data.latency_histogram(values)
+    assert hist.total == len(values)
+    assert 5 <= len(hist.counts) <= 40 and len(hist.edges) == len(hist.counts) + 1
+    assert hist.edges[0] == min(values) and hist.edges[-1] == max(values)
+    expected, _ = np.histogram(values, bins=hist.edges)
+    assert list(expected) == hist.counts
+
+
+def test_histogram_of_identical_samples_still_has_a_drawable_bin() -> None:
+    hist = data.latency_histogram([2.0] * 10)
+    assert hist.counts == [10] and hist.edges[0] < 2.0 < hist.edges[1]
+    assert data.latency_histogram([]).counts == []
+
+
+def test_cdf_is_sorted_and_ends_at_one() -> None:
+    values = [3.0, 1.0, 2.0, 2.0]
+    cdf = data.latency_cdf(values)
+    assert [x for x, _ in cdf] == [1.0, 2.0, 2.0, 3.0]
+    assert [f for _, f in cdf] == [0.25, 0.5, 0.75, 1.0]
+
+
+def test_device_latencies_fall_back_to_samples_and_keep_error_bands() -> None:
+    measured = docs.measured_result("host", 2.0, n=101, seed=4)
+    del measured["latency_ms"]  # a writer that kept only the raw samples
+    estimated = docs.estimated_result("pixel-4", 10.0, band=20.0)
+    rows = data.device_latencies([measured, estimated])
+    assert rows[0].p50 == pytest.approx(float(np.median(measured["samples_ms"])))
+    assert rows[0].p90 == pytest.approx(float(np.percentile(measured["samples_ms"], 90)))
+    assert rows[0].samples == 101 and rows[0].band(rows[0].p50) is None
+    assert rows[1].source == "estimated" and rows[1].band(10.0) == pytest.approx((8.0, 12.0))
+
+
+def test_verdicts_read_nested_checks_and_compute_missing_margins() -> None:
+    check = docs.check_doc(latency_limit_ms=2.0)
+    nested = {"schema": "edge-sdk/check", "version": 1, "checks": [
+        {"name": "phones", "verdicts": [{"check": "phones", "model": "m.tflite", "device": "pixel-4",
+                                         "metric": "latency_p90", "actual": 12.0, "limit": 10.0, "unit": "ms",
+                                         "status": "fail", "how": "estimated"},
+                                        {"check": "phones", "model": "m.tflite", "device": None,
+                                         "metric": "precisions", "actual": "float32", "limit": ["int8"],
+                                         "unit": "", "status": "fail", "how": "static analysis"}]}]}
+    flat = data.verdicts(check)
+    assert [v.status for v in flat] == ["fail", "pass"]
+    rows = data.verdicts(nested)
+    assert rows[0].name == "phones" and rows[0].margin == -2.0 and rows[0].margin_pct == pytest.approx(-20.0)
+    assert rows[1].actual is None and rows[1].actual_text == "float32" and rows[1].limit_text == "int8"
+
+
+def test_latency_budget_is_the_tightest_limit_for_that_device_and_model() -> None:
+    rows = data.verdicts({"verdicts": [
+        {"device": "pixel-4", "model": "a.tflite", "metric": "latency_p90", "limit": 20.0, "unit": "ms", "status": "pass"},
+        {"device": "pixel-4", "model": "a.tflite", "metric": "latency_p50", "limit": 12.0, "unit": "ms", "status": "pass"},
+        {"device": "pixel-4", "model": "b.tflite", "metric": "latency_p50", "limit": 5.0, "unit": "ms", "status": "pass"},
+        {"device": "pixel-4", "model": "a.tflite", "metric": "size", "limit": 1.0, "unit": "B", "status": "pass"},
+        {"device": "rpi-4", "model": "a.tflite", "metric": "latency_p50", "limit": 1.0, "unit": "ms", "status": "pass"},
+    ]})
+    assert data.latency_budget_ms(rows, "pixel-4", "a.tflite") == 12.0
+    assert data.latency_budget_ms(rows, "stm32", "a.tflite") is None
+
+
+def test_op_shares_follow_the_cost_model_and_sum_to_one() -> None:
+    inspect = docs.inspect_doc()
+    rows, how = data.op_rows(inspect)
+    assert "MACs + 2 x bytes" in how
+    assert sum(r.share for r in rows) == pytest.approx(1.0)
+    costs = [r.macs + data.MACS_PER_BYTE * r.bytes_touched for r in rows]
+    assert [r.share for r in rows] == pytest.approx([c / sum(costs) for c in costs])
+    conv = rows[2]  # CONV_2D 13x13x16 -> 11x11x32, int8 weights 32x3x3x16 + int32 bias
+    assert conv.weight_bytes == 32 * 3 * 3 * 16 + 32 * 4
+    assert conv.bytes_touched == 13 * 13 * 16 + 32 * 3 * 3 * 16 + 32 * 4 + 11 * 11 * 32
+    assert data.share_by_op_type(rows)[0][0] == "CONV_2D"
+
+
+def test_measured_per_op_times_replace_the_cost_model() -> None:
+    rows, how = data.op_rows(docs.inspect_doc(), per_op_ms={0: 1.0, 2: 3.0})
+    assert how.startswith("measured")
+    assert rows[2].share == pytest.approx(0.75) and rows[1].share == 0.0
+
+
+def test_sizes_by_op_type_and_dtype_are_sorted_largest_first() -> None:
+    inspect = docs.inspect_doc()
+    rows, _ = data.op_rows(inspect)
+    by_type = dict(data.size_by_op_type(rows))
+    assert by_type["FULLY_CONNECTED"] == 10 * 800 + 10 * 4
+    assert by_type["CONV_2D"] == (16 * 9 + 16 * 4) + (32 * 9 * 16 + 32 * 4)
+    assert data.size_by_dtype(inspect) == [("int8", 12_624.0), ("int32", 232.0)]
+
+
+def test_activation_timeline_reads_the_memory_plan_and_marks_the_peak() -> None:
+    inspect = docs.inspect_doc()
+    timeline = data.activation_timeline(inspect)
+    assert timeline is not None
+    assert timeline.peak_step == 1 and timeline.peak_bytes == 13_520
+    inspect["activation_timeline"] = [5, 9, 3]
+    assert data.activation_timeline(inspect).peak_step == 1
+    assert data.activation_timeline({"ops": []}) is None
+
+
+def test_variants_are_labelled_and_matched_to_profiles_by_sha256() -> None:
+    int8 = docs.convert_doc("int8", 93_000, 0.918, 0.002, "ab" * 32)
+    pruned = docs.convert_doc("int8", 93_000, 0.905, 0.015, "33" * 32, prune={"sparsity": 0.8}, name="pruned")
+    f32 = docs.convert_doc(None, 372_000, 0.92, 0.0, "11" * 32)
+    profile = docs.profile_doc(sha="ab" * 32)
+    found = data.variants([f32, int8, pruned], [profile])
+    assert [v.label for v in found] == ["float32", "int8", "int8 + pruned 80%"]
+    assert found[1].latency_ms == profile["results"][0]["latency_ms"]["p50"]
+    assert "measured" in found[1].latency_source
+    assert found[0].latency_ms is None and found[2].latency_ms is None
+    assert found[2].accuracy == 0.905 and found[2].accuracy_drop == 0.015
