@@ -158,7 +158,8 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
                                        how=how, error_band_pct=band, limit_kind="regression",
                                        limit_text=text, before=before))
     measurer.record(model, values)
-    return out
+    order = {metric: i for i, metric in enumerate([*spec.limits, *spec.max_regression])}
+    return sorted(out, key=lambda v: order.get(v.metric, len(order)))  # stable: a limit, then its baseline
 
 
 def _device_value(result: dict[str, Any], metric: str) -> float | None:

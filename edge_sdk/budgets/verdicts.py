@@ -67,10 +67,14 @@ class Verdict:
     def margin_text(self) -> str:
         if self.margin is None:
             return ""
-        if self.margin_pct is None:
-            return format_value(self.metric, self.margin)
         sign = "+" if self.margin >= 0 else "-"
-        return f"{sign}{format_value(self.metric, abs(self.margin))} ({self.margin_pct:+.0f}%)"
+        amount = f"{sign}{format_value(self.metric, abs(self.margin))}"
+        if self.limit_kind == "regression" and isinstance(self.before, (int, float)) and self.before > 0 \
+                and isinstance(self.actual, (int, float)):
+            return f"{amount} ({(self.actual / self.before - 1) * 100:+.1f}% vs before)"
+        if self.margin_pct is None:
+            return amount
+        return f"{amount} ({self.margin_pct:+.0f}%)"
 
 
 def numeric_verdict(*, check: str, model: str, device: str | None, metric: str, actual: float | None,
