@@ -168,3 +168,13 @@ def test_print_schema_and_help(project):
     assert result.returncode == 0 and json.loads(result.stdout)["$defs"]["check"]["additionalProperties"] is False
     result = run_check(project, "--help")
     assert result.returncode == 0 and "--estimate-only" in result.stdout and "[[check]]" in result.stdout
+
+
+def test_check_never_imports_tensorflow(project):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "EDGE_SDK_CACHE_DIR")}
+    full_env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "edge_sdk", "check", "--no-cache"],
+                            cwd=project, capture_output=True, text=True, timeout=180, env=full_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = [line for line in result.stderr.splitlines() if "import time:" in line]
+    assert imported and not [line for line in imported if "tensorflow" in line or "keras" in line]
