@@ -362,7 +362,7 @@ def _accuracy(convert_doc: dict[str, Any]) -> tuple[float | None, float | None]:
     validation = convert_doc.get("validation") if isinstance(convert_doc.get("validation"), dict) else {}
     accuracy = validation.get("accuracy")
     if isinstance(accuracy, dict):
-        value = next((_number(accuracy.get(k)) for k in ("converted", "after", "tflite", "value", "accuracy")
+        value = next((_number(accuracy.get(k)) for k in ("artifact", "converted", "after", "tflite", "value", "accuracy")
                       if _number(accuracy.get(k)) is not None), None)
         return value, _number(accuracy.get("drop"))
     return _number(accuracy), None

@@ -3,7 +3,8 @@
 Both documents are flattened into ``dotted.key -> value`` pairs. List items are matched by what
 they are, not where they sit: profile results by device and backend, verdicts by check, model
 and device, ops summed per op type (op indexes shift between two conversions of one model).
-Raw samples are reduced to their count: the percentiles already summarise them.
+Raw samples are reduced to their count: the percentiles already summarise them. Short number
+lists (shapes, CPU affinity) and string lists are compared as one text value.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
                 ident += f"#{seen[ident]}" if seen[ident] > 1 else ""
                 out.update(flatten(item, f"{prefix}[{ident}]"))
         elif value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            out[f"{prefix}.count"] = float(len(value))
+            if len(value) > 8:  # raw samples: their percentiles are compared; here only how many
+                out[f"{prefix}.count"] = float(len(value))
+            else:  # a shape, an affinity, a confidence interval: one value, compared as text
+                out[prefix] = "[" + ", ".join(f"{v:g}" for v in value) + "]"
+        elif value and all(isinstance(v, str) for v in value):
+            out[prefix] = ", ".join(value)
     return out
 
 
@@ -93,6 +99,8 @@ def unit_of(key: str) -> str:
         return "mJ"
     if leaf.endswith("_pct") or leaf == "margin_pct":
         return "%"
+    if leaf.endswith("_s"):
+        return "s"
     return ""
 
 
@@ -105,6 +113,8 @@ def format_number(value: float, unit: str) -> str:
         return format_mj(value)
     if unit == "%":
         return f"{value:.2f}%"
+    if unit == "s":
+        return format_ms(value * 1000.0)
     if value == int(value) and abs(value) < 1e15:
         return format_count(value) if abs(value) >= 1e4 else f"{int(value)}"
     return f"{value:.4g}"
@@ -117,7 +127,7 @@ def better_direction(key: str, unit: str) -> int:
         return 1
     if "margin" in lowered:
         return 1
-    if unit in ("bytes", "ms", "mJ") or "drop" in lowered or lowered.endswith(".macs") or "error_band" in lowered:
+    if unit in ("bytes", "ms", "mJ", "s") or "drop" in lowered or lowered.endswith(".macs") or "error_band" in lowered:
         return -1
     return 0
 
@@ -221,6 +231,15 @@ class Comparison:
         return self.to_markdown() if self.markdown else self.to_text()
 
 
+FIRST = ("results", "checks", "verdicts", "summary", "passed", "output", "validation", "size_bytes", "params", "macs")
+
+
+def _reading_order(key: str) -> int:
+    """The numbers a reviewer looks for first (latency per device, verdicts, size) come first; stable otherwise."""
+    top = key.split(".", 1)[0].split("[", 1)[0]
+    return FIRST.index(top) if top in FIRST else len(FIRST)
+
+
 def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown: bool = False) -> Comparison:
     """Pair the flattened values of two loaded documents of the same kind (keys in ``before`` order)."""
     if before.kind != after.kind:
@@ -230,7 +249,7 @@ def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown
             hint="e.g. edge-sdk compare old.profile.json new.profile.json",
         )
     a, b = flatten(before.body), flatten(after.body)
-    keys = list(a) + [k for k in b if k not in a]
+    keys = sorted(list(a) + [k for k in b if k not in a], key=_reading_order)
     rows = [Row(key, a.get(key), b.get(key), unit_of(key)) for key in keys]
     # Numbers always; text only where both sides have it and it changed (status pass -> fail,
     # precision float32 -> int8): a whole result present on one side is told by its numbers.

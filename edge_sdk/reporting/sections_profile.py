@@ -86,14 +86,14 @@ def _results_table(rows: list[data.DeviceLatency], results: list[dict[str, Any]]
         band = f"+-{row.band_pct:.0f}%" if row.band_pct else "-"
         notes = "; ".join(str(n) for n in result.get("notes") or [])
         body.append([
-            row.device, f"{row.backend}" + (f", {row.threads} thr" if row.threads else ""),
-            Cell(row.source, css="est" if row.source == "estimated" else ""),
+            row.device, row.backend, Cell(row.source, css="est" if row.source == "estimated" else ""),
+            Cell(str(row.threads) if row.threads else "-", row.threads),
             Cell(format_ms(row.p50), row.p50), Cell(format_ms(row.p90), row.p90), Cell(format_ms(p99), p99),
             band, Cell(str(row.samples), row.samples), Cell(format_bytes(peak), peak),
             Cell(format_mj(energy), energy), notes,
         ])
-    return table(["device", "backend", "source", "p50", "p90", "p99", "error band", "runs", "peak memory",
-                  "energy", "notes"], body, sortable=True, numeric=(3, 4, 5, 7, 8, 9))
+    return table(["device", "backend", "source", "threads", "p50", "p90", "p99", "error band", "runs",
+                  "peak memory", "energy", "notes"], body, sortable=True, numeric=(3, 4, 5, 6, 8, 9, 10))
 
 
 def _device_chart(rows: list[data.DeviceLatency], budgets: list[float | None]) -> str:

@@ -114,6 +114,7 @@ def convert_doc(quantize: str | None, size: int, accuracy: float | None, drop: f
         "source": {"path": "models/example.keras", "sha256": "cd" * 32},
         "output": {"path": f"models/{name or 'example_' + (quantize or 'float32')}.tflite", "sha256": sha,
                    "size_bytes": size, "gzip_size_bytes": int(size * 0.8)},
-        "quantize": quantize, "prune": prune,
-        "validation": {"accuracy": {"reference": 0.92, "converted": accuracy, "drop": drop}},
+        "quantize": quantize or "none", "prune": prune,
+        "validation": {"accuracy": None if accuracy is None else
+                       {"source": 0.92, "artifact": accuracy, "drop": drop, "samples": 500}},
     })

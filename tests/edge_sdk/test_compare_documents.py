@@ -50,7 +50,7 @@ def test_conversion_manifests_compare_size_accuracy_and_settings() -> None:
     rows = rows_by_key(comparison)
     size = rows["output.size_bytes"]
     assert size.delta == -300_000 and size.delta_pct == pytest.approx(-75.0) and size.verdict == "better"
-    assert rows["validation.accuracy.converted"].verdict == "worse"
+    assert rows["validation.accuracy.artifact"].verdict == "worse"
     assert rows["validation.accuracy.drop"].verdict == "worse" and rows["validation.accuracy.drop"].delta_pct is None
     assert (rows["quantize"].before, rows["quantize"].after) == ("none", "int8")
     text = comparison.to_text()
