@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import assets  # noqa: E402
 
-from runtime_harness.stats import coefficient_of_variation  # noqa: E402
+from runtime_harness.stats import coefficient_of_variation, relative_ci_halfwidth  # noqa: E402
 
 BARE_LOOP = r"""
 import json, sys, time
@@ -97,13 +97,22 @@ def litert_benchmark(models: dict[str, Path]) -> None:
                            capture_output=True, text=True, check=True)
             their_wall = time.perf_counter() - started
             theirs = json.loads(result_json.read_text())["latency"]
+        print(f"   {label}: litert-benchmark median {theirs['median_ms']:.3f} ms ({theirs['num_warmup_runs']}+"
+              f"{theirs['num_runs']} runs, states no CI) in {their_wall:.2f} s")
         document, our_wall = edge_sdk(str(model), "--threads", "1")
-        ours = host_p50(document)
-        host = document["host"]
-        print(f"   {label:24s} litert-benchmark median {theirs['median_ms']:7.3f} ms ({theirs['num_warmup_runs']}+"
-              f"{theirs['num_runs']} runs, no CI) in {their_wall:5.2f} s | edge-sdk p50 {ours:7.3f} ms "
-              f"({host['warmup_runs']}+{host['runs']} runs, median +-{(host['achieved_rel_ci'] or 0):.1%} at 95%) "
-              f"in {our_wall:5.2f} s | medians differ by {100 * (ours / theirs['median_ms'] - 1):+.1f}%")
+        report(document, our_wall, theirs["median_ms"], "default target +-1%")
+        # the same confidence as litert-benchmark's 50 runs: the CI that 50 of our own samples give
+        samples = next(r for r in document["results"] if r["source"] == "measured")["samples_ms"]
+        same = max(0.001, relative_ci_halfwidth(sorted(samples[:theirs["num_runs"]])))
+        document, our_wall = edge_sdk(str(model), "--threads", "1", "--target-ci", f"{100 * same:.2f}")
+        report(document, our_wall, theirs["median_ms"], f"target +-{same:.1%} = 50-run CI")
+
+
+def report(document: dict, wall: float, their_median: float, label: str) -> None:
+    host, ours = document["host"], host_p50(document)
+    print(f"      edge-sdk ({label}): p50 {ours:.3f} ms ({host['warmup_runs']}+{host['runs']} runs, median "
+          f"+-{(host['achieved_rel_ci'] or 0):.1%} at 95%) in {wall:.2f} s; medians differ by "
+          f"{100 * (ours / their_median - 1):+.1f}%")
 
 
 def stability(model: Path, repeats: int) -> None:

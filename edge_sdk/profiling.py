@@ -208,19 +208,9 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     shapes = parse_input_shapes(input_shape)
     cap = int(parse_size(memory_cap, "--memory-cap")) if memory_cap not in (None, "") else None
 
-    graph = _need("edge_sdk.graph", "analyze", "static analysis (edge_sdk.graph)")(str(path))
-    load_profile = _need("devices", "load_profile", "device profiles (devices)")
-    targets = [load_profile(d) for d in dict.fromkeys(devices or [])]
-    host_device = _need("devices", "host_profile", "device profiles (devices)")()
-    size_bytes = path.stat().st_size
-    cpu = platform.processor() or getattr(host_device, "soc", platform.machine())
-
-    host_raw = None
-    host_result = None
-    results: list[dict[str, Any]] = []
-    emulator = None
-    if not estimate_only:
-        from runtime_harness.host import HostRequest, MemoryCapExceeded, TimingPolicy, measure
+    host_run, request = None, None
+    if not estimate_only:  # start the child first: static analysis runs while it loads the model
+        from runtime_harness.host import HostRequest, TimingPolicy, start_child
 
         request = HostRequest(
             model=str(path), runtime=runtime, threads=threads or _default_threads(),
@@ -228,9 +218,29 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             input_shapes=shapes, timeout_s=timeout_s,
             policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
         )
+        host_run = start_child(request)
+    try:
+        graph = _need("edge_sdk.graph", "analyze", "static analysis (edge_sdk.graph)")(str(path))
+        load_profile = _need("devices", "load_profile", "device profiles (devices)")
+        targets = [load_profile(d) for d in dict.fromkeys(devices or [])]
+        host_device = _need("devices", "host_profile", "device profiles (devices)")()
+    except BaseException:
+        if host_run is not None:
+            host_run.kill()
+        raise
+    size_bytes = path.stat().st_size
+    cpu = platform.processor() or getattr(host_device, "soc", platform.machine())
+
+    host_raw = None
+    host_result = None
+    results: list[dict[str, Any]] = []
+    emulator = None
+    if host_run is not None:
+        from runtime_harness.host import MemoryCapExceeded
+
         show = _progress_printer(f"measuring {path.name} on host") if progress else None
         try:
-            host_raw = measure(request, progress=show)
+            host_raw = host_run.result(progress=show)
             host_result = _host_result(graph, host_raw, size_bytes, cpu)
         except MemoryCapExceeded as fact:
             host_result = _unfit_host_result(request, fact, size_bytes, cpu)

@@ -11,7 +11,8 @@ document. Modules, in the order a measurement flows:
 - ``timing``: the adaptive timing loop
 """
 
-from runtime_harness.host.supervisor import HostRequest, MemoryCapExceeded, run_child as measure
+from runtime_harness.host.supervisor import ChildRun, HostRequest, MemoryCapExceeded, start_child
+from runtime_harness.host.supervisor import run_child as measure
 from runtime_harness.host.timing import TimingPolicy
 
-__all__ = ["HostRequest", "MemoryCapExceeded", "TimingPolicy", "measure"]
+__all__ = ["ChildRun", "HostRequest", "MemoryCapExceeded", "TimingPolicy", "measure", "start_child"]

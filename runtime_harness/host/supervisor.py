@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,78 +113,105 @@ def _watch(process: subprocess.Popen[bytes], read_fd: int, deadline: float,
     return True
 
 
-def run_child(request: HostRequest, progress: ProgressCallback | None = None) -> dict[str, Any]:
-    """Run one measurement in a child process and return its result dict (see runner.measure).
+class ChildRun:
+    """One measurement child, started at construction so the caller can work while it runs.
 
-    Under a memory cap, runtimes fail in many ways (MemoryError, "failed to create XNNPACK
-    runtime", SIGSEGV, SIGABRT). Any failure under a cap is therefore retried once without it
-    (one inference): if that passes, the cap was the cause and :class:`MemoryCapExceeded` is raised
-    with the capped run's own message; if it fails too, that uncapped error is the real one.
+    ``result()`` waits for it (relaying progress, enforcing the timeout) and returns the result
+    dict or raises; ``kill()`` stops it (on Ctrl-C or when the caller fails first). Under a memory
+    cap, runtimes fail in many ways (MemoryError, "failed to create XNNPACK runtime", SIGSEGV);
+    any failure under a cap is retried once without it (one inference): if that passes, the cap was
+    the cause and :class:`MemoryCapExceeded` carries the capped run's message; if it fails too, the
+    uncapped error is the real one.
     """
-    if not request.memory_cap_bytes:
-        return _run_once(request, progress)
-    try:
-        return _run_once(request, progress)
-    except (MemoryCapExceeded, UnsupportedModelError, InfrastructureError) as capped:
-        from dataclasses import replace
 
-        message = getattr(capped, "message", str(capped))
-        _run_once(replace(request, memory_cap_bytes=None, policy=TimingPolicy(runs=1, warmup_s=0.0)), None)
-        raise MemoryCapExceeded(request.memory_cap_bytes, message.split("\n")[0]) from None
-
-
-def _run_once(request: HostRequest, progress: ProgressCallback | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="edge-sdk-host-") as workdir:
-        config_path = Path(workdir, "config.json")
-        result_path = Path(workdir, "result.json")
-        stderr_path = Path(workdir, "stderr.txt")
-        read_fd, write_fd = os.pipe()
+    def __init__(self, request: HostRequest) -> None:
+        self.request = request
+        self.workdir = Path(tempfile.mkdtemp(prefix="edge-sdk-host-"))
+        self.result_path = self.workdir / "result.json"
+        self.stderr_path = self.workdir / "stderr.txt"
+        self.read_fd, write_fd = os.pipe()
+        config_path = self.workdir / "config.json"
         config_path.write_text(json.dumps(_child_config(request, write_fd)), encoding="utf-8")
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-        with open(stderr_path, "wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "runtime_harness.host.runner", str(config_path), str(result_path)],
-                stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, pass_fds=(write_fd,),
-                start_new_session=True, env=env,
-            )
-        os.close(write_fd)
         try:
-            finished = _watch(process, read_fd, time.monotonic() + request.timeout_s, progress)
+            with open(self.stderr_path, "wb") as stderr:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "runtime_harness.host.runner", str(config_path), str(self.result_path)],
+                    stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, pass_fds=(write_fd,),
+                    start_new_session=True, env=env,
+                )
+        finally:
+            os.close(write_fd)
+        self.deadline = time.monotonic() + request.timeout_s
+
+    def kill(self) -> None:
+        _kill_group(self.process)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        try:
+            os.close(self.read_fd)
+        except OSError:
+            pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def result(self, progress: ProgressCallback | None = None) -> dict[str, Any]:
+        try:
+            return self._finish(progress)
+        except (MemoryCapExceeded, UnsupportedModelError, InfrastructureError) as capped:
+            if not self.request.memory_cap_bytes:
+                raise
+            message = getattr(capped, "message", str(capped))
+        uncapped = replace(self.request, memory_cap_bytes=None, policy=TimingPolicy(runs=1, warmup_s=0.0))
+        ChildRun(uncapped).result()  # raises the real error if the model fails without a cap too
+        raise MemoryCapExceeded(self.request.memory_cap_bytes, message.split("\n")[0])
+
+    def _finish(self, progress: ProgressCallback | None) -> dict[str, Any]:
+        request, process = self.request, self.process
+        try:
+            finished = _watch(process, self.read_fd, self.deadline, progress)
+            if not finished:
+                _kill_group(process)
+                raise RuntimeCrash(
+                    f"{request.model}: the {request.runtime} interpreter did not finish within "
+                    f"{request.timeout_s:g} s and was killed (hang or far too slow)",
+                    hint="raise --timeout if the model is just slow, or lower --runs/--min-time; a model that "
+                         "hangs here will hang in the app too",
+                    path=request.model,
+                )
+            log_tail = self.stderr_path.read_text(encoding="utf-8", errors="replace")[-1500:].strip()
+            code = process.returncode
+            if code < 0:
+                raise RuntimeCrash(
+                    f"{request.model}: the {request.runtime} interpreter crashed ({_signal_name(-code)}) while "
+                    "loading or running the model; the crash was contained in a child process",
+                    hint="the same model and runtime may crash in the app: try the other --runtime, and "
+                         "report it upstream with this model" + (f"\n  child log: {log_tail[-400:]}" if log_tail else ""),
+                    path=request.model,
+                )
+            if not self.result_path.exists():
+                raise RuntimeCrash(
+                    f"{request.model}: the measurement process exited with status {code} without a result",
+                    hint=f"child log: {log_tail[-600:] or '(empty)'}",
+                    path=request.model,
+                )
+            result = json.loads(self.result_path.read_text(encoding="utf-8"))
         except BaseException:
             _kill_group(process)
             raise
         finally:
-            try:
-                os.close(read_fd)
-            except OSError:
-                pass
-        if not finished:
-            _kill_group(process)
-            raise RuntimeCrash(
-                f"{request.model}: the {request.runtime} interpreter did not finish within "
-                f"{request.timeout_s:g} s and was killed (hang or far too slow)",
-                hint="raise --timeout if the model is just slow, or lower --runs/--min-time; a model that "
-                     "hangs here will hang in the app too",
-                path=request.model,
-            )
-        log_tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-1500:].strip()
-        code = process.returncode
-        if code < 0:
-            raise RuntimeCrash(
-                f"{request.model}: the {request.runtime} interpreter crashed ({_signal_name(-code)}) while "
-                "loading or running the model; the crash was contained in a child process",
-                hint="the same model and runtime may crash in the app: try the other --runtime, and "
-                     "report it upstream with this model" + (f"\n  child log: {log_tail[-400:]}" if log_tail else ""),
-                path=request.model,
-            )
-        if not result_path.exists():
-            raise RuntimeCrash(
-                f"{request.model}: the measurement process exited with status {code} without a result",
-                hint=f"child log: {log_tail[-600:] or '(empty)'}",
-                path=request.model,
-            )
-        result = json.loads(result_path.read_text(encoding="utf-8"))
-    return _raise_for_error(request, result)
+            self._cleanup()
+        return _raise_for_error(request, result)
+
+
+def start_child(request: HostRequest) -> ChildRun:
+    """Start a measurement child and return at once; call ``.result()`` to wait for it."""
+    return ChildRun(request)
+
+
+def run_child(request: HostRequest, progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Run one measurement in a child process and return its result dict (see runner.measure)."""
+    return ChildRun(request).result(progress)
 
 
 def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, Any]:

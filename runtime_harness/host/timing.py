@@ -33,8 +33,8 @@ class TimingPolicy:
     confidence: float = 0.95
     min_runs: int = 20
     max_runs: int = 100_000
-    warmup_s: float = 0.2
-    max_warmup_runs: int = 50
+    warmup_s: float = 0.1
+    max_warmup_runs: int = 20
 
     def describe(self) -> str:
         if self.runs is not None:
