@@ -91,7 +91,10 @@ def _shell(stream: Any, device: Any, command: str, use_v2: bool) -> None:
     )
     lock = threading.Lock()
 
+    host_prefix = f"{device.sandbox}/".encode()
+
     def emit(kind: int, data: bytes) -> None:
+        data = data.replace(host_prefix, b"/")  # show device paths, as a phone would
         with lock:
             stream.write(struct.pack("<BI", kind, len(data)) + data if use_v2 else data)
 
