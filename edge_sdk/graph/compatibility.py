@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-RUNTIMES = {"litert-2.3": "2.3.0", "tflite-runtime-2.14": "2.14.0"}
+# runtime key -> the TFLite runtime version to hold a model's min_runtime_version against. LiteRT
+# restarted its numbering (ai-edge-litert 2.x follows TFLite 2.20+), so for it the probed op
+# versions are the only test and min_runtime_version is not compared.
+RUNTIMES: dict[str, str | None] = {"litert-2.3": None, "tflite-runtime-2.14": "2.14.0"}
 DELEGATES = ("xnnpack", "gpu", "nnapi", "tflm")
 
 
@@ -96,9 +99,11 @@ def runtime_verdict(key: str, ops: list[OpFacts], min_runtime_version: str | Non
             problems.append(f"{op.type} version {op.version} (op #{op.index}): {key} registers "
                             f"versions {_version_text(registered[op.type])} only")
     verdict: dict[str, Any] = {"loadable": not problems, "problems": problems, "notes": []}
-    if min_runtime_version and _version_tuple(min_runtime_version) > _version_tuple(RUNTIMES[key]):
+    runtime_version = RUNTIMES[key]
+    if min_runtime_version and runtime_version and \
+            _version_tuple(min_runtime_version) > _version_tuple(runtime_version):
         verdict["notes"].append(f"the model's min_runtime_version metadata is {min_runtime_version}, "
-                                f"newer than {key} ({RUNTIMES[key]})")
+                                f"newer than {key} ({runtime_version}); its op versions decide")
     return verdict
 
 

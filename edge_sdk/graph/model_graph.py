@@ -16,7 +16,7 @@ from typing import Any
 from edge_sdk.graph import reader
 from edge_sdk.graph.compatibility import OpFacts, compatibility as check_compatibility
 from edge_sdk.graph.memory_plan import MemoryPlan, plan_subgraph
-from edge_sdk.graph.ops.macs import count_macs, param_input_positions
+from edge_sdk.graph.ops.macs import CONV_LIKE, count_macs, param_input_positions
 from edge_sdk.graph.ops.names import CUSTOM_CODE, FLEX_PREFIX, builtin_name
 from edge_sdk.graph.precision import classify
 from edge_sdk.graph.tensors import TensorInfo, TensorRef, dtype_name, element_count, tensor_bytes
@@ -24,6 +24,7 @@ from edge_sdk.graph.tensors import TensorInfo, TensorRef, dtype_name, element_co
 CONTROL_FLOW_OPS = {"WHILE", "IF", "CALL_ONCE", "CALL", "STABLEHLO_WHILE", "STABLEHLO_CASE"}
 RESOURCE_OPS = {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"}
 FOLDING_OPS = {"DEQUANTIZE", "DENSIFY"}  # on a constant input: computed once at load, kept
+NUMERIC_ACTIVATIONS = {"float32", "float16", "bfloat16", "int8", "uint8", "int16"}  # decide precision
 
 
 @dataclass
@@ -189,7 +190,7 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
             mac_op = name if kind == "builtin" else f"custom:{name}"
             count = count_macs(mac_op, inputs, outputs, op.options)
             params = 0
-            positions = [] if folding else param_input_positions(name, inputs)
+            positions = [] if folding or name in CONTROL_FLOW_OPS else param_input_positions(name, inputs)
             for i in positions:
                 r = inputs[i]
                 assert r is not None
@@ -203,10 +204,9 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
             act = (live[0].dtype if live else next((o.dtype for o in outputs if o is not None), "float32"))
             for r in live + [o for o in outputs if o is not None]:
                 activation_dtypes.add(r.dtype)
-            main = [inputs[i] for i in positions if i not in (2, 3) or name not in ("CONV_2D", "DEPTHWISE_CONV_2D",
-                                                                                    "FULLY_CONNECTED", "CONV_3D",
-                                                                                    "TRANSPOSE_CONV")]
-            if main and main[0] is not None:
+            bias_slot = CONV_LIKE[name][1] if name in CONV_LIKE else -1
+            main = [inputs[i] for i in positions if i != bias_slot]  # the weights, not the bias
+            if main and main[0] is not None and act in NUMERIC_ACTIVATIONS:
                 weighted.append((act, main[0].extra.get("source_dtype", main[0].dtype)))
             if name in CONTROL_FLOW_OPS:
                 called = sorted({v for k, v in op.options.items() if k.endswith("SubgraphIndex") or k == "Subgraph"})
