@@ -53,6 +53,7 @@ class AdbLab:
     port: int
     env: dict[str, str]
     devices: list[LoopbackDevice] = field(default_factory=list)
+    started: int = 0
 
     def run(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
         return subprocess.run([self.adb, "-P", str(self.port), *args], env=self.env, capture_output=True,
@@ -61,7 +62,8 @@ class AdbLab:
     def add_device(self, description: dict[str, Any] | None = None, *, install_benchmark: bool = True,
                    connect: bool = True) -> LoopbackDevice:
         description = description or sandbox_builder.describe()
-        box = sandbox_builder.build(self.root / f"device{len(self.devices)}", description,
+        self.started += 1
+        box = sandbox_builder.build(self.root / f"device{self.started}", description,
                                     install_benchmark=install_benchmark)
         key = Path(self.env["HOME"]) / ".android" / "adbkey.pub"
         if description.get("auth") == "keys" and key.exists():
