@@ -32,6 +32,7 @@ class CalibrationPoint:
     runtime: str
     source: str
     notes: str | None = None
+    kernels: str = "xnnpack"
 
     @property
     def feature_key(self) -> str:
@@ -72,7 +73,8 @@ class DeviceProfile:
         clusters = tuple(Cluster(c["name"], c["core"], c["count"], c["ghz"], c.get("active_mw"))
                          for c in cpu["clusters"])
         points = tuple(CalibrationPoint(p["model"], p["precision"], p["threads"], p["latency_ms"],
-                                        p["runtime"], p["source"], p.get("notes"))
+                                        p["runtime"], p["source"], p.get("notes"),
+                                        p.get("kernels", "xnnpack"))
                        for p in data.get("calibration", []))
         return cls(
             id=data["id"], name=data["name"], kind=data["kind"], soc=data["soc"], clusters=clusters,

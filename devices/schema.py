@@ -26,6 +26,7 @@ ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 KINDS = ("phone", "board", "mcu", "host")
 PRECISIONS = ("float32", "float16", "dynamic-int8", "int8")
 RUNTIMES = ("litert", "tflite-runtime", "tflm", "x-cube-ai", "armnn")
+KERNELS = ("xnnpack", "legacy", "vendor", "tflm")
 DELEGATES = ("xnnpack", "gpu", "nnapi", "hexagon", "tflm", "cmsis-nn", "ethos-u")
 
 
@@ -111,6 +112,9 @@ PROFILE = Section(description="A device profile: one real device", fields={
         "model": Field("str", True, description="reference model key (runtime_harness/estimator/reference_models.py)"),
         "precision": Field("str", True, enum=PRECISIONS), "threads": Field("int", True),
         "latency_ms": Field("float", True), "runtime": Field("str", True), "source": SOURCE,
+        "kernels": Field("str", enum=KERNELS, description="kernel library behind the number: xnnpack "
+                         "(LiteRT default, the default), legacy (TFLite before XNNPACK: ruy/Eigen float, "
+                         "gemmlowp/ruy int8), vendor (an MCU vendor library such as STM32Cube.AI)"),
         "notes": Field("str"),
     }),
 })

@@ -1,0 +1,111 @@
+"""Predict latency, peak memory and energy of a model on a device that is not here.
+
+Method (details in each module): an analytical per-op-class cost model over the model's graph
+(``features``, ``latency``) with the device's clusters, SIMD width, clock and bandwidth, fitted on
+published on-device measurements stored in the profiles (``calibration``), with an error band
+measured by leave-one-out; memory from the graph's memory plan and the runtime (``memory``);
+energy from the profile's power proxy (``energy``). No TensorFlow, no interpreter, ~ms per call.
+
+    estimate(graph, profile, *, threads=None, host=None) -> ProfileResult dict (source "estimated")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devices.profile import DeviceProfile
+from runtime_harness.estimator.calibration import default_calibration, family_of, runtime_kernels
+from runtime_harness.estimator.energy import estimate_energy
+from runtime_harness.estimator.features import ModelFeatures, extract_features
+from runtime_harness.estimator.latency import effective_threads
+from runtime_harness.estimator.memory import estimate_memory
+
+__all__ = ["estimate", "estimate_features"]
+
+RUNTIME_KEYS = {"litert": "litert-2.3", "tflite-runtime": "tflite-runtime-2.14"}
+
+
+def _compatibility_notes(graph: Any, profile: DeviceProfile) -> list[str]:
+    notes = []
+    compat = getattr(graph, "compatibility", None) or {}
+    if profile.kind == "mcu":
+        tflm = (compat.get("delegates") or {}).get("tflm") or {}
+        bad = sorted({u.get("op", "?") for u in tflm.get("unsupported", [])})
+        if bad:
+            notes.append(f"runtime: {', '.join(bad)} not supported by TFLite Micro kernels; {profile.id} cannot run "
+                         "this model as is")
+    else:
+        runtime = (compat.get("runtimes") or {}).get(RUNTIME_KEYS.get(profile.runtime, ""), {})
+        if runtime and not runtime.get("loadable", True):
+            problems = "; ".join(runtime.get("problems") or []) or "unsupported ops"
+            notes.append(f"runtime: {profile.runtime} {profile.runtime_version} shipped on {profile.id} cannot load "
+                         f"this model ({problems})")
+    custom = list(getattr(graph, "custom_ops", []) or []) + list(getattr(graph, "flex_ops", []) or [])
+    if custom:
+        notes.append(f"custom ops {', '.join(sorted(set(custom)))}: no cost model, their time is not included")
+    return notes
+
+
+def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, threads: int | None = None,
+                      graph: Any = None) -> dict[str, Any]:
+    """The estimate from precomputed features (what :func:`estimate` and the benches call)."""
+    calibration = default_calibration()
+    family = family_of(profile)
+    fitted = calibration.families[family]
+    n = effective_threads(profile, threads)
+    kernels = runtime_kernels(profile, features.compute)
+    p50 = fitted.predict(features, profile, n, kernels=kernels)
+    band, band_basis = calibration.band_for(profile)
+    factor, factor_level = fitted.factor(profile, features.compute)
+    notes: list[str] = []
+    if threads is not None and threads != n:
+        notes.append(f"threads: {profile.id} has {profile.cores} cores; estimated with {n} threads, not {threads}")
+    if features.compute in ("int16", "dynamic"):
+        notes.append(f"precision: no published {features.precision} measurement calibrates this; its GEMMs are "
+                     "costed as int8 kernels" + (" at half rate" if features.compute == "int16" else ""))
+    if kernels == "tflm":
+        notes.append("runtime: TFLite Micro kernels are costed like the vendor library (STM32Cube.AI) they were "
+                     "calibrated on; reference (non CMSIS-NN) kernels are 3-4x slower")
+    memory, memory_notes = estimate_memory(features, profile)
+    energy, energy_provenance = estimate_energy(profile, n, p50)
+    if graph is not None:
+        notes += _compatibility_notes(graph, profile)
+    notes += memory_notes
+    low, high = p50 / (1 + band / 100.0), p50 * (1 + band / 100.0)
+    return {
+        "device": profile.id, "backend": "estimate", "threads": n, "source": "estimated",
+        "latency_ms": {"p50": round(p50, 4), "mean": round(p50, 4), "low": round(low, 4), "high": round(high, 4),
+                       "p90": None, "p99": None, "std": None, "min": None, "max": None},
+        "samples_ms": [],
+        "error_band_pct": band,
+        "memory": memory,
+        "energy_mj": round(energy, 6), "energy_source": "estimated",
+        "size_bytes": int(features.size_bytes),
+        "provenance": {
+            "method": "analytical per-op-class cost model (conv / depthwise / GEMM / elementwise MACs, bytes moved, "
+                      "per-op overhead) over the device's cores, SIMD width, clock and bandwidth; efficiencies fitted "
+                      "on published measurements",
+            "family": family, "kernels": kernels, "threads": n, "precision": features.precision,
+            "cores": [f"{c.core}@{c.ghz}GHz" for c in profile.cores_by_speed()[:n]],
+            "calibration": {"points_in_family": fitted.points, "device_points": len(profile.calibration),
+                            "correction": round(factor, 3), "correction_from": factor_level,
+                            "error_band_basis": band_basis, "parallel_alpha": fitted.alpha},
+            "energy": energy_provenance,
+            "runtime": f"{profile.runtime} {profile.runtime_version}",
+        },
+        "notes": notes,
+    }
+
+
+def estimate(graph: Any, profile: DeviceProfile, *, threads: int | None = None,
+             host: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One ProfileResult (``edge_sdk.documents``) with ``source = "estimated"`` for ``profile``.
+
+    ``graph`` is an ``edge_sdk.graph.ModelGraph``. ``host`` (a host measurement) is recorded in the
+    provenance for comparison but does not change the estimate: the calibration is analytical.
+    """
+    features = extract_features(graph)
+    result = estimate_features(features, profile, threads=threads, graph=graph)
+    if host and (host.get("latency_ms") or {}).get("p50"):
+        result["provenance"]["host_p50_ms"] = host["latency_ms"]["p50"]
+    return result

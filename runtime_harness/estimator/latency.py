@@ -1,0 +1,74 @@
+"""The analytical latency model: time = work per op class / (device throughput x fitted efficiency).
+
+For a model on a device with ``n`` threads, each term is physical:
+
+    t = sum_c  W_c / (G_p(n) * par(n)) * theta_pc      compute, per op class c and precision p
+      + B / BW * theta_mem                            bytes moved through memory
+      + ops / f_big * theta_op                        fixed per-op (kernel call) overhead
+
+``W_c`` are the MACs of dense convolutions, depthwise convolutions and GEMMs, and the elements of
+all other ops (``features.py``); ``G_p(n)`` is the peak MAC rate of the ``n`` fastest cores for
+precision ``p`` (clock x SIMD MACs/cycle x core efficiency, ``devices/cores.py``); ``par(n) =
+1 / (1 + alpha (n - 1))`` is the parallel efficiency; ``BW`` the sustained memory bandwidth;
+``f_big`` the fastest core's clock. ``theta`` (one vector per core family) is the only thing
+fitted on published measurements (``calibration.py``): each entry is "how many times slower than
+peak" a kernel class runs, which is what transfers to a device the model has never seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devices.profile import DeviceProfile
+from runtime_harness.estimator.features import ModelFeatures
+
+COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_depthwise", "int8_gemm",
+           "other", "memory", "per_op")
+
+# Prior theta per core family: times slower than the SIMD peak (compute columns), than the
+# bandwidth (memory), and microseconds per op at 1 GHz (per_op). Sources of the reasoning:
+# XNNPACK GEMM microkernels reach ~60-70% of NEON peak on big cores (1.5x); depthwise kernels are
+# load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us.
+PRIORS: dict[str, np.ndarray] = {
+    "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0]),
+    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 20.0]),
+    "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0]),
+}
+
+
+def effective_threads(profile: DeviceProfile, threads: int | None) -> int:
+    """Threads the estimate assumes: the request capped to the core count, else the profile default."""
+    wanted = profile.threads_default if threads is None else threads
+    return max(1, min(int(wanted), profile.cores))
+
+
+def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, alpha: float) -> np.ndarray:
+    """The model's work expressed in ms-at-peak per column, for ``profile`` with ``threads``."""
+    cores = profile.cores_by_speed()[:threads]
+    g_float = sum(c.ghz * c.core_type.fp32 * c.core_type.efficiency for c in cores) * 1e6  # MACs per ms
+    g_int8 = sum(c.ghz * c.core_type.int8 * c.core_type.efficiency for c in cores) * 1e6
+    slowdown = 1.0 + alpha * (threads - 1)
+    row = np.zeros(len(COLUMNS))
+    compute = features.compute
+    if compute == "float":
+        row[0:3] = [features.conv_macs / g_float, features.depthwise_macs / g_float, features.gemm_macs / g_float]
+        row[6] = features.other_work / g_float
+    elif compute == "dynamic":  # XNNPACK qd8 kernels: int8 GEMMs/convs, float depthwise and the rest
+        row[3], row[5] = features.conv_macs / g_int8, features.gemm_macs / g_int8
+        row[1] = features.depthwise_macs / g_float
+        row[6] = features.other_work / g_float
+    else:  # int8, and int16 activations at half the int8 rate
+        scale = 2.0 if compute == "int16" else 1.0
+        row[3:6] = [scale * features.conv_macs / g_int8, scale * features.depthwise_macs / g_int8,
+                    scale * features.gemm_macs / g_int8]
+        row[6] = scale * features.other_work / g_int8
+    row[0:7] *= slowdown
+    row[7] = (features.activation_bytes + features.weight_bytes) / (profile.bandwidth_gbps * 1e6)
+    row[8] = features.ops / (cores[0].ghz * 1e3)
+    return row
+
+
+def predict_ms(features: ModelFeatures, profile: DeviceProfile, threads: int, alpha: float,
+               theta: np.ndarray) -> float:
+    """Latency in ms before the per-device correction."""
+    return float(design_row(features, profile, threads, alpha) @ theta)
