@@ -40,16 +40,31 @@ def percentile(samples: list[float], q: float) -> float:
 
 @dataclass(frozen=True)
 class Histogram:
+    """Counts per equal-width bin; runs slower than the last edge are counted in ``overflow``."""
+
     edges: list[float]
     counts: list[int]
+    overflow: int = 0
+    overflow_max: float | None = None
 
     @property
     def total(self) -> int:
-        return sum(self.counts)
+        return sum(self.counts) + self.overflow
+
+
+def tail_cutoff(values: list[float]) -> float:
+    """Where the histogram axis may stop: Tukey's far-out fence (Q3 + 3 IQR), but never below p99.
+
+    Beyond the fence a run is an outlier (a page fault, a preemption); stopping the axis there keeps
+    a single 10x outlier from squeezing every other run into one bar. Never cutting below p99 keeps
+    a long but real tail (and the p90 marker) on the axis. Cut runs are still counted and reported.
+    """
+    q1, q3 = percentile(values, 25), percentile(values, 75)
+    return max(q3 + 3 * (q3 - q1), percentile(values, 99))
 
 
 def latency_histogram(samples: list[float], bins: int | None = None) -> Histogram:
-    """Equal-width bins over [min, max]; the bin count follows the Freedman-Diaconis rule (5..40).
+    """Equal-width bins over [min, min(max, far-out fence)]; Freedman-Diaconis bin count (5..40).
 
     A run with identical samples gets one bin of width 1% of the value so it still draws.
     """
@@ -60,17 +75,22 @@ def latency_histogram(samples: list[float], bins: int | None = None) -> Histogra
     if high <= low:
         width = max(abs(low) * 0.01, 1e-6)
         return Histogram([low - width / 2, low + width / 2], [len(values)])
+    cutoff = tail_cutoff(values)
+    outliers = [v for v in values if v > cutoff] if cutoff > low else []
+    if outliers:
+        values = [v for v in values if v <= cutoff]
+        high = max(values)
     if bins is None:
         iqr = percentile(values, 75) - percentile(values, 25)
         width = 2 * iqr / len(values) ** (1 / 3) if iqr > 0 else (high - low) / 10
         bins = int(math.ceil((high - low) / width)) if width > 0 else 10
         bins = max(5, min(40, bins))
-    step = (high - low) / bins
-    edges = [low + step * i for i in range(bins)] + [high]
+    step = (high - low) / bins if high > low else 1.0
+    edges = [low + step * i for i in range(bins)] + [max(high, low + step * bins)]
     counts = [0] * bins
     for value in values:
         counts[min(int((value - low) / step), bins - 1)] += 1
-    return Histogram(edges, counts)
+    return Histogram(edges, counts, len(outliers), max(outliers) if outliers else None)
 
 
 def latency_cdf(samples: list[float]) -> list[tuple[float, float]]:

@@ -1,8 +1,8 @@
 """Assemble the self-contained HTML report: sections in reading order, inline CSS, a few lines of JS.
 
-Reading order follows the questions a reviewer asks: did it pass (verdicts)? how fast on each
-device (distributions, comparison)? why (the model: ops, sizes, memory)? what did the conversion
-trade (variants)? Then which files the page was built from. Nothing is fetched: no CDN, no fonts,
+Reading order follows the questions a reviewer asks: did it pass (verdicts)? what did the
+conversion trade (variants)? how fast on each device (comparison, distributions)? why (the model:
+ops, sizes, memory)? Then which files the page was built from. Nothing is fetched: no CDN, no fonts,
 no images; the JavaScript only sorts tables and records script errors for the page test.
 """
 
@@ -18,7 +18,7 @@ from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting.html_parts import Section, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.reporting.sections_model import conversion_section, model_section
-from edge_sdk.reporting.sections_profile import profile_section, verdict_section
+from edge_sdk.reporting.sections_profile import latency_section, verdict_section
 
 CSS = """
 :root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--ok:#15803d;--bad:#b91c1c;--warn:#b45309;--est:#d97706}
@@ -122,21 +122,21 @@ def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocumen
     inspects, converts = by_kind.get("inspect", []), by_kind.get("convert", [])
     verdict_rows = [row for doc in checks for row in data.verdicts(doc.body)]
     sections = [verdict_section(checks)]
+    if converts:
+        sections.append(conversion_section(converts, profiles))
     if profiles:
-        sections += [profile_section(doc, verdict_rows) for doc in profiles]
+        sections.append(latency_section(profiles, verdict_rows))
     else:
         sections.append(Section("latency", "Latency on each device", note(
             "no profile document among the inputs. Add the output of "
-            "`edge-sdk profile MODEL.tflite --devices ... -o profile.json`.")))
+            "`edge-sdk profile MODEL.tflite --device ID -o profile.json`.")))
     if inspects:
         op_times = per_op_times(profiles)
-        sections += [model_section(doc, op_times) for doc in inspects]
+        sections += [model_section(doc, op_times, expanded=(i == 0)) for i, doc in enumerate(inspects)]
     else:
         sections.append(Section("model", "The model", note(
             "no inspect document among the inputs and no model file to analyse. Add the output of "
             "`edge-sdk inspect MODEL.tflite --json`.")))
-    if converts:
-        sections.append(conversion_section(converts, profiles))
     sections.append(Section("inputs", "Built from", _inputs_table(documents + analysed)))
     used: set[str] = set()
     for number, section in enumerate(sections):

@@ -6,7 +6,7 @@ from typing import Any
 
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
-from edge_sdk.reporting.html_parts import Cell, Section, facts, figure, note, table
+from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, facts, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.units import format_bytes, format_count, format_ms
 
@@ -97,21 +97,31 @@ def _memory_chart(body: dict[str, Any]) -> str:
                   "the red dot marks the peak; the dashed line is the arena the plan reserves.")
 
 
-def model_section(doc: LoadedDocument, per_op_ms: dict[int, float] | None = None) -> Section:
-    """Summary facts, per-op breakdown (table + charts), size by op type and dtype, memory over time."""
+def model_section(doc: LoadedDocument, per_op_ms: dict[int, float] | None = None, *, expanded: bool = True) -> Section:
+    """Summary facts, per-op breakdown (table + charts), size by op type and dtype, memory over time.
+
+    With several models on one page only the first is ``expanded``; the others keep their summary
+    line visible and fold their charts into a ``<details>`` a click opens (no JavaScript needed).
+    """
     body = doc.body
-    parts = [_summary(body)]
+    detail = []
     rows, how = data.op_rows(body, per_op_ms)
     if rows:
-        parts.append('<div class="grid">' + "".join(_op_charts(rows, how)) + "</div>")
-        parts.append(_op_table(rows))
+        detail.append('<div class="grid">' + "".join(_op_charts(rows, how)) + "</div>")
+        detail.append(_op_table(rows))
     else:
-        parts.append(note("the inspect document lists no ops."))
-    parts.append('<div class="grid">' + "".join(_size_charts(body, rows)) + "</div>")
-    parts.append(_memory_chart(body))
+        detail.append(note("the inspect document lists no ops."))
+    detail.append('<div class="grid">' + "".join(_size_charts(body, rows)) + "</div>")
+    detail.append(_memory_chart(body))
     if doc.origin.endswith("(analysed)"):
-        parts.append(note(f"analysed from the model file at report time: {body.get('path')}", "how"))
-    return Section(f"model-{doc.model_label}", f"The model: {doc.model_label}", "".join(parts))
+        detail.append(note(f"analysed from the model file at report time: {body.get('path')}", "how"))
+    html = _summary(body)
+    if expanded:
+        html += "".join(detail)
+    else:
+        html += ('<details class="model-detail"><summary>Show ops, sizes and memory of this model</summary>'
+                 + "".join(detail) + "</details>")
+    return Section(f"model-{anchor_for(doc.model_label)}", f"The model: {doc.model_label}", html)
 
 
 def _fmt_acc(value: float | None) -> str:

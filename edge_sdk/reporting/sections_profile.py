@@ -1,13 +1,18 @@
-"""Report sections from check and profile documents: the verdict table and latency per device."""
+"""Report sections from check and profile documents: the verdict table and latency per device.
+
+All profile documents given share one latency section (one comparison chart, one table), so a
+page about four conversion variants compares them instead of repeating the same layout four times.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
-from edge_sdk.reporting.html_parts import Cell, Section, figure, note, table
+from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
 
@@ -75,30 +80,51 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
     return Section("verdicts", title, "".join(parts))
 
 
-def _results_table(rows: list[data.DeviceLatency], results: list[dict[str, Any]]) -> str:
+@dataclass(frozen=True)
+class Measured:
+    """One result of one profile document, with what the page needs to draw it."""
+
+    model: str
+    row: data.DeviceLatency
+    result: dict[str, Any]
+    budget: float | None
+
+    def label(self, with_model: bool) -> str:
+        return f"{self.model} on {self.row.device}" if with_model else self.row.device
+
+
+def _num(mapping: Any, key: str) -> float | None:
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _results_table(items: list[Measured], with_model: bool) -> str:
     body = []
-    for row, result in zip(rows, results):
-        stats = result.get("latency_ms") if isinstance(result.get("latency_ms"), dict) else {}
-        memory = result.get("memory") if isinstance(result.get("memory"), dict) else {}
-        p99 = stats.get("p99") if isinstance(stats.get("p99"), (int, float)) else None
-        peak = memory.get("peak_bytes") if isinstance(memory.get("peak_bytes"), (int, float)) else None
-        energy = result.get("energy_mj") if isinstance(result.get("energy_mj"), (int, float)) else None
+    for item in items:
+        row, result = item.row, item.result
+        p99 = _num(result.get("latency_ms"), "p99")
+        peak = _num(result.get("memory"), "peak_bytes")
+        energy = _num(result, "energy_mj")
         band = f"+-{row.band_pct:.0f}%" if row.band_pct else "-"
         notes = "; ".join(str(n) for n in result.get("notes") or [])
-        body.append([
+        body.append(([item.model] if with_model else []) + [
             row.device, row.backend, Cell(row.source, css="est" if row.source == "estimated" else ""),
             Cell(str(row.threads) if row.threads else "-", row.threads),
             Cell(format_ms(row.p50), row.p50), Cell(format_ms(row.p90), row.p90), Cell(format_ms(p99), p99),
             band, Cell(str(row.samples), row.samples), Cell(format_bytes(peak), peak),
             Cell(format_mj(energy), energy), notes,
         ])
-    return table(["device", "backend", "source", "threads", "p50", "p90", "p99", "error band", "runs",
-                  "peak memory", "energy", "notes"], body, sortable=True, numeric=(3, 4, 5, 6, 8, 9, 10))
+    shift = 1 if with_model else 0
+    headers = (["model"] if with_model else []) + [
+        "device", "backend", "source", "threads", "p50", "p90", "p99", "error band", "runs", "peak memory",
+        "energy", "notes"]
+    return table(headers, body, sortable=True, numeric=tuple(i + shift for i in (3, 4, 5, 6, 8, 9, 10)))
 
 
-def _device_chart(rows: list[data.DeviceLatency], budgets: list[float | None]) -> str:
+def _device_chart(items: list[Measured], with_model: bool) -> str:
     groups = []
-    for row, budget in zip(rows, budgets):
+    for item in items:
+        row = item.row
         color = svg.MEASURED if row.source == "measured" else svg.ESTIMATED
         bars = []
         for series, value, opacity in (("p50", row.p50, 0.9), ("p90", row.p90, 0.5)):
@@ -107,53 +133,66 @@ def _device_chart(rows: list[data.DeviceLatency], budgets: list[float | None]) -
                 text = format_ms(value) + (f" (+-{row.band_pct:.0f}%)" if band else "")
                 bars.append(svg.Bar(series, value, band, color, text, opacity))
         if bars:
-            groups.append(svg.BarGroup(f"{row.device} ({row.source})", bars, budget))
+            groups.append(svg.BarGroup(item.label(with_model), bars, item.budget))
     if not groups:
         return note("no latency figures in these results.")
     chart = svg.grouped_bar_chart(
-        groups, title="p50 and p90 latency per device", fmt=format_ms, x_label="latency per inference",
-        legend=(("measured", svg.MEASURED), ("estimated", svg.ESTIMATED)))
+        groups, title="p50 and p90 latency per device" + (" and model" if with_model else ""), fmt=format_ms,
+        x_label="latency per inference", legend=(("measured", svg.MEASURED), ("estimated", svg.ESTIMATED)))
     return figure(chart, "device-comparison",
-                  "Per device: p50 (dark) then p90 (light). Whiskers: the estimator's stated error band. "
-                  "Red mark: that device's latency budget, when a check set one.")
+                  "p50 (dark) then p90 (light) bars; blue = measured, orange = estimated. Whiskers: the "
+                  "estimator's stated error band. Red mark: the latency budget a check set, if any.")
 
 
-def _distribution(row: data.DeviceLatency, result: dict[str, Any], budget: float | None) -> str:
-    samples = data.result_samples(result)
-    title = f"Latency distribution: {row.device} ({row.backend}, {len(samples)} runs)"
+def _distribution(item: Measured, with_model: bool, chart_name: str) -> str:
+    row, samples = item.row, data.result_samples(item.result)
+    title = f"Latency distribution: {item.label(with_model)} ({row.backend}, {len(samples)} runs)"
     hist = data.latency_histogram(samples)
     markers = [(v, name, svg.NEUTRAL) for name, v in (("p50", row.p50), ("p90", row.p90)) if v is not None]
-    if budget is not None:
-        markers.append((budget, "budget", svg.BUDGET))
-    chart = svg.histogram_chart(hist.edges, hist.counts, data.latency_cdf(samples), markers, title=title, fmt=format_ms)
-    return figure(chart, f"latency-distribution-{row.device}",
+    if item.budget is not None:
+        markers.append((item.budget, "budget", svg.BUDGET))
+    chart = svg.histogram_chart(hist.edges, hist.counts, data.latency_cdf(samples), markers, title=title,
+                                fmt=format_ms, overflow=hist.overflow, overflow_max=hist.overflow_max)
+    return figure(chart, chart_name,
                   "Bars: number of runs per latency bin. Line: share of runs at or below a latency (CDF).")
 
 
-def profile_section(doc: LoadedDocument, verdict_rows: list[data.Verdict]) -> Section:
-    """Device comparison, a distribution per measured device, and every result's numbers."""
-    body = doc.body
-    title = f"Latency on each device: {doc.model_label}"
-    results = [r for r in body.get("results") or [] if isinstance(r, dict)]
-    if not results:
-        return Section(f"profile-{id(doc)}", title, note(
-            f"{doc.origin}: the profile document holds no results (no device was measured or estimated)."))
-    rows = data.device_latencies(results)
-    model = doc.model_label
-    budgets = [data.latency_budget_ms(verdict_rows, r.device, model) for r in rows]
-    parts = [_device_chart(rows, budgets),
-             _results_table(rows, results)]
-    measured = [(row, result, budget) for row, result, budget in zip(rows, results, budgets) if row.samples]
-    for row, result, budget in measured:
-        parts.append(_distribution(row, result, budget))
-    estimated_only = [row.device for row in rows if not row.samples]
+def latency_section(profiles: list[LoadedDocument], verdict_rows: list[data.Verdict]) -> Section:
+    """All profile documents together: one device comparison, one table, a distribution per measured run."""
+    models = list(dict.fromkeys(doc.model_label for doc in profiles))
+    with_model = len(models) > 1
+    title = "Latency on each device" + ("" if with_model else f": {models[0]}")
+    items, parts = [], []
+    for doc in profiles:
+        results = [r for r in doc.body.get("results") or [] if isinstance(r, dict)]
+        if not results:
+            parts.append(note(f"{doc.origin}: the profile document holds no results (no device was measured "
+                              "or estimated)."))
+        for row, result in zip(data.device_latencies(results), results):
+            budget = data.latency_budget_ms(verdict_rows, row.device, doc.model_label)
+            items.append(Measured(doc.model_label, row, result, budget))
+    if not items:
+        return Section("latency", title, "".join(parts))
+    parts += [_device_chart(items, with_model), _results_table(items, with_model)]
+    measured = [item for item in items if item.row.samples]
+    names: set[str] = set()
+    charts = []
+    for item in measured:
+        name = anchor_for(f"latency-distribution-{item.label(with_model)}")
+        while name in names:
+            name += "-2"
+        names.add(name)
+        charts.append(_distribution(item, with_model, name))
+    if charts:
+        parts.append('<div class="grid">' + "".join(charts) + "</div>")
+    estimated_only = [item.label(with_model) for item in items if not item.row.samples]
     if estimated_only:
         parts.append(note(
             "no raw samples for " + ", ".join(estimated_only) + ": those results are estimates (or were "
             "stored without samples), so there is no distribution to draw. Measure with `edge-sdk profile` "
             "on the host or `--backend adb` on a phone to see one."))
-    methods = sorted({str((r.get("provenance") or {}).get("method")) for r in results
-                      if isinstance(r.get("provenance"), dict) and (r.get("provenance") or {}).get("method")})
+    methods = sorted({str(item.result["provenance"]["method"]) for item in items
+                      if isinstance(item.result.get("provenance"), dict) and item.result["provenance"].get("method")})
     if methods:
-        parts.append(note("estimation/measurement method: " + "; ".join(methods), "how"))
-    return Section(f"profile-{id(doc)}", title, "".join(parts))
+        parts.append(note("how each result was obtained: " + "; ".join(methods), "how"))
+    return Section("latency", title, "".join(parts))

@@ -101,13 +101,17 @@ def _x_axis(scale: Scale, ticks: list[float], y_top: float, y_bottom: float, fmt
 
 def histogram_chart(edges: Sequence[float], counts: Sequence[int], cdf: Sequence[tuple[float, float]],
                     markers: Sequence[tuple[float, str, str]], *, title: str, fmt: Formatter,
-                    x_label: str = "latency per run") -> str:
+                    x_label: str = "latency per run", overflow: int = 0, overflow_max: float | None = None) -> str:
     """Bars = runs per latency bin (left axis); line = share of runs at or below (right axis, %).
 
-    ``markers`` are vertical lines (value, label, colour): p50, p90 and the budget.
+    ``markers`` are vertical lines (value, label, colour): p50, p90 and the budget. ``overflow``
+    runs beyond the last edge are not drawn but stated in the top right corner.
     """
-    width, height, left, right, top, bottom = 640, 260, 48, 48, 28, 210
-    values = list(edges) + [m[0] for m in markers]
+    width, height, left, right, top, bottom = 640, 276 if overflow else 260, 48, 48, 28, 210
+    span = edges[-1] - edges[0]
+    # A marker (a budget) far from every run would squeeze the bars into a sliver: it stays off the
+    # axis and is written at the edge it lies beyond instead.
+    values = list(edges) + [m[0] for m in markers if edges[0] - span <= m[0] <= edges[-1] + span]
     low, high = min(values), max(values)
     pad = (high - low) * 0.03 or 1.0
     xs = Scale(low - pad, high + pad, left, width - right)
@@ -127,6 +131,11 @@ def histogram_chart(edges: Sequence[float], counts: Sequence[int], cdf: Sequence
             body.append(f'<rect class="mark" x="{x0 + 0.5:.1f}" y="{ys(count):.1f}" width="{max(x1 - x0 - 1, 1):.1f}" '
                         f'height="{bottom - ys(count):.1f}" fill="{MEASURED}" fill-opacity="0.55">'
                         f"<title>{escape(fmt(edges[i]))} - {escape(fmt(edges[i + 1]))}: {count} runs</title></rect>")
+    if overflow:
+        body.append(_text(left, bottom + 46, f"+ {overflow} slower run{'s' if overflow > 1 else ''} beyond the axis "
+                          f"(up to {fmt(overflow_max or 0)}), left out of the bars, counted in the CDF",
+                          size=10, color=BUDGET))
+    cdf = [(x, f) for x, f in cdf if x <= xs.high]
     if cdf:
         share = Scale(0, 1, bottom, top)
         points = " ".join(f"{xs(x):.1f},{share(f):.1f}" for x, f in cdf)
@@ -136,6 +145,14 @@ def histogram_chart(edges: Sequence[float], counts: Sequence[int], cdf: Sequence
             body.append(_text(width - right + 6, share(frac) + 3, f"{frac:.0%}", size=10))
         body.append(_text(width - 10, (top + bottom) / 2, "runs at or below", anchor="middle", rotate=True))
     for index, (value, label, color) in enumerate(markers):
+        if not xs.low <= value <= xs.high:
+            right_side = value > xs.high
+            body.append(_text(width - right if right_side else left + 4, top + 10 + 12 * index,
+                              f"{label} {fmt(value)} (off the axis) ->" if right_side
+                              else f"<- {label} {fmt(value)} (off the axis)",
+                              anchor="end" if right_side else "start", color=color, size=10, weight="bold",
+                              halo=True))
+            continue
         x = xs(value)
         body.append(_line(x, top, x, bottom, color, 2, "5 3" if color != BUDGET else None))
         body.append(_text(x + 3, top + 10 + 12 * index, f"{label} {fmt(value)}", color=color, size=10, weight="bold",

@@ -31,7 +31,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
          "--enable-logging=stderr", "--v=0"]
-EXPECTED_CHARTS = ("device-comparison", "latency-distribution-host", "op-time-share", "op-macs", "size-by-op-type",
+EXPECTED_CHARTS = ("device-comparison", "latency-distribution-example-int8-tflite-on-host",
+                   "latency-distribution-example-float32-tflite-on-host", "op-time-share", "op-macs", "size-by-op-type",
                    "size-by-dtype", "activation-memory", "variant-latency", "variant-accuracy")
 
 # Appended to a copy of the page: click the "MACs" header of the per-op table twice (ascending,

@@ -31,6 +31,13 @@ def test_histogram_counts_every_sample_once_within_its_bin() -> None:
     assert list(expected) == hist.counts
 
 
+def test_a_far_outlier_is_counted_but_does_not_stretch_the_bins() -> None:
+    values = docs.samples(5.0, 300, seed=9) + [60.0]
+    hist = data.latency_histogram(values)
+    assert hist.total == 301 and hist.overflow == 1 and hist.overflow_max == 60.0
+    assert hist.edges[-1] < 10.0 and sum(hist.counts) == 300
+
+
 def test_histogram_of_identical_samples_still_has_a_drawable_bin() -> None:
     hist = data.latency_histogram([2.0] * 10)
     assert hist.counts == [10] and hist.edges[0] < 2.0 < hist.edges[1]

@@ -35,9 +35,13 @@ def full_set() -> list[dict]:
 def test_every_section_and_chart_of_a_full_report_is_drawn_with_data() -> None:
     html = render_html(full_set(), analyse_models=False)
     found = charts(html)
-    for name in ("device-comparison", "latency-distribution-host", "op-time-share", "op-macs",
-                 "size-by-op-type", "size-by-dtype", "activation-memory", "variant-latency", "variant-accuracy"):
+    for name in ("device-comparison", "op-time-share", "op-macs", "size-by-op-type", "size-by-dtype",
+                 "activation-memory", "variant-latency", "variant-accuracy"):
         assert found.get(name, 0) > 0, f"chart {name} missing or empty: {found}"
+    distributions = {name: marks for name, marks in found.items() if name.startswith("latency-distribution-")}
+    assert sorted(distributions) == ["latency-distribution-example-float32-tflite-on-host",
+                                     "latency-distribution-example-int8-tflite-on-host"]  # one per measured run
+    assert all(marks > 1 for marks in distributions.values())
     for heading in ("Budget verdicts", "Latency on each device", "The model", "Conversion variants", "Built from"):
         assert f"{heading}" in html
     assert "FAILED: 1 passed, 1 failed" in html
@@ -84,7 +88,7 @@ def test_check_document_results_become_distributions(tmp_path: Path) -> None:
     check["measurements"] = [{"model": "m", "path": "models/example_int8.tflite", "sha256": "ab" * 32,
                               "device": "host", "values": {}, "how": {}}]
     html = render_html([check], analyse_models=False)
-    assert charts(html).get("latency-distribution-host", 0) > 0
+    assert charts(html).get("latency-distribution-host", 0) > 0  # one model: charts named by device
     assert "Latency on each device: example_int8.tflite" in html
 
 
