@@ -81,7 +81,7 @@ def host_profile() -> DeviceProfile:
                    "bandwidth_gbps": 10.0, "source": "psutil.virtual_memory (available now = budget)",
                    "estimates": {"bandwidth_gbps": "not measurable here without a benchmark; typical "
                                                    "sustained DDR4 bandwidth seen by one process"}},
-        "compute": {"peak_gmacs_fp32": 0.0, "peak_gmacs_int8": 0.0, "source": "filled from the core table below"},
+        "compute": {"peak_gmacs_fp32": 0.0, "peak_gmacs_int8": 0.0, "source": "derived: cores x clock x MACs/cycle (devices/cores.py)"},
         "runtime": {"name": "litert", "version": litert or "not installed", "delegates": ["xnnpack"],
                     "overhead_bytes": 40_000_000, "source": "ai-edge-litert package metadata",
                     "estimates": {"overhead_bytes": "RSS of a Python process after importing ai_edge_litert "
