@@ -33,12 +33,10 @@ def _band(result: dict[str, Any]) -> str:
 
 
 def _basis(provenance: dict[str, Any]) -> str:
-    text = " ".join(str(provenance.get(k, "")) for k in ("method", "basis", "from")).lower()
-    if "host" in text and "measure" in text or provenance.get("host_measurement"):
+    if provenance.get("host_p50_ms") is not None or provenance.get("host_measurement"):
         return "host measurement"
-    if "host" in text:
-        return "host measurement"
-    return "the model graph"
+    text = " ".join(str(provenance.get(k, "")) for k in ("basis", "from")).lower()
+    return "host measurement" if "host" in text else "the model graph"
 
 
 def static_how(metric: str) -> str:

@@ -122,6 +122,8 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
     for metric in ("size", "gzip_size", "params", "macs"):
         values[(None, metric)] = (facts.get(metric), static_how(metric), None)
     values[(None, "accuracy_drop")] = (*measurer.accuracy_drop(model.path, model.sha256), None)
+    if not any(METRICS[m].scope == "device" for m in [*spec.limits, *spec.max_regression]):
+        profiles = {}  # nothing here depends on the device: do not run or estimate anything
     if not profiles:
         values[(None, "arena")] = (facts.get("arena"), static_how("arena"), None)
     if profiles:
@@ -130,8 +132,8 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
             result = results.get(device_id)
             name = getattr(profile, "name", device_id)
             for metric in ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "arena", "energy"):
-                value = _device_value(result, metric) if result else None
-                how = device_how(result, name, metric) if result else f"no result for {device_id} from profile"
+                value, tail_how = _device_value(result, metric) if result else (None, "")
+                how = device_how(result, name, metric) + tail_how if result else f"no result for {device_id} from profile"
                 band = result.get("error_band_pct") if result and result.get("source") != "measured" else None
                 values[(device_id, metric)] = (value, how, band)
     for metric, limit in spec.limits.items():
@@ -162,16 +164,30 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
     return sorted(out, key=lambda v: order.get(v.metric, len(order)))  # stable: a limit, then its baseline
 
 
-def _device_value(result: dict[str, Any], metric: str) -> float | None:
+def _device_value(result: dict[str, Any], metric: str) -> tuple[float | None, str]:
+    """The value of ``metric`` in a ProfileResult, and what was derived to get it (for the how column).
+
+    Estimators predict the median. An estimated p90/p99 is the estimated median times the tail ratio
+    measured on this host in the same run; with no host run (estimate-only) it is the median itself,
+    and the how column says so.
+    """
     if metric.startswith("latency_"):
-        return (result.get("latency_ms") or {}).get(metric.split("_", 1)[1])
+        latency = result.get("latency_ms") or {}
+        quantile = metric.split("_", 1)[1]
+        value = latency.get(quantile)
+        if value is not None or quantile == "p50" or latency.get("p50") is None:
+            return value, ""
+        ratio = (result.get("host_tail_ratio") or {}).get(quantile)
+        if ratio:
+            return latency["p50"] * ratio, f"; {quantile} = estimated p50 x {ratio:.3f} ({quantile}/p50 measured on this host)"
+        return latency["p50"], f"; {quantile} taken as the estimated p50 (no run to measure the tail with --estimate-only)"
     if metric == "peak_memory":
-        return (result.get("memory") or {}).get("peak_bytes")
+        return (result.get("memory") or {}).get("peak_bytes"), ""
     if metric == "arena":
-        return (result.get("memory") or {}).get("arena_bytes")
+        return (result.get("memory") or {}).get("arena_bytes"), ""
     if metric == "energy":
-        return result.get("energy_mj")
-    return None
+        return result.get("energy_mj"), ""
+    return None, ""
 
 
 def _rule_verdicts(spec: CheckSpec, model: ModelRef, limit: Limit, facts: dict[str, Any],

@@ -83,10 +83,13 @@ class Measurer:
             document = profile(str(path), devices=[d.id for d in missing], threads=threads,
                                estimate_only=self.estimate_only)
             by_device = _results_by_device(document)
+            tail = _host_tail_ratios(document)
             for device in missing:
                 result = by_device.get(device.id)
                 if result is None:
                     continue
+                if tail and result.get("source") != "measured":
+                    result = {**result, "host_tail_ratio": tail}
                 found[device.id] = result
                 self.cache.put("device", keys[device.id], result)
         for device_id, result in found.items():
@@ -140,6 +143,17 @@ def _results_by_device(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if current is None or (current.get("source") != "measured" and result.get("source") == "measured"):
             best[device] = result
     return best
+
+
+def _host_tail_ratios(document: dict[str, Any]) -> dict[str, float] | None:
+    """p90/p50 and p99/p50 of the host run: how an estimated median becomes an estimated tail."""
+    for result in document.get("results", []):
+        if result.get("backend") == "host" and result.get("source") == "measured":
+            latency = result.get("latency_ms") or {}
+            p50 = latency.get("p50")
+            if isinstance(p50, (int, float)) and p50 > 0:
+                return {k: latency[k] / p50 for k in ("p90", "p99") if isinstance(latency.get(k), (int, float))}
+    return None
 
 
 def _static_facts(path: Path) -> dict[str, Any]:
