@@ -157,3 +157,37 @@ def test_streaming_model_with_control_flow_and_resource_variables(tmp_path):
     assert {op.subgraph for op in graph.ops} == {0, 1, 2, 3}
     assert graph.compatibility["runtimes"]["litert-2.3"]["loadable"]
     _litert_runs(path.read_bytes())
+
+
+_SPARSE_MODEL = r'''
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, tensorflow as tf, keras
+model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+for layer in model.layers:
+    w, b = layer.get_weights()
+    w[np.random.default_rng(0).random(w.shape) < 0.9] = 0   # 90% unstructured sparsity
+    layer.set_weights([w, b])
+conv = tf.lite.TFLiteConverter.from_keras_model(model)
+conv.optimizations = [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
+open(sys.argv[1], "wb").write(conv.convert())
+'''
+
+
+@pytest.mark.slow
+def test_sparse_weights_are_reported_and_counted_once(tmp_path):
+    """A real TF conversion with EXPERIMENTAL_SPARSITY: sparse tensors densified at load (DENSIFY)."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "sparse.tflite"
+    subprocess.run([sys.executable, "-c", _SPARSE_MODEL, str(path)], check=True, capture_output=True,
+                   env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=300)
+    graph = analyze(path)
+    assert len(graph.sparse_tensors) == 2
+    assert graph.op_counts.get("DENSIFY") == 2
+    assert [op.params for op in graph.ops if op.type == "DENSIFY"] == [0, 0]
+    assert sum(op.params for op in graph.ops if op.type == "FULLY_CONNECTED") == graph.params >= 64 * 128 + 128 * 10
+    assert graph.weight_bytes["float32"] < 0.5 * 4 * graph.params  # only the non-zeros are stored
+    assert graph.memory_plan.persistent_bytes >= 4 * (64 * 128 + 128 * 10)  # the dense copies kept at load
