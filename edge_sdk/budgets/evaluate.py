@@ -8,6 +8,7 @@ nothing is a failed verdict (never a silent pass); a literal path that does not 
 from __future__ import annotations
 
 import glob
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,10 @@ def resolve_models(patterns: list[str], base_dir: Path, display_base: Path) -> t
 
 
 def _display(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """The path relative to the budget's directory: stable across checkouts, so baselines match."""
+    relative = os.path.relpath(path.resolve(), base.resolve())
+    far_away = relative.split(os.sep)[:3] == [os.pardir] * 3
+    return str(path.resolve()) if far_away else relative
 
 
 def load_profiles(device_ids: list[str]) -> dict[str, Any]:
@@ -160,7 +161,9 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
                                        how=how, error_band_pct=band, limit_kind="regression",
                                        limit_text=text, before=before))
     measurer.record(model, values)
-    order = {metric: i for i, metric in enumerate([*spec.limits, *spec.max_regression])}
+    order: dict[str, int] = {}
+    for metric in [*spec.limits, *spec.max_regression]:
+        order.setdefault(metric, len(order))
     return sorted(out, key=lambda v: order.get(v.metric, len(order)))  # stable: a limit, then its baseline
 
 
