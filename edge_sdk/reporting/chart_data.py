@@ -53,14 +53,15 @@ class Histogram:
 
 
 def tail_cutoff(values: list[float]) -> float:
-    """Where the histogram axis may stop: Tukey's far-out fence (Q3 + 3 IQR), but never below p99.
+    """Where the histogram axis may stop: Tukey's far-out fence (Q3 + 3 IQR), but never below p95.
 
     Beyond the fence a run is an outlier (a page fault, a preemption); stopping the axis there keeps
-    a single 10x outlier from squeezing every other run into one bar. Never cutting below p99 keeps
-    a long but real tail (and the p90 marker) on the axis. Cut runs are still counted and reported.
+    a single 10x outlier from squeezing every other run into one bar. Never cutting below p95 keeps
+    a long but real tail (and the p90 marker) on the axis: at most 5% of the runs are cut, and they
+    are still counted and reported.
     """
     q1, q3 = percentile(values, 25), percentile(values, 75)
-    return max(q3 + 3 * (q3 - q1), percentile(values, 99))
+    return max(q3 + 3 * (q3 - q1), percentile(values, 95))
 
 
 def latency_histogram(samples: list[float], bins: int | None = None) -> Histogram:

@@ -177,14 +177,19 @@ def analyse_referenced_models(documents: list[LoadedDocument]) -> list[LoadedDoc
     Uses the static analyser (no TensorFlow). A model that is gone or unreadable is skipped: the
     page then says the model section is not available.
     """
-    covered = {d.body.get("sha256") for d in documents if d.kind == "inspect"}
-    covered |= {Path(str(d.body.get("path"))).name for d in documents if d.kind == "inspect"}
-    wanted: dict[str, str] = {}
+    covered = {d.body.get("sha256") for d in documents if d.kind == "inspect"} - {None}
+    covered_paths = {Path(str(d.body.get("path"))).resolve() for d in documents if d.kind == "inspect"}
+    wanted: dict[Path, str | None] = {}
     for doc in documents:
         model = doc.body.get("model") if doc.kind == "profile" else None
-        if isinstance(model, dict) and isinstance(model.get("path"), str):
-            if model.get("sha256") not in covered and Path(model["path"]).name not in covered:
-                wanted.setdefault(model["path"], str(model.get("sha256")))
+        if not (isinstance(model, dict) and isinstance(model.get("path"), str)):
+            continue
+        path = Path(model["path"]).resolve()
+        sha = model.get("sha256")
+        if sha in covered or path in covered_paths or path in wanted or (sha and sha in wanted.values()):
+            continue
+        if path.is_file():
+            wanted[path] = sha
     if not wanted:
         return []
     try:
@@ -193,12 +198,12 @@ def analyse_referenced_models(documents: list[LoadedDocument]) -> list[LoadedDoc
         return []
     found = []
     for path in wanted:
-        if not Path(path).is_file():
-            continue
         try:
-            graph = analyze(path)
-            body: dict[str, Any] = graph.to_dict()
+            body: dict[str, Any] = analyze(str(path)).to_dict()
         except Exception:  # noqa: BLE001 - a model we cannot analyse only loses its optional section
             continue
+        if body.get("sha256") in covered:  # the same file reached under two names
+            continue
+        covered.add(body.get("sha256"))
         found.append(LoadedDocument("inspect", body, f"{path} (analysed)"))
     return found

@@ -23,6 +23,8 @@ def format_value(value: float | None, unit: str, metric: str = "") -> str:
     """A verdict number in its unit, human-sized (bytes -> MB, ms -> us/s, a drop fraction -> %)."""
     if value is None:
         return "-"
+    if value < 0:
+        return "-" + format_value(-value, unit, metric)
     unit_l = unit.lower()
     if not unit_l and ("drop" in metric or "fraction" in metric):
         return f"{value * 100:.2f}%"
@@ -162,13 +164,19 @@ def latency_section(profiles: list[LoadedDocument], verdict_rows: list[data.Verd
     models = list(dict.fromkeys(doc.model_label for doc in profiles))
     with_model = len(models) > 1
     title = "Latency on each device" + ("" if with_model else f": {models[0]}")
-    items, parts = [], []
+    items: list[Measured] = []
+    parts: list[str] = []
+    seen: set[tuple[Any, ...]] = set()
     for doc in profiles:
         results = [r for r in doc.body.get("results") or [] if isinstance(r, dict)]
         if not results:
             parts.append(note(f"{doc.origin}: the profile document holds no results (no device was measured "
                               "or estimated)."))
         for row, result in zip(data.device_latencies(results), results):
+            identity = (doc.model_label, row.device, row.backend, row.source, row.p50, row.samples)
+            if identity in seen:  # the same result given twice (a check and the profile it reused)
+                continue
+            seen.add(identity)
             budget = data.latency_budget_ms(verdict_rows, row.device, doc.model_label)
             items.append(Measured(doc.model_label, row, result, budget))
     if not items:
