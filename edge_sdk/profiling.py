@@ -73,10 +73,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _default_threads() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0))))
-
-
 def _progress_printer(label: str):
     """A one-line progress display on stderr (only used when stderr is a terminal)."""
 
@@ -151,6 +147,12 @@ class _Emulator:
 
         measure(replace(self.base, policy=TimingPolicy(runs=1, warmup_s=0.0), **changes))
 
+    @staticmethod
+    def version(runtime: str) -> str:
+        from runtime_harness.host.runtimes import runtime_version
+
+        return runtime_version(runtime) or "?"
+
     def runtime_problem(self, runtime: str) -> str | None:
         if runtime == self.base.runtime:
             return None
@@ -184,7 +186,7 @@ class _Emulator:
 def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, threads: int | None = None,
             runtime: str = "litert", estimate_only: bool = False, input_data: str | None = None,
             input_shape: list[str] | dict[str, list[int]] | None = None, runs: int | None = None,
-            min_time_s: float | None = None, time_limit_s: float = 10.0, target_ci: float = 0.01,
+            min_time_s: float | None = None, time_limit_s: float = 5.0, target_ci: float = 0.01,
             timeout_s: float = 300.0, memory_cap: str | int | None = None, cpus: list[int] | None = None,
             progress: bool = False) -> dict[str, Any]:
     """Measure ``model`` on this host (unless ``estimate_only``) and estimate it on ``devices``.
@@ -213,7 +215,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         from runtime_harness.host import HostRequest, TimingPolicy, start_child
 
         request = HostRequest(
-            model=str(path), runtime=runtime, threads=threads or _default_threads(),
+            model=str(path), runtime=runtime, threads=threads or 1,
             cpus=tuple(cpus) if cpus else None, memory_cap_bytes=cap, input_data=input_data,
             input_shapes=shapes, timeout_s=timeout_s,
             policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
@@ -279,13 +281,18 @@ def _emulated_notes(device: Any, emulator: _Emulator | None) -> list[str]:
     if runtime is not None:
         problem = emulator.runtime_problem(runtime)
         if problem:
-            notes.append(f"runtime: {device.id} ships {device.runtime} {device.runtime_version}, which cannot load "
-                         f"this model (checked on the host with {runtime}): {problem}")
+            loader = problem.split("(loader: ", 1)[-1].rstrip(")") if "(loader: " in problem else problem
+            notes.append(f"runtime: confirmed on the host with {runtime} {emulator.version(runtime)}: it refuses "
+                         f"this model ({loader})")
         budget = getattr(device, "app_memory_bytes", None)
         if budget:
             fact = emulator.memory_problem(int(budget))
             if fact:
                 notes.append(f"memory: {fact}")
+            elif int(budget) in emulator.memory_checks:
+                notes.append(f"memory: a host run capped at the app budget ({format_bytes(budget)} of private memory "
+                             "beyond the interpreter) succeeded, although the process RSS grew by "
+                             f"{format_bytes(emulator.measured)} (RSS also counts the mapped model file and code)")
     return notes
 
 

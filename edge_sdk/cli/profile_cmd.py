@@ -55,8 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL.tflite", help="the model to profile")
     parser.add_argument("--device", "-d", action="append", metavar="ID", default=[],
                         help="estimate on this device profile (repeatable; `edge-sdk devices` lists ids)")
-    parser.add_argument("--threads", type=int, metavar="N", help="interpreter threads (default: host cores, max 4; "
-                        "for estimates: each device's default)")
+    parser.add_argument("--threads", type=int, metavar="N", help="interpreter threads (host run default: 1, the most stable and "
+                        "comparable; estimates default to each device's own thread count)")
     parser.add_argument("--runtime", choices=("litert", "tflite-runtime"), default="litert",
                         help="host interpreter: LiteRT (default) or tflite-runtime 2.14, as older apps ship")
     parser.add_argument("--estimate-only", action="store_true", help="skip the host run; estimates only (fast)")
@@ -70,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="time runs for S seconds (default: adaptive)")
     parser.add_argument("--target-ci", type=_percent, default=0.01, metavar="PCT",
                         help="adaptive stop: the median's 95%% CI within +-PCT (default 1%%)")
-    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", dest="time_limit_s",
-                        help="adaptive stop: at most S seconds of timed runs (default 10)")
+    parser.add_argument("--time-limit", type=float, default=5.0, metavar="S", dest="time_limit_s",
+                        help="adaptive stop: at most S seconds of timed runs (default 5)")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", dest="timeout_s",
                         help="kill the measurement after S seconds and report a hang (exit 3; default 300)")
     parser.add_argument("--memory-cap", metavar="SIZE", help='cap the memory the model may use on the host, '

@@ -28,7 +28,7 @@ class TimingPolicy:
 
     runs: int | None = None
     min_time_s: float | None = None
-    time_limit_s: float = 10.0
+    time_limit_s: float = 5.0
     target_rel_ci: float = 0.01
     confidence: float = 0.95
     min_runs: int = 20
