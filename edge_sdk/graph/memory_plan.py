@@ -147,7 +147,7 @@ def plan_subgraph(subgraph: int, n_ops: int, op_inputs: list[tuple[int, ...]],
     for step in range(steps):
         live += delta[step]
         timeline.append(live)
+    # a subgraph without ops (inputs wired to outputs) still holds its tensors at "step 0"
     return SubgraphPlan(subgraph=subgraph, alignment=alignment, allocations=allocations,
                         peak_bytes=peak, lower_bound_bytes=max(timeline, default=0),
-                        timeline=timeline[:n_ops] if n_ops else timeline,
-                        persistent_bytes=sum(persistent.values()))
+                        timeline=timeline[:n_ops], persistent_bytes=sum(persistent.values()))

@@ -205,7 +205,8 @@ def _parse(p: Path, data: bytes) -> RawModel:
         code = model.OperatorCodes(i)
         builtin = max(int(code.BuiltinCode()), int(code.DeprecatedBuiltinCode()))
         custom = code.CustomCode()
-        opcodes.append(RawOpcode(builtin, _text(custom) if custom is not None else None, int(code.Version())))
+        # version 0 does not exist in the schema (default 1); very old writers left it unset as 0
+        opcodes.append(RawOpcode(builtin, _text(custom) if custom is not None else None, max(int(code.Version()), 1)))
 
     buffer_sizes = []
     for i in range(budget.length(model.BuffersLength(), 4, "buffers")):
