@@ -12,13 +12,16 @@ per-op breakdown, size by op type and dtype, activation memory over execution or
 conversion variants side by side. The page works offline (no CDN, no network) and without
 JavaScript (only table sorting uses it).
 
-example:
-  edge-sdk report demo-out/profile.json demo-out/check.json demo-out/inspect.json -o demo-out/report.html"""
+A directory stands for every edge-sdk JSON document in it (other JSON files there are skipped).
+
+examples:
+  edge-sdk report profile.json check.json model.tflite.json -o report.html
+  edge-sdk report demo-out/ -o demo-out/report.html"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("reports", nargs="+", metavar="REPORT.json",
-                        help="edge-sdk JSON documents written by profile/check/convert/inspect")
+                        help="edge-sdk JSON documents written by profile/check/convert/inspect, or directories")
     parser.add_argument("-o", "--output", default="report.html", metavar="PATH",
                         help="HTML file to write (default: report.html); written atomically")
     parser.add_argument("--title", help="page title (default: built from the model names)")
@@ -28,9 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edge_sdk.reporting import write_html_report
+    import sys
 
-    path = write_html_report(args.reports, args.output, title=args.title, analyse_models=not args.no_analyse)
+    from edge_sdk.reporting import write_html_report
+    from edge_sdk.reporting.loading import expand_directories
+
+    reports, skipped = expand_directories(args.reports)
+    for line in skipped:
+        print(f"edge-sdk report: skipped {line}", file=sys.stderr)
+    path = write_html_report(reports, args.output, title=args.title, analyse_models=not args.no_analyse)
     if args.json:
         print_json({"html": str(path)})
     else:

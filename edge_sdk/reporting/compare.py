@@ -19,7 +19,9 @@ from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 from edge_sdk.table import render_table
 from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
 
-SKIPPED_KEYS = {"schema", "version", "tool", "created", "sha256", "path", "hint"}
+# Envelope and identity fields, and per-tensor memory allocations (offsets differ with any change;
+# the plan's peak and lower bound say what matters).
+SKIPPED_KEYS = {"schema", "version", "tool", "created", "sha256", "path", "hint", "tensors"}
 IDENTITY_KEYS = ("name", "check", "label", "variant", "id", "device", "serial", "metric")
 Value = float | str
 
@@ -30,7 +32,8 @@ def _identity(item: dict[str, Any], position: int) -> str:
         parts.append(str(item["backend"]))
     if "model" in item and isinstance(item["model"], str):
         parts.append(item["model"].rsplit("/", 1)[-1])
-    return "/".join(dict.fromkeys(parts)) or str(position)
+    ident = "/".join(dict.fromkeys(parts)) or str(position)
+    return ident if len(ident) <= 48 else ident[:22] + "..." + ident[-23:]
 
 
 def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:

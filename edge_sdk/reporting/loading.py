@@ -127,6 +127,36 @@ def profiles_from_check(check: dict[str, Any]) -> list[dict[str, Any]]:
              "results": results} for sha, results in grouped.items()]
 
 
+def expand_directories(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Replace each directory by the edge-sdk documents in it (``*.json``, sorted).
+
+    Files named explicitly are kept as given (a bad one must fail loudly); JSON files found in a
+    directory that are not edge-sdk documents (a labels file, a config) are skipped and returned
+    as ``"path: reason"`` lines, so ``edge-sdk report out/`` works on a whole output folder.
+    """
+    files: list[str] = []
+    skipped: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            files.append(raw)
+            continue
+        found = 0
+        for candidate in sorted(path.glob("*.json")):
+            try:
+                load_document(candidate)
+            except InputError as exc:
+                skipped.append(exc.message)
+                continue
+            files.append(str(candidate))
+            found += 1
+        if not found:
+            raise InputError(f"{path}: no edge-sdk JSON report in this directory",
+                             hint="write reports with -o/--json first, e.g. edge-sdk profile m.tflite -o out/profile.json",
+                             path=str(path))
+    return files, skipped
+
+
 def load_documents(sources: list[DocumentSource] | tuple[DocumentSource, ...]) -> list[LoadedDocument]:
     """Validate every source (all or nothing) and add the documents nested in check documents."""
     if isinstance(sources, (str, os.PathLike, dict)):

@@ -137,6 +137,21 @@ def test_report_verb_writes_the_page_and_exits_2_on_bad_input(tmp_path: Path) ->
     assert done.returncode == 2 and "no such file" in done.stderr
 
 
+def test_a_directory_stands_for_its_edge_sdk_documents(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for i, doc in enumerate(full_set()):
+        atomic_write_json(out / f"{i}.json", doc)
+    (out / "labels.json").write_text('{"classes": ["cat", "dog"]}')
+    done = run_cli("report", str(out), "-o", str(tmp_path / "r.html"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "skipped" in done.stderr and "labels.json" in done.stderr
+    assert len(charts((tmp_path / "r.html").read_text())) >= 9
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_cli("report", str(empty), cwd=tmp_path)
+    assert done.returncode == 2 and "no edge-sdk JSON report in this directory" in done.stderr
+
+
 def test_report_of_a_real_model_analysed_at_report_time(tmp_path: Path, resnet8_tflite: Path) -> None:
     """A profile that names a real .tflite (MLPerf Tiny ResNet-8): the page analyses it for the model section."""
     pytest.importorskip("edge_sdk.graph")
