@@ -43,17 +43,22 @@ def read_profile(path: str | os.PathLike[str]) -> DeviceProfile:
 
 
 @lru_cache(maxsize=8)
-def _load_all(dirs: tuple[str, ...]) -> dict[str, DeviceProfile]:
+def _load_all(files: tuple[tuple[str, int, int], ...]) -> dict[str, DeviceProfile]:
     profiles: dict[str, DeviceProfile] = {}
-    for directory in dirs:
-        for path in sorted(Path(directory).glob("*.toml")):
-            profile = read_profile(path)
-            profiles[profile.id] = profile
+    for path, _, _ in files:
+        profile = read_profile(path)
+        profiles[profile.id] = profile
     return profiles
 
 
 def _catalog() -> dict[str, DeviceProfile]:
-    return _load_all(tuple(str(d) for d in profile_dirs()))
+    """Profiles keyed by id; re-read only when a file is added, removed or changed."""
+    files = []
+    for directory in profile_dirs():
+        for path in sorted(Path(directory).glob("*.toml")):
+            stat = path.stat()
+            files.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return _load_all(tuple(files))
 
 
 def list_profiles() -> list[DeviceProfile]:
