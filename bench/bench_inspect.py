@@ -77,8 +77,11 @@ def bench_analyzer(model: Path, runs: int) -> None:
         best = min(best, time.perf_counter() - start)
     out = subprocess.run([PY, "-c", _TF_ANALYZER, str(model), str(runs)], capture_output=True, text=True, env=ENV)
     tf_best = float(out.stdout.strip().splitlines()[-1])
+    verdict = (f"edge-sdk is {tf_best / best:.1f}x faster" if tf_best >= best else
+               f"edge-sdk is {best / tf_best:.0f}x slower (TF's analyzer is C++ and lists ops only: "
+               "no MACs, params, memory plan or delegate support)")
     print(f"[analyze, warm] edge-sdk analyze+JSON {best * 1000:.1f} ms | tf.lite.experimental.Analyzer.analyze "
-          f"{tf_best * 1000:.1f} ms | edge-sdk is {tf_best / best:.1f}x faster")
+          f"{tf_best * 1000:.1f} ms | {verdict}")
     cold_ours = _wall([PY, "-m", "edge_sdk", "inspect", str(model), "--json"], 3)
     cold_tf = _wall([PY, "-c", _TF_ANALYZER, str(model), "1"], 3)
     print(f"[analyze, cold process] edge-sdk inspect --json {cold_ours * 1000:.0f} ms | python + import "
