@@ -8,7 +8,8 @@ call these):
 - :func:`render_html` is the same without writing a file.
 - :func:`compare` pairs every number of two documents with its delta and percentage.
 
-Modules: ``loading`` (validate inputs), ``chart_data`` (the numbers each chart shows; pure),
+Modules: ``loading`` (validate inputs), ``chart_data`` / ``model_data`` (the numbers each chart
+shows; pure functions),
 ``svg`` (drawing), ``html_parts`` / ``sections_*`` / ``page`` (the page), ``compare``.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge_sdk.reporting import chart_data as data
+from edge_sdk.reporting import model_data as data
 from edge_sdk.reporting import svg
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, facts, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument

@@ -1,4 +1,4 @@
-"""The numbers each chart of the HTML report is drawn from (edge_sdk.reporting.chart_data)."""
+"""The numbers each chart of the HTML report is drawn from (edge_sdk.reporting.chart_data, model_data)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_documents as docs  # noqa: E402
 
 from edge_sdk.reporting import chart_data as data  # noqa: E402
+from edge_sdk.reporting import model_data  # noqa: E402
 
 
 @pytest.mark.parametrize("q", [0, 10, 50, 90, 99, 100])
@@ -92,40 +93,40 @@ def test_latency_budget_is_the_tightest_limit_for_that_device_and_model() -> Non
 
 def test_op_shares_follow_the_cost_model_and_sum_to_one() -> None:
     inspect = docs.inspect_doc()
-    rows, how = data.op_rows(inspect)
+    rows, how = model_data.op_rows(inspect)
     assert "MACs + 2 x bytes" in how
     assert sum(r.share for r in rows) == pytest.approx(1.0)
-    costs = [r.macs + data.MACS_PER_BYTE * r.bytes_touched for r in rows]
+    costs = [r.macs + model_data.MACS_PER_BYTE * r.bytes_touched for r in rows]
     assert [r.share for r in rows] == pytest.approx([c / sum(costs) for c in costs])
     conv = rows[2]  # CONV_2D 13x13x16 -> 11x11x32, int8 weights 32x3x3x16 + int32 bias
     assert conv.weight_bytes == 32 * 3 * 3 * 16 + 32 * 4
     assert conv.bytes_touched == 13 * 13 * 16 + 32 * 3 * 3 * 16 + 32 * 4 + 11 * 11 * 32
-    assert data.share_by_op_type(rows)[0][0] == "CONV_2D"
+    assert model_data.share_by_op_type(rows)[0][0] == "CONV_2D"
 
 
 def test_measured_per_op_times_replace_the_cost_model() -> None:
-    rows, how = data.op_rows(docs.inspect_doc(), per_op_ms={0: 1.0, 2: 3.0})
+    rows, how = model_data.op_rows(docs.inspect_doc(), per_op_ms={0: 1.0, 2: 3.0})
     assert how.startswith("measured")
     assert rows[2].share == pytest.approx(0.75) and rows[1].share == 0.0
 
 
 def test_sizes_by_op_type_and_dtype_are_sorted_largest_first() -> None:
     inspect = docs.inspect_doc()
-    rows, _ = data.op_rows(inspect)
-    by_type = dict(data.size_by_op_type(rows))
+    rows, _ = model_data.op_rows(inspect)
+    by_type = dict(model_data.size_by_op_type(rows))
     assert by_type["FULLY_CONNECTED"] == 10 * 800 + 10 * 4
     assert by_type["CONV_2D"] == (16 * 9 + 16 * 4) + (32 * 9 * 16 + 32 * 4)
-    assert data.size_by_dtype(inspect) == [("int8", 12_624.0), ("int32", 232.0)]
+    assert model_data.size_by_dtype(inspect) == [("int8", 12_624.0), ("int32", 232.0)]
 
 
 def test_activation_timeline_reads_the_memory_plan_and_marks_the_peak() -> None:
     inspect = docs.inspect_doc()
-    timeline = data.activation_timeline(inspect)
+    timeline = model_data.activation_timeline(inspect)
     assert timeline is not None
     assert timeline.peak_step == 1 and timeline.peak_bytes == 13_520
     inspect["activation_timeline"] = [5, 9, 3]
-    assert data.activation_timeline(inspect).peak_step == 1
-    assert data.activation_timeline({"ops": []}) is None
+    assert model_data.activation_timeline(inspect).peak_step == 1
+    assert model_data.activation_timeline({"ops": []}) is None
 
 
 def test_variants_are_labelled_and_matched_to_profiles_by_sha256() -> None:
@@ -133,7 +134,7 @@ def test_variants_are_labelled_and_matched_to_profiles_by_sha256() -> None:
     pruned = docs.convert_doc("int8", 93_000, 0.905, 0.015, "33" * 32, prune={"sparsity": 0.8}, name="pruned")
     f32 = docs.convert_doc(None, 372_000, 0.92, 0.0, "11" * 32)
     profile = docs.profile_doc(sha="ab" * 32)
-    found = data.variants([f32, int8, pruned], [profile])
+    found = model_data.variants([f32, int8, pruned], [profile])
     assert [v.label for v in found] == ["float32", "int8", "int8 + pruned 80%"]
     assert found[1].latency_ms == profile["results"][0]["latency_ms"]["p50"]
     assert "measured" in found[1].latency_source
