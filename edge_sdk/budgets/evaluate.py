@@ -120,8 +120,10 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
     out: list[Verdict] = []
     common = {"check": spec.name, "model": model.display, "message": spec.message}
     values: dict[tuple[str | None, str], tuple[Any, str, float | None]] = {}
-    for metric in ("size", "gzip_size", "params", "macs"):
+    for metric in ("size", "params", "macs"):
         values[(None, metric)] = (facts.get(metric), static_how(metric), None)
+    if "gzip_size" in spec.limits or "gzip_size" in spec.max_regression:
+        values[(None, "gzip_size")] = (measurer.gzip_size(model.path, model.sha256), static_how("gzip_size"), None)
     values[(None, "accuracy_drop")] = (*measurer.accuracy_drop(model.path, model.sha256), None)
     if not any(METRICS[m].scope == "device" for m in [*spec.limits, *spec.max_regression]):
         profiles = {}  # nothing here depends on the device: do not run or estimate anything

@@ -127,3 +127,17 @@ def test_example_workflow_uses_only_inputs_the_action_declares():
     (uses,) = [s for s in steps if "edge-sdk" in str(s.get("uses", ""))]
     assert set(uses["with"]) <= set(action["inputs"])
     assert {"passed"} <= set(action["outputs"])
+
+
+def test_demo_budget_has_one_passing_and_one_failing_check(tmp_path, sine_tflite):
+    """The budget `make demo` ends with, on a real small float model standing where the demo puts its CNN."""
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "demo-out").mkdir()
+    shutil.copy(REPO / "examples" / "edge-budget.toml", tmp_path / "examples" / "edge-budget.toml")
+    shutil.copy(sine_tflite, tmp_path / "demo-out" / "example_float32.tflite")
+    result = subprocess.run(["edge-sdk", "check", "--budget", "examples/edge-budget.toml", "--estimate-only"],
+                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "PASS  digits CNN, mid-range phone" in result.stdout
+    assert "FAIL  digits CNN, microcontroller" in result.stdout
+    assert "convert with --recipe int8" in result.stdout
