@@ -23,11 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import importlib.util
 
-import assets  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# tests/assets.py by path: putting tests/ on sys.path would let tests/converters shadow the package
+_spec = importlib.util.spec_from_file_location("assets", ROOT / "tests" / "assets.py")
+assets = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(assets)
 
 PY = sys.executable
 ENV = dict(os.environ, PATH=os.path.dirname(PY) + os.pathsep + os.environ.get("PATH", ""), TF_CPP_MIN_LOG_LEVEL="3")
