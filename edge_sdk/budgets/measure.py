@@ -196,8 +196,8 @@ def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
     """``validation.accuracy.drop`` of ``MODEL.tflite.json``, if that manifest describes this file."""
     manifest = path.with_name(path.name + ".json")
     if not manifest.is_file():
-        return None, (f"no convert manifest {manifest.name} beside the model (edge-sdk convert writes it "
-                      "when given validation data)")
+        return None, (f"no convert manifest {manifest.name} beside the model (edge-sdk convert writes it; "
+                      "--eval-data adds the accuracy)")
     try:
         document = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -208,7 +208,11 @@ def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
     accuracy = ((document.get("validation") or {}).get("accuracy") or {})
     drop = accuracy.get("drop")
     if not isinstance(drop, (int, float)):
-        return None, f"{manifest.name} has no validation.accuracy.drop: convert with validation data"
-    dataset = accuracy.get("dataset") or accuracy.get("data")
-    on = f" on {dataset}" if isinstance(dataset, str) else ""
-    return float(drop), f"from the convert manifest {manifest.name}{on}"
+        return None, f"{manifest.name} has no validation.accuracy.drop: convert with --eval-data (labelled samples)"
+    before, after, samples = accuracy.get("source"), accuracy.get("artifact"), accuracy.get("samples")
+    detail = []
+    if isinstance(before, (int, float)) and isinstance(after, (int, float)):
+        detail.append(f"{before:.2%} -> {after:.2%}")
+    if isinstance(samples, int):
+        detail.append(f"{samples} labelled samples")
+    return float(drop), f"from the convert manifest {manifest.name}" + (f" ({', '.join(detail)})" if detail else "")

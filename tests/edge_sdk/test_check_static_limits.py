@@ -142,7 +142,7 @@ def test_accuracy_drop_comes_from_the_convert_manifest_beside_the_model(project)
     from edge_sdk.budgets.cache import file_sha256
 
     manifest = {"schema": "edge-sdk/convert", "version": 1, "output": {"sha256": file_sha256(model)},
-                "validation": {"accuracy": {"drop": 0.004, "dataset": "mnist_5k"}}}
+                "validation": {"accuracy": {"source": 0.92, "artifact": 0.916, "drop": 0.004, "samples": 5000}}}
     (project / "build" / "kws.tflite.json").write_text(json.dumps(manifest))
     budget(project, '''
 [[check]]
@@ -158,6 +158,7 @@ accuracy_drop = "0.1%"
     strict, stricter = result.outcomes
     kws = [v for v in strict.verdicts if v.model.endswith("kws.tflite")][0]
     assert kws.status == "pass" and kws.actual == pytest.approx(0.004) and "kws.tflite.json" in kws.how
+    assert "92.00% -> 91.60%, 5000 labelled samples" in kws.how
     sine = [v for v in strict.verdicts if v.model.endswith("sine.tflite")][0]
     assert sine.status == "missing" and "no convert manifest" in sine.how      # missing fails the gate
     assert not strict.passed and stricter.verdicts[0].status == "fail"
