@@ -43,6 +43,7 @@ class OpInfo:
     mac_rule: str
     options: dict[str, int] = field(default_factory=dict)
     position: int = 0         # position within its subgraph
+    weight_bytes: int = 0     # bytes its parameters occupy in the file (as stored: int8, fp16, sparse)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,7 +51,8 @@ class OpInfo:
             "type": self.type, "kind": self.kind, "version": self.version,
             "inputs": [r.to_dict() if r is not None else None for r in self.inputs],
             "outputs": [r.to_dict() if r is not None else None for r in self.outputs],
-            "params": self.params, "macs": self.macs, "mac_rule": self.mac_rule,
+            "params": self.params, "weight_bytes": self.weight_bytes, "macs": self.macs,
+            "mac_rule": self.mac_rule,
         }
 
 
@@ -189,7 +191,7 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
             folding = name in FOLDING_OPS and all(o is None or o.index in folded for o in outputs)
             mac_op = name if kind == "builtin" else f"custom:{name}"
             count = count_macs(mac_op, inputs, outputs, op.options)
-            params = 0
+            params = op_weight_bytes = 0
             positions = [] if folding or name in CONTROL_FLOW_OPS else param_input_positions(name, inputs)
             for i in positions:
                 r = inputs[i]
@@ -200,6 +202,7 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
                 src = tensors[source]
                 param_sources[(s, source)] = (elements, dtype_name(src.dtype_code),
                                               raw.buffer_sizes[src.buffer])
+                op_weight_bytes += raw.buffer_sizes[src.buffer]
             live = [r for r in inputs if r is not None and not r.constant]
             act = (live[0].dtype if live else next((o.dtype for o in outputs if o is not None), "float32"))
             for r in live + [o for o in outputs if o is not None]:
@@ -215,7 +218,7 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
             facts.append(OpFacts(len(ops), s, name, kind, version, act,
                                  max((len(r.shape) for r in shapes), default=0)))
             ops.append(OpInfo(len(ops), s, name, kind, version, inputs, outputs, params, count.macs,
-                              count.rule, dict(op.options), position))
+                              count.rule, dict(op.options), position, op_weight_bytes))
 
         plans.append(_plan(s, sub, raw, constant, folded, alignment))
 

@@ -82,3 +82,9 @@ def test_keras_mobilenet_v2_matches_published_figures(mobilenet_v2_float, mobile
     assert quantized.precision == "int8"
     assert quantized.macs == graph.macs
     assert quantized.peak_activation_bytes == pytest.approx(graph.peak_activation_bytes / 4, rel=0.02)
+
+
+def test_per_op_weight_bytes_add_up_to_the_model_totals(resnet8_tflite, sine_tflite):
+    for model in (resnet8_tflite, sine_tflite):
+        graph = analyze(model)  # no weight is shared between ops in these models
+        assert sum(op.weight_bytes for op in graph.ops) == sum(graph.weight_bytes.values())
