@@ -89,6 +89,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
+    host_only = [flag for flag, value in (("--device", args.device), ("--estimate-only", args.estimate_only),
+                                          ("--input-data", args.input_data), ("--input-shape", args.input_shape),
+                                          ("--runtime", args.runtime != "litert"), ("--memory-cap", args.memory_cap))
+                 if value]
+    if host_only:
+        raise UsageError(f"{', '.join(host_only)} do not apply to --backend adb (the phone runs benchmark_model "
+                         "with its own inputs; its profile is matched from the phone itself)",
+                         hint="drop them, or profile on the host (without --backend adb)")
     try:
         adb_profiling = importlib.import_module("edge_sdk.adb_profiling")
     except ImportError as exc:
@@ -97,7 +105,9 @@ def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
     return adb_profiling.profile_on_adb(
         args.model, serials=args.serial or None, threads=args.threads, delegate=args.delegate,
         op_profile=args.op_profile, benchmark_binary=args.benchmark_binary, timeout_s=args.timeout_s,
-        partial_report=args.output,
+        partial_report=args.output, runs=args.runs, min_secs=args.min_time_s,
+        affinity_mask=format(sum(1 << c for c in args.cpus), "x") if args.cpus else None,
+        progress=sys.stderr.isatty() and not args.json,
     )
 
 
