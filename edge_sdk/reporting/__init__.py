@@ -9,8 +9,8 @@ call these):
 - :func:`compare` pairs every number of two documents with its delta and percentage.
 
 Modules: ``loading`` (validate inputs), ``chart_data`` / ``model_data`` (the numbers each chart
-shows; pure functions),
-``svg`` (drawing), ``html_parts`` / ``sections_*`` / ``page`` (the page), ``compare``.
+shows; pure functions), ``svg`` (drawing), ``html_parts`` / ``sections_*`` / ``page`` (the page),
+``compare`` (before/after).
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def op_rows(inspect_doc: dict[str, Any], per_op_ms: dict[int, float] | None = No
         for row in rows:
             row.measured_ms = per_op_ms.get(row.index)
             row.share = (row.measured_ms or 0.0) / total if total else 0.0
-        return rows, "measured share: per-op times from the device's op profile"
+        return rows, "measured share: per-op times from the device's op profile (benchmark_model)"
     costs = [row.macs + MACS_PER_BYTE * row.bytes_touched for row in rows]
     total = sum(costs)
     for row, cost in zip(rows, costs):
@@ -207,3 +207,48 @@ def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, An
         out.append(Variant(variant_label(doc), number(output.get("size_bytes")),
                            number(output.get("gzip_size_bytes")), latency, source, accuracy, drop, sha))
     return out
+
+
+@dataclass(frozen=True)
+class OpProfile:
+    """A device's measured per-node times (benchmark_model's op profile), in run order."""
+
+    device: str
+    nodes: list[tuple[str, float]]  # (node type, average ms)
+
+    def by_type(self) -> list[tuple[str, float]]:
+        totals: dict[str, float] = {}
+        for node_type, ms in self.nodes:
+            totals[node_type] = totals.get(node_type, 0.0) + ms
+        return sorted(totals.items(), key=lambda item: -item[1])
+
+    def per_op_ms(self, inspect_doc: dict[str, Any]) -> dict[int, float] | None:
+        """Op index -> ms when the profile's nodes are the graph's ops one to one (same types, same order).
+
+        A delegate replaces op runs with one node per partition; then no per-op mapping exists.
+        """
+        ops = [op for op in inspect_doc.get("ops") or [] if isinstance(op, dict)]
+        types = [str(op.get("type") or "").upper() for op in ops]
+        if len(ops) != len(self.nodes) or types != [t.upper() for t, _ in self.nodes]:
+            return None
+        return {op.get("index", i) if isinstance(op.get("index"), int) else i: ms
+                for i, (op, (_, ms)) in enumerate(zip(ops, self.nodes))}
+
+
+def op_profiles(profile_docs: list[dict[str, Any]], sha256: str | None, name: str | None) -> list[OpProfile]:
+    """Measured op profiles (``results[].ops``) of the profiles that are about this model file."""
+    found = []
+    for doc in profile_docs:
+        model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+        same = (sha256 and model.get("sha256") == sha256) or (name and str(model.get("path", "")).endswith(name))
+        if not same:
+            continue
+        for result in doc.get("results") or []:
+            ops = result.get("ops") if isinstance(result, dict) else None
+            if not isinstance(ops, list):
+                continue
+            nodes = [(str(op.get("node_type") or op.get("type") or "?"), float(op["avg_ms"])) for op in ops
+                     if isinstance(op, dict) and number(op.get("avg_ms")) is not None]
+            if nodes:
+                found.append(OpProfile(str(result.get("device") or "device"), nodes))
+    return found

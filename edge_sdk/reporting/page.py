@@ -17,6 +17,7 @@ from edge_sdk import __version__
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting.html_parts import Section, note, table
 from edge_sdk.reporting.loading import LoadedDocument
+from edge_sdk.reporting.model_data import op_profiles
 from edge_sdk.reporting.sections_model import conversion_section, model_section
 from edge_sdk.reporting.sections_profile import latency_section, verdict_section
 
@@ -84,26 +85,6 @@ SCRIPT = """
 """
 
 
-def per_op_times(profiles: list[LoadedDocument]) -> dict[int, float] | None:
-    """Measured per-op times (op index -> ms) if any profile result carries an op profile."""
-    for doc in profiles:
-        for result in doc.body.get("results") or []:
-            ops = result.get("op_profile") if isinstance(result, dict) else None
-            if isinstance(ops, dict):
-                ops = ops.get("ops")
-            if not isinstance(ops, list):
-                continue
-            times = {}
-            for op in ops:
-                if isinstance(op, dict) and isinstance(op.get("index"), int):
-                    value = next((op[k] for k in ("avg_ms", "mean_ms", "ms", "time_ms") if isinstance(op.get(k), (int, float))), None)
-                    if value is not None:
-                        times[op["index"]] = float(value)
-            if times:
-                return times
-    return None
-
-
 def _inputs_table(documents: list[LoadedDocument]) -> str:
     rows = []
     for doc in documents:
@@ -131,8 +112,10 @@ def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocumen
             "no profile document among the inputs. Add the output of "
             "`edge-sdk profile MODEL.tflite --device ID -o profile.json`.")))
     if inspects:
-        op_times = per_op_times(profiles)
-        sections += [model_section(doc, op_times, expanded=(i == 0)) for i, doc in enumerate(inspects)]
+        profile_bodies = [p.body for p in profiles]
+        for i, doc in enumerate(inspects):
+            measured = op_profiles(profile_bodies, doc.body.get("sha256"), Path(str(doc.body.get("path"))).name)
+            sections.append(model_section(doc, measured, expanded=(i == 0)))
     else:
         sections.append(Section("model", "The model", note(
             "no inspect document among the inputs and no model file to analyse. Add the output of "

@@ -97,7 +97,22 @@ def _memory_chart(body: dict[str, Any]) -> str:
                   "the red dot marks the peak; the dashed line is the arena the plan reserves.")
 
 
-def model_section(doc: LoadedDocument, per_op_ms: dict[int, float] | None = None, *, expanded: bool = True) -> Section:
+def _measured_profiles(measured: list[data.OpProfile], mapped: data.OpProfile | None) -> list[str]:
+    """A chart per device op profile that could not be mapped op by op (delegate partitions)."""
+    parts = []
+    for profile in measured:
+        if profile is mapped:
+            continue
+        items = [(t, ms, format_ms(ms)) for t, ms in profile.by_type()]
+        parts.append(figure(svg.bar_chart(items, title=f"Measured time by node type on {profile.device}",
+                                          color=svg.MEASURED), f"measured-node-time-{anchor_for(profile.device)}",
+                            "From the device's op profile (benchmark_model). Its nodes are not the graph's ops "
+                            "one to one (a delegate runs partitions), so the per-op shares below are estimates."))
+    return parts
+
+
+def model_section(doc: LoadedDocument, measured: list[data.OpProfile] | None = None, *,
+                  expanded: bool = True) -> Section:
     """Summary facts, per-op breakdown (table + charts), size by op type and dtype, memory over time.
 
     With several models on one page only the first is ``expanded``; the others keep their summary
@@ -105,12 +120,19 @@ def model_section(doc: LoadedDocument, per_op_ms: dict[int, float] | None = None
     """
     body = doc.body
     detail = []
-    rows, how = data.op_rows(body, per_op_ms)
+    measured = measured or []
+    mapped = next((p for p in measured if p.per_op_ms(body) is not None), None)
+    rows, how = data.op_rows(body, mapped.per_op_ms(body) if mapped else None)
+    if mapped:
+        how += f" on {mapped.device}"
     if rows:
         detail.append('<div class="grid">' + "".join(_op_charts(rows, how)) + "</div>")
         detail.append(_op_table(rows))
     else:
         detail.append(note("the inspect document lists no ops."))
+    extra = _measured_profiles(measured, mapped)
+    if extra:
+        detail.append('<div class="grid">' + "".join(extra) + "</div>")
     detail.append('<div class="grid">' + "".join(_size_charts(body, rows)) + "</div>")
     detail.append(_memory_chart(body))
     if doc.origin.endswith("(analysed)"):

@@ -140,3 +140,33 @@ def test_variants_are_labelled_and_matched_to_profiles_by_sha256() -> None:
     assert "measured" in found[1].latency_source
     assert found[0].latency_ms is None and found[2].latency_ms is None
     assert found[2].accuracy == 0.905 and found[2].accuracy_drop == 0.015
+
+
+def adb_result_with_ops(nodes: list[tuple[str, float]]) -> dict:
+    """A result shaped like `profile --backend adb --op-profile` output (benchmark_model's run-order table)."""
+    result = docs.estimated_result("pixel-4", 2.0)
+    result.update(backend="adb", source="measured", error_band_pct=None,
+                  ops=[{"node_type": t, "name": f"n{i}", "avg_ms": ms} for i, (t, ms) in enumerate(nodes)])
+    return result
+
+
+def test_an_op_profile_that_matches_the_graph_gives_measured_per_op_shares() -> None:
+    inspect = docs.inspect_doc()
+    nodes = [(op["type"], 0.1 * (i + 1)) for i, op in enumerate(inspect["ops"])]
+    profile = docs.profile_doc(results=[adb_result_with_ops(nodes)])
+    found = model_data.op_profiles([profile], inspect["sha256"], None)
+    assert len(found) == 1 and found[0].device == "pixel-4"
+    per_op = found[0].per_op_ms(inspect)
+    assert per_op == {i: pytest.approx(0.1 * (i + 1)) for i in range(7)}
+    rows, how = model_data.op_rows(inspect, per_op)
+    assert how.startswith("measured") and rows[6].share == pytest.approx(0.7 / 2.8)
+
+
+def test_a_delegated_op_profile_is_kept_by_node_type_only() -> None:
+    inspect = docs.inspect_doc()
+    profile = docs.profile_doc(results=[adb_result_with_ops([("TfLiteXNNPackDelegate", 1.5), ("SOFTMAX", 0.1),
+                                                             ("TfLiteXNNPackDelegate", 0.5)])])
+    [found] = model_data.op_profiles([profile], inspect["sha256"], None)
+    assert found.per_op_ms(inspect) is None
+    assert found.by_type() == [("TfLiteXNNPackDelegate", 2.0), ("SOFTMAX", 0.1)]
+    assert model_data.op_profiles([profile], "another-sha", "other.tflite") == []

@@ -162,3 +162,12 @@ def test_report_of_a_real_model_analysed_at_report_time(tmp_path: Path, resnet8_
     assert found.get("op-time-share", 0) > 0 and found.get("activation-memory", 0) > 0, found
     assert "analysed from the model file at report time" in html
     assert "CONV_2D" in html
+
+
+def test_a_delegated_device_op_profile_gets_its_own_chart() -> None:
+    result = docs.estimated_result("pixel-4", 2.0)
+    result.update(backend="adb", source="measured", ops=[{"node_type": "TfLiteXNNPackDelegate", "avg_ms": 1.9},
+                                                         {"node_type": "SOFTMAX", "avg_ms": 0.1}])
+    html = render_html([docs.inspect_doc(), docs.profile_doc(results=[result])], analyse_models=False)
+    assert charts(html).get("measured-node-time-pixel-4", 0) == 2
+    assert "per-op shares below are estimates" in html and "estimated share: per-op cost" in html
