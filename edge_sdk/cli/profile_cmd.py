@@ -193,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
     else:
         print(render(document))
-        if args.output:
-            print(f"\nreport written to {args.output}")
+        written = [path for path in (args.output, args.html) if path]
+        if written:
+            print(f"\nreport written to {' and '.join(written)}")
     return 0

@@ -47,6 +47,14 @@ def test_terminal_table_names_the_run(capsys, sine_tflite):
     assert "host    measured        1" in out and "30 timed runs (fixed count" in out and "p99" in out
 
 
+def test_html_report_is_rendered_beside_the_json(capsys, kws_tflite, tmp_path):
+    page, report = tmp_path / "kws.html", tmp_path / "kws.json"
+    assert main(["profile", str(kws_tflite), "--runs", "10", "--html", str(page), "-o", str(report)]) == 0
+    assert f"report written to {report} and {page}" in capsys.readouterr().out
+    html = page.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and kws_tflite.name in html
+
+
 def test_output_may_not_overwrite_the_model(capsys, sine_tflite, tmp_path):
     model = tmp_path / "sine.tflite"
     model.write_bytes(sine_tflite.read_bytes())
