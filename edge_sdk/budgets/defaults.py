@@ -33,14 +33,14 @@ def _check_for(profile: Any) -> CheckSpec:
                 limits[key] = Limit(key, parse(raw, key), str(raw))
     app_memory = getattr(profile, "app_memory_bytes", None)
     if "peak_memory" not in limits and app_memory:
-        limits["peak_memory"] = Limit("peak_memory", float(app_memory), f"{format_bytes(app_memory)} (app memory)")
+        limits["peak_memory"] = Limit("peak_memory", float(app_memory), f"{_bytes(app_memory)} (app memory)")
     if getattr(profile, "kind", None) == "mcu":
         flash = getattr(profile, "flash_bytes", None)
         ram = getattr(profile, "ram_bytes", None)
         if flash and "size" not in limits:
-            limits["size"] = Limit("size", float(flash), f"{format_bytes(flash)} (flash)")
+            limits["size"] = Limit("size", float(flash), f"{_bytes(flash)} (flash)")
         if ram and "arena" not in limits:
-            limits["arena"] = Limit("arena", float(ram), f"{format_bytes(ram)} (RAM)")
+            limits["arena"] = Limit("arena", float(ram), f"{_bytes(ram)} (RAM)")
     runtime = _runtime_limit(profile)
     if runtime is not None:
         limits["runtimes"] = runtime
@@ -49,6 +49,14 @@ def _check_for(profile: Any) -> CheckSpec:
                           hint="pass a budget file with --budget, or add app_memory_bytes to the profile")
     return CheckSpec(name=f"{name} app constraints", models=[], devices=[profile.id], limits=limits,
                      message=f"The model does not fit what an app may use on {name}.", origin="device-defaults")
+
+
+def _bytes(value: int) -> str:
+    """Profiles state memory in binary units (512 MiB); show it the way the profile says it."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= scale and value % (scale // 64 or 1) == 0:
+            return f"{value / scale:g} {unit}"
+    return format_bytes(value)
 
 
 def _runtime_limit(profile: Any) -> Limit | None:

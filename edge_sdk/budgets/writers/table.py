@@ -45,16 +45,23 @@ def terminal_report(result: "CheckResult", *, hide_passed: bool = False) -> str:
 
 def closing_line(result: "CheckResult") -> str:
     summary = result.document["summary"]
-    failed_checks = summary["checks_failed"]
+    failed_checks, checks = summary["checks_failed"], summary["checks"]
     bad = summary.get("fail", 0) + summary.get("missing", 0)
-    where = (f"edit {result.budget.path} to change a limit" if result.budget.path
-             else "no budget file: limits are the device profiles' app constraints; create edge-budget.toml to set your own")
-    cached = f"; {result.cache.hits} cached measurements reused" if result.cache.hits else ""
+    cached = f" ({result.cache.hits} cached measurements reused)" if result.cache.hits else ""
+    if result.budget.path:
+        edit = f"edit {result.budget.path}"
+    else:
+        edit = "create edge-budget.toml (no budget file: these limits are the device profiles' app constraints)"
     if failed_checks:
         missing = f", {summary['missing']} could not be measured" if summary.get("missing") else ""
-        return (f"FAILED: {failed_checks} of {summary['checks']} checks ({bad} of {summary['verdicts']} limits"
-                f"{missing}). Fix the model, or {where}{cached}.")
-    return f"PASSED: {summary['checks']} checks, {summary['verdicts']} limits. To change a limit, {where}{cached}."
+        return (f"FAILED: {failed_checks} of {_plural(checks, 'check')} ({bad} of {_plural(summary['verdicts'], 'limit')}"
+                f"{missing}){cached}. Fix the model, or {edit} to change a limit.")
+    return (f"PASSED: {_plural(checks, 'check')}, {_plural(summary['verdicts'], 'limit')}{cached}. "
+            f"To change a limit, {edit}.")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _indent(text: str) -> str:
