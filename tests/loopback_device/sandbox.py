@@ -63,10 +63,19 @@ def build(root: Path, description: dict[str, Any], *, install_benchmark: bool = 
     cpu_root = root / "sys/devices/system/cpu"
     cpu_root.mkdir(parents=True, exist_ok=True)
     (cpu_root / "possible").write_text(f"0-{description['cpus'] - 1}\n")
+    cpuinfo = []
     for index in range(description["cpus"]):
         freq = cpu_root / f"cpu{index}" / "cpufreq"
         freq.mkdir(parents=True, exist_ok=True)
         (freq / "scaling_governor").write_text(description["governor"] + "\n")
+        part, khz = (0x805, 1785600) if index < 4 else ((0x804, 2419200) if index < 7 else (0x804, 2841600))
+        (freq / "cpuinfo_max_freq").write_text(f"{khz}\n")
+        cpuinfo.append(f"processor\t: {index}\nBogoMIPS\t: 38.40\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 "
+                       f"crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\nCPU implementer\t: 0x51\n"
+                       f"CPU architecture: 8\nCPU variant\t: 0xd\nCPU part\t: {part:#x}\nCPU revision\t: 14\n")
+    (root / "proc").mkdir(exist_ok=True)
+    (root / "proc/cpuinfo").write_text("\n".join(cpuinfo) + "\nHardware\t: Qualcomm Technologies, Inc SM8150\n")
+    (root / "proc/meminfo").write_text("MemTotal:        5765756 kB\nMemFree:          234560 kB\n")
     for index, (name, millideg) in enumerate(description["thermal_zones"].items()):
         zone = root / f"sys/class/thermal/thermal_zone{index}"
         zone.mkdir(parents=True, exist_ok=True)

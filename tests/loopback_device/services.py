@@ -30,7 +30,7 @@ from typing import Any
 Handler = Callable[[Any], None]
 DEVICE_HOOKS: dict[str, Callable[[], None]] = {}
 
-_DEVICE_ROOTS = r"(?<![\w./-])/(data|sdcard|sys|system|vendor|storage)(?=/|\s|$|[;&|)'\"])"
+_DEVICE_ROOTS = r"(?<![\w./-])/(data|sdcard|sys|system|vendor|storage|proc/cpuinfo|proc/meminfo)(?=/|\s|$|[;&|)'\"])"
 SYNC_DATA_MAX = 64 * 1024
 
 
