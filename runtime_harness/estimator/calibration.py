@@ -93,6 +93,17 @@ class FittedFamily:
     precision_log: dict[str, float] = field(default_factory=dict)  # "device|float" -> log factor
     points: int = 0
 
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["theta"] = [float(x) for x in self.theta]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "FittedFamily":
+        values = dict(data)
+        values["theta"] = np.array(values["theta"], dtype=float)
+        return cls(**values)  # type: ignore[arg-type]
+
     def kernel_factor(self, kernels: str, compute: str) -> float:
         """exp of the fitted log factor of a kernel library relative to the family's reference."""
         return math.exp(self.kernel_log.get(kernel_key(kernels, compute), 0.0))
@@ -293,25 +304,26 @@ def _family_devices(cal: Calibration, family: str) -> set[str]:
 def build_calibration(profiles: list[DeviceProfile], *, held_out_cache: bool = True) -> Calibration:
     """Fit every family on all points; measure leave-one-out and leave-device-out errors.
 
-    The held-out refits (two per point) take about a second, so their results are cached on disk
-    under a key made of every input (profiles, reference features, this code); the fit itself is
-    always recomputed.
+    The fits and the held-out refits (two per point) take about a second, so their results are
+    cached on disk under a key made of every input (profiles, reference features, this code).
     """
     obs, skipped = observations(profiles)
-    families = {family: fit_family([o for o in obs if family_of(o.device) == family], family)
-                for family in PRIORS}
     cache = _cache_path(profiles) if held_out_cache else None
     if cache is not None and cache.exists():
         try:
             data = json.loads(cache.read_text(encoding="utf-8"))
+            families = {name: FittedFamily.from_dict(f) for name, f in data["families"].items()}
             return Calibration(families, [HeldOut(**h) for h in data["loo"]],
                                [HeldOut(**h) for h in data["lodo"]], skipped)
         except (OSError, ValueError, TypeError, KeyError):
-            pass  # a corrupt cache is recomputed
+            pass  # a corrupt or older cache is recomputed
+    families = {family: fit_family([o for o in obs if family_of(o.device) == family], family)
+                for family in PRIORS}
     loo, lodo = held_out(obs, mode="leave-one-out"), held_out(obs, mode="leave-device-out")
     if cache is not None:
         try:
-            atomic_write_json(cache, {"loo": [asdict(h) for h in loo], "lodo": [asdict(h) for h in lodo]})
+            atomic_write_json(cache, {"families": {n: f.to_dict() for n, f in families.items()},
+                                      "loo": [asdict(h) for h in loo], "lodo": [asdict(h) for h in lodo]})
         except OSError:
             pass  # a read-only home directory only costs time
     return Calibration(families, loo, lodo, skipped)
