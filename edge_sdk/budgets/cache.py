@@ -1,8 +1,9 @@
 """A content-addressed cache of measurements, so re-running ``check`` on unchanged inputs is instant.
 
 A key is the sha256 of everything the value depends on: the model's sha256, the device profile's
-content (not its name: an edited profile is a new key), the edge-sdk version and the settings
-(estimate-only, threads, runtime). Nothing is keyed by path or time, so a cache can be shared
+content (not its name: an edited profile is a new key), the edge-sdk version, the content of the
+measuring code (graph analysis, profiler, estimator, device data) and the settings (estimate-only,
+threads, runtime). Nothing is keyed by path or time, so a cache can be shared
 across checkouts and restored in CI. Entries are JSON files written atomically; a corrupt or
 unreadable entry is a miss, never an error. Only successful measurements are stored.
 
@@ -34,9 +35,34 @@ def default_cache_dir(budget_dir: Path | None) -> Path:
     return Path(base) / "edge-sdk"
 
 
+# The code and data that produce measurements. Hashing their content (not mtimes, which a CI
+# checkout resets) keeps an editable install from serving numbers an older estimator computed.
+_MEASURING_CODE = ("edge_sdk/graph", "edge_sdk/data", "edge_sdk/profiling.py", "runtime_harness", "devices")
+_fingerprint: str | None = None
+
+
+def code_fingerprint() -> str:
+    """sha256 over the source and data files of the measuring packages (computed once per process)."""
+    global _fingerprint
+    if _fingerprint is None:
+        root = Path(__file__).resolve().parents[2]
+        digest = hashlib.sha256(__version__.encode())
+        for entry in _MEASURING_CODE:
+            base = root / entry
+            files = [base] if base.is_file() else sorted(
+                p for p in base.rglob("*") if p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts)
+            for path in files:
+                try:
+                    digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+                except OSError:
+                    continue
+        _fingerprint = digest.hexdigest()
+    return _fingerprint
+
+
 def content_key(*parts: Any) -> str:
-    """sha256 of the JSON form of ``parts`` plus the tool version."""
-    blob = json.dumps([__version__, *parts], sort_keys=True, default=str, separators=(",", ":"))
+    """sha256 of the JSON form of ``parts``, the tool version and the measuring code's fingerprint."""
+    blob = json.dumps([__version__, code_fingerprint(), *parts], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

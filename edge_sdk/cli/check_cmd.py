@@ -50,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML: one testcase per check, model and limit")
     parser.add_argument("--markdown", metavar="PATH",
                         help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when that is set)")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report (verdicts and the profiles used)")
     parser.add_argument("--github", action="store_true", help="print GitHub Actions ::error annotations")
     parser.add_argument("--hide-passed", action="store_true", help="show only failed or unmeasured limits")
     parser.add_argument("--no-cache", action="store_true", help="measure again instead of reusing cached results")
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads must be 1 or more, got {args.threads}")
     outputs = {flag: value for flag, value in (("--json", args.json_path), ("--junit", args.junit),
-                                               ("--markdown", args.markdown)) if value and value != "-"}
+                                               ("--markdown", args.markdown), ("--html", args.html))
+               if value and value != "-"}
     _refuse_clobbering_inputs(outputs, args)
 
     from edge_sdk.budgets import check
@@ -112,6 +114,10 @@ def _write_outputs(result, args: argparse.Namespace, markdown_summary, junit_xml
         atomic_write_json(args.json_path, result.document)
     if args.junit:
         atomic_write_text(args.junit, junit_xml(result))
+    if args.html:
+        from edge_sdk.reporting import write_html_report
+
+        write_html_report([result.document], args.html, title=f"edge-sdk check: {result.budget.display_path}")
     markdown = markdown_summary(result) if (args.markdown or os.environ.get("GITHUB_STEP_SUMMARY")) else None
     if args.markdown:
         atomic_write_text(args.markdown, markdown or "")
