@@ -31,7 +31,7 @@ COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_dep
 # load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us.
 PRIORS: dict[str, np.ndarray] = {
     "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0]),
-    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 20.0]),
+    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0]),
     "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0]),
 }
 
