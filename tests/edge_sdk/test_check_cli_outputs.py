@@ -54,7 +54,7 @@ def project(tmp_path, kws_tflite):
 def test_pass_writes_every_report_and_a_closing_line(project):
     summary = project / "step-summary.md"
     result = run_check(project, "--json", "out/report.json", "--junit", "out/junit.xml", "--markdown", "out/pr.md",
-                       env={"GITHUB_STEP_SUMMARY": str(summary)})
+                       "--html", "out/report.html", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.returncode == 0, result.stderr
     assert "PASS  keyword spotting fits" in result.stdout and "PASS  classifier fits" in result.stdout
     assert "PASSED: 2 checks" in result.stdout and str(project / "edge-budget.toml") in result.stdout
@@ -69,6 +69,8 @@ def test_pass_writes_every_report_and_a_closing_line(project):
     markdown = (project / "out/pr.md").read_text()
     assert "all 2 checks passed" in markdown
     assert summary.read_text() == markdown                 # appended to $GITHUB_STEP_SUMMARY as well
+    html = (project / "out/report.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html") and "keyword spotting fits" in html
     assert not list(project.glob("*.partial")) and not list((project / "out").glob("*.partial"))
 
 
