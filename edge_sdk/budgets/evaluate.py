@@ -185,7 +185,7 @@ def _device_value(result: dict[str, Any], metric: str) -> tuple[float | None, st
         ratio = (result.get("host_tail_ratio") or {}).get(quantile)
         if ratio:
             return latency["p50"] * ratio, f"; {quantile} = estimated p50 x {ratio:.3f} ({quantile}/p50 measured on this host)"
-        return latency["p50"], f"; {quantile} taken as the estimated p50 (no run to measure the tail with --estimate-only)"
+        return latency["p50"], f"; {quantile} = estimated p50 (estimate-only: no run to measure the tail)"
     if metric == "peak_memory":
         return (result.get("memory") or {}).get("peak_bytes"), ""
     if metric == "arena":

@@ -56,7 +56,7 @@ def test_estimate_only_verdicts_equal_the_profilers_estimates(project):
             quantile = verdict.metric.split("_")[1]
             assert verdict.actual == pytest.approx(estimate["latency_ms"][quantile] or estimate["latency_ms"]["p50"])
             if estimate["latency_ms"][quantile] is None:
-                assert "taken as the estimated p50" in verdict.how
+                assert "= estimated p50 (estimate-only" in verdict.how
         elif verdict.metric == "peak_memory":
             assert verdict.actual == pytest.approx(estimate["memory"]["peak_bytes"])
         elif verdict.metric == "energy":
@@ -126,3 +126,14 @@ def test_host_measurement_feeds_the_device_estimates(project):
     (verdict,) = result.verdicts
     assert verdict.status == "pass" and "host measurement" in verdict.how, verdict.how
     assert any(p.get("source") == "estimated" for p in result.document["profiles"])
+
+
+def test_threads_reach_the_estimates_and_the_cache_key(project):
+    (project / "edge-budget.toml").write_text(PHONES.format(p90="20 ms"))
+    four = check(estimate_only=True)
+    one = check(estimate_only=True, threads=1)
+    assert one.cache.hits == 1                       # static facts only: another thread count is another key
+    assert {p["threads"] for p in one.document["profiles"]} == {1}
+    slow = {v.device: v.actual for v in one.verdicts if v.metric == "latency_p50"}
+    fast = {v.device: v.actual for v in four.verdicts if v.metric == "latency_p50"}
+    assert all(slow[d] >= fast[d] for d in slow)
