@@ -191,3 +191,19 @@ def test_sparse_weights_are_reported_and_counted_once(tmp_path):
     assert sum(op.params for op in graph.ops if op.type == "FULLY_CONNECTED") == graph.params >= 64 * 128 + 128 * 10
     assert graph.weight_bytes["float32"] < 0.5 * 4 * graph.params  # only the non-zeros are stored
     assert graph.memory_plan.persistent_bytes >= 4 * (64 * 128 + 128 * 10)  # the dense copies kept at load
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SOFTMAX", "MEAN", "RESHAPE"])
+def test_committed_version_table_matches_both_real_runtimes(op):
+    """The highest version the table records loads; the next one is refused, in each runtime."""
+    tflite_runtime = pytest.importorskip("tflite_runtime.interpreter")
+    from ai_edge_litert.interpreter import Interpreter
+
+    from edge_sdk.graph.compatibility import runtime_ops
+
+    table = runtime_ops()
+    for key, interpreter in (("litert-2.3", Interpreter), ("tflite-runtime-2.14", tflite_runtime.Interpreter)):
+        top = max(table[key][op])
+        interpreter(model_content=single_op(op, [Tensor([1])], [Tensor([1])], version=top))
+        with pytest.raises(ValueError, match="Didn't find op"):
+            interpreter(model_content=single_op(op, [Tensor([1])], [Tensor([1])], version=top + 1))
