@@ -96,7 +96,8 @@ class DeviceLatency:
     p90: float | None
     band_pct: float | None  # +-% error band of an estimate, None when measured
     threads: int | None
-    samples: int
+    samples: int  # raw samples kept in the document
+    runs: int | None = None  # timed runs behind the statistics (samples, or the count a tool reported)
 
     def band(self, value: float | None) -> tuple[float, float] | None:
         if value is None or not self.band_pct:
@@ -113,6 +114,15 @@ def number(value: Any) -> float | None:
 def result_samples(result: dict[str, Any]) -> list[float]:
     samples = result.get("samples_ms") or []
     return [float(s) for s in samples if number(s) is not None]
+
+
+def _runs_reported(result: dict[str, Any], stats: dict[str, Any]) -> int | None:
+    """How many runs a tool that keeps no raw samples (benchmark_model) says it timed."""
+    provenance = result.get("provenance") if isinstance(result.get("provenance"), dict) else {}
+    for value in (stats.get("count"), provenance.get("runs")):
+        if number(value) is not None and value > 0:
+            return int(value)
+    return None
 
 
 def device_latencies(results: list[dict[str, Any]]) -> list[DeviceLatency]:
@@ -137,6 +147,7 @@ def device_latencies(results: list[dict[str, Any]]) -> list[DeviceLatency]:
             band_pct=number(result.get("error_band_pct")),
             threads=threads if isinstance(threads, int) else None,
             samples=len(samples),
+            runs=len(samples) or _runs_reported(result, stats),
         ))
     return rows
 

@@ -7,6 +7,7 @@ documents) and the conversion variants (convert manifests matched to profiles). 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,25 +215,40 @@ class OpProfile:
     """A device's measured per-node times (benchmark_model's op profile), in run order."""
 
     device: str
-    nodes: list[tuple[str, float]]  # (node type, average ms)
+    nodes: list[tuple[str, float, str]]  # (node type, average ms, node name such as "[conv]:3")
 
     def by_type(self) -> list[tuple[str, float]]:
         totals: dict[str, float] = {}
-        for node_type, ms in self.nodes:
+        for node_type, ms, _ in self.nodes:
             totals[node_type] = totals.get(node_type, 0.0) + ms
         return sorted(totals.items(), key=lambda item: -item[1])
 
     def per_op_ms(self, inspect_doc: dict[str, Any]) -> dict[int, float] | None:
-        """Op index -> ms when the profile's nodes are the graph's ops one to one (same types, same order).
+        """Op index -> ms when the profile times every op of the graph, else None.
 
-        A delegate replaces op runs with one node per partition; then no per-op mapping exists.
+        benchmark_model names a node ``[name]:N`` with N its index in the execution plan; a node maps
+        to op N when N is in range and the types agree (else by run order, when the lists align).
+        Nodes that map to no op (a delegate's kernels) must hold under 5% of the time: when a
+        delegate runs partitions, per-op times do not exist and only :meth:`by_type` is honest.
         """
         ops = [op for op in inspect_doc.get("ops") or [] if isinstance(op, dict)]
         types = [str(op.get("type") or "").upper() for op in ops]
-        if len(ops) != len(self.nodes) or types != [t.upper() for t, _ in self.nodes]:
+        mapped: dict[int, float] = {}
+        unmapped = 0.0
+        for position, (node_type, ms, name) in enumerate(self.nodes):
+            match = _NODE_INDEX.search(name)
+            index = int(match.group(1)) if match else position
+            if index < len(ops) and types[index] == node_type.upper() and index not in mapped:
+                mapped[index] = ms
+            else:
+                unmapped += ms
+        total = sum(mapped.values()) + unmapped
+        if not ops or len(mapped) != len(ops) or (total and unmapped / total >= 0.05):
             return None
-        return {op.get("index", i) if isinstance(op.get("index"), int) else i: ms
-                for i, (op, (_, ms)) in enumerate(zip(ops, self.nodes))}
+        return {op["index"] if isinstance(op.get("index"), int) else i: mapped[i] for i, op in enumerate(ops)}
+
+
+_NODE_INDEX = re.compile(r":(\d+)$")
 
 
 def op_profiles(profile_docs: list[dict[str, Any]], sha256: str | None, name: str | None) -> list[OpProfile]:
@@ -247,8 +263,8 @@ def op_profiles(profile_docs: list[dict[str, Any]], sha256: str | None, name: st
             ops = result.get("ops") if isinstance(result, dict) else None
             if not isinstance(ops, list):
                 continue
-            nodes = [(str(op.get("node_type") or op.get("type") or "?"), float(op["avg_ms"])) for op in ops
-                     if isinstance(op, dict) and number(op.get("avg_ms")) is not None]
+            nodes = [(str(op.get("node_type") or op.get("type") or "?"), float(op["avg_ms"]), str(op.get("name") or ""))
+                     for op in ops if isinstance(op, dict) and number(op.get("avg_ms")) is not None]
             if nodes:
                 found.append(OpProfile(str(result.get("device") or "device"), nodes))
     return found

@@ -94,6 +94,10 @@ class Measured:
     def label(self, with_model: bool) -> str:
         return f"{self.model} on {self.row.device}" if with_model else self.row.device
 
+    def bar_label(self, with_model: bool) -> str:
+        """Chart row label: the backend tells a phone measured over adb from its estimate."""
+        return f"{self.label(with_model)} ({self.row.backend})"
+
 
 def _num(mapping: Any, key: str) -> float | None:
     value = mapping.get(key) if isinstance(mapping, dict) else None
@@ -113,7 +117,7 @@ def _results_table(items: list[Measured], with_model: bool) -> str:
             row.device, row.backend, Cell(row.source, css="est" if row.source == "estimated" else ""),
             Cell(str(row.threads) if row.threads else "-", row.threads),
             Cell(format_ms(row.p50), row.p50), Cell(format_ms(row.p90), row.p90), Cell(format_ms(p99), p99),
-            band, Cell(str(row.samples), row.samples), Cell(format_bytes(peak), peak),
+            band, Cell(str(row.runs) if row.runs else "-", row.runs), Cell(format_bytes(peak), peak),
             Cell(format_mj(energy), energy), notes,
         ])
     shift = 1 if with_model else 0
@@ -135,7 +139,7 @@ def _device_chart(items: list[Measured], with_model: bool) -> str:
                 text = format_ms(value) + (f" (+-{row.band_pct:.0f}%)" if band else "")
                 bars.append(svg.Bar(series, value, band, color, text, opacity))
         if bars:
-            groups.append(svg.BarGroup(item.label(with_model), bars, item.budget))
+            groups.append(svg.BarGroup(item.bar_label(with_model), bars, item.budget))
     if not groups:
         return note("no latency figures in these results.")
     chart = svg.grouped_bar_chart(
@@ -193,12 +197,17 @@ def latency_section(profiles: list[LoadedDocument], verdict_rows: list[data.Verd
         charts.append(_distribution(item, with_model, name))
     if charts:
         parts.append('<div class="grid">' + "".join(charts) + "</div>")
-    estimated_only = [item.label(with_model) for item in items if not item.row.samples]
-    if estimated_only:
+    estimated = [item.bar_label(with_model) for item in items if not item.row.samples and item.row.source != "measured"]
+    unsampled = [item.bar_label(with_model) for item in items if not item.row.samples and item.row.source == "measured"]
+    if estimated:
         parts.append(note(
-            "no raw samples for " + ", ".join(estimated_only) + ": those results are estimates (or were "
-            "stored without samples), so there is no distribution to draw. Measure with `edge-sdk profile` "
-            "on the host or `--backend adb` on a phone to see one."))
+            "no distribution for " + ", ".join(estimated) + ": estimates have no runs to draw. Measure with "
+            "`edge-sdk profile` on the host or `--backend adb` on a phone to see one."))
+    if unsampled:
+        parts.append(note(
+            "no distribution for " + ", ".join(unsampled) + ": measured, but the tool reported statistics "
+            "without per-run samples (benchmark_model prints no raw samples), so p90/p99 and the histogram "
+            "are not available."))
     methods = sorted({str(item.result["provenance"]["method"]) for item in items
                       if isinstance(item.result.get("provenance"), dict) and item.result["provenance"].get("method")})
     if methods:

@@ -114,5 +114,5 @@ def test_estimate_only_page_is_whole_and_says_what_is_missing(tmp_path: Path) ->
                                 analyse_models=False))
     done = browse(page.as_uri(), tmp_path / "profile", "--dump-dom")
     assert console_messages(done.stderr) == []
-    assert 'data-js-ready="1"' in done.stdout and "no raw samples for pixel-4" in done.stdout
+    assert 'data-js-ready="1"' in done.stdout and "no distribution for pixel-4 (estimate)" in done.stdout
     assert re.search(r'data-chart="device-comparison"><svg[^>]*data-marks="[1-9]', done.stdout)

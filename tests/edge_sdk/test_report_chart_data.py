@@ -146,7 +146,7 @@ def adb_result_with_ops(nodes: list[tuple[str, float]]) -> dict:
     """A result shaped like `profile --backend adb --op-profile` output (benchmark_model's run-order table)."""
     result = docs.estimated_result("pixel-4", 2.0)
     result.update(backend="adb", source="measured", error_band_pct=None,
-                  ops=[{"node_type": t, "name": f"n{i}", "avg_ms": ms} for i, (t, ms) in enumerate(nodes)])
+                  ops=[{"node_type": t, "name": f"[n{i}]:{i}", "avg_ms": ms} for i, (t, ms) in enumerate(nodes)])
     return result
 
 
@@ -170,3 +170,12 @@ def test_a_delegated_op_profile_is_kept_by_node_type_only() -> None:
     assert found.per_op_ms(inspect) is None
     assert found.by_type() == [("TfLiteXNNPackDelegate", 2.0), ("SOFTMAX", 0.1)]
     assert model_data.op_profiles([profile], "another-sha", "other.tflite") == []
+
+
+def test_op_profile_nodes_map_by_their_plan_index_and_idle_delegate_nodes_are_ignored() -> None:
+    inspect = docs.inspect_doc()
+    nodes = [(op["type"], 0.2, f"[x]:{i}") for i, op in enumerate(inspect["ops"])][::-1]  # printed out of order
+    profile = model_data.OpProfile("pixel-4", nodes + [("DELEGATE", 0.01, "[delegate_7]:7")])
+    assert profile.per_op_ms(inspect) == {i: 0.2 for i in range(7)}
+    busy = model_data.OpProfile("pixel-4", nodes + [("DELEGATE", 1.0, "[delegate_7]:7")])
+    assert busy.per_op_ms(inspect) is None  # the delegate did real work: per-op times would mislead

@@ -62,7 +62,7 @@ def test_estimate_only_profile_says_there_is_no_distribution() -> None:
     html = render_html([estimate_only], analyse_models=False)
     assert "device-comparison" in charts(html)
     assert not any(name.startswith("latency-distribution") for name in charts(html))
-    assert "no raw samples for pixel-4" in html
+    assert "no distribution for pixel-4 (estimate): estimates have no runs" in html
     assert "no check document among the inputs" in html and "no inspect document" in html
 
 
