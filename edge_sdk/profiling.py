@@ -205,8 +205,13 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     for flag, value in (("--threads", threads), ("--runs", runs)):
         if value is not None and value < 1:
             raise UsageError(f"{flag} must be 1 or more (got {value})")
-    if min_time_s is not None and not min_time_s > 0:
-        raise UsageError(f"--min-time must be positive (got {min_time_s})")
+    for flag, seconds in (("--min-time", min_time_s), ("--time-limit", time_limit_s), ("--timeout", timeout_s)):
+        if seconds is not None and not seconds > 0:
+            raise UsageError(f"{flag} must be a positive number of seconds (got {seconds})")
+    usable = sorted(os.sched_getaffinity(0))
+    if cpus and not set(cpus) <= set(usable):
+        raise UsageError(f"--cpus {','.join(map(str, cpus))}: this process may only use CPUs {usable}",
+                         hint="pick CPUs from that list (`nproc` and `taskset -p $$` show them)")
     shapes = parse_input_shapes(input_shape)
     cap = int(parse_size(memory_cap, "--memory-cap")) if memory_cap not in (None, "") else None
 

@@ -68,6 +68,8 @@ def test_output_may_not_overwrite_the_model(capsys, sine_tflite, tmp_path):
     (["--input-shape", "nocolon"], "expected NAME:DIM,DIM"),
     (["--memory-cap", "lots"], "cannot read 'lots' as a size"),
     (["--serial", "abc"], "--serial only apply to real phones"),
+    (["--cpus", "4096"], "this process may only use CPUs"),
+    (["--time-limit", "0"], "--time-limit must be a positive number of seconds"),
 ])
 def test_bad_options_exit_2_with_the_reason(capsys, sine_tflite, args, message):
     code, _, err = profile_json(capsys, str(sine_tflite), *args)
