@@ -63,6 +63,9 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
     if features.compute in ("int16", "dynamic"):
         notes.append(f"precision: no published {features.precision} measurement calibrates this; its GEMMs are "
                      "costed as int8 kernels" + (" at half rate" if features.compute == "int16" else ""))
+    if features.precision == "float16" and profile.kind != "mcu":
+        notes.append("precision: float16 weights are dequantized to float32 at load (XNNPACK default), so compute "
+                     "and memory are those of float32; only the file is smaller")
     if kernels == "tflm":
         notes.append("runtime: TFLite Micro kernels are costed like the vendor library (STM32Cube.AI) they were "
                      "calibrated on; reference (non CMSIS-NN) kernels are 3-4x slower")
