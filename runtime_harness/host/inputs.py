@@ -59,7 +59,12 @@ def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]], data:
         return shape, None
     if data is not None:
         _check_compatible(name, signature, tuple(data.shape), "the input data")
-        return tuple(int(d) for d in data.shape), None
+        shape = tuple(int(d) for d in data.shape)
+        note = None
+        if signature and signature[0] < 0 and shape and shape[0] != 1:
+            note = (f"input {name!r}: running with batch {shape[0]} from the data; latency is per batch "
+                    f"(save one sample, shape {[1, *shape[1:]]}, for per-sample latency)")
+        return shape, note
     unknown = [axis for axis, dim in enumerate(signature) if dim < 0]
     if not unknown:
         return tuple(static), None

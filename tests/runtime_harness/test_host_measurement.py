@@ -76,3 +76,10 @@ def test_memory_cap_above_the_need_measures_normally(resnet8_tflite):
                                  policy=TimingPolicy(runs=10)))
     assert result["memory_cap_bytes"] == 512 * 2**20 and len(result["samples_ms"]) == 10
     assert summarize(result["samples_ms"])["p50"] > 0
+
+
+def test_data_with_a_larger_batch_runs_that_batch_and_says_so(kws_tflite, tmp_path):
+    np.save(tmp_path / "eight.npy", np.zeros((8, 50, 10, 1), np.float32))
+    result = measure(HostRequest(str(kws_tflite), input_data=str(tmp_path / "eight.npy"), policy=TimingPolicy(runs=3)))
+    assert result["inputs"][0]["shape"] == [8, 50, 10, 1]
+    assert any("running with batch 8 from the data; latency is per batch" in note for note in result["notes"])
