@@ -35,7 +35,7 @@ class Baseline:
         if not values:
             return None
         value = values.get(metric)
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def load_baseline(path: str | Path) -> Baseline:

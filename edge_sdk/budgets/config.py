@@ -138,7 +138,7 @@ def parse_budget(text: str, path: Path) -> Budget:
     return Budget(path=path.resolve(), base_dir=path.resolve().parent, checks=specs)
 
 
-def _parse_check(entry: Any, index: int, path: Path, locator: "_Locator") -> CheckSpec:
+def _parse_check(entry: Any, index: int, path: Path, locator: _Locator) -> CheckSpec:
     line = locator.check_line(index)
     where = f"check #{index + 1}"
     if not isinstance(entry, dict):

@@ -29,7 +29,7 @@ def device_how(result: dict[str, Any], device_name: str, metric: str) -> str:
 
 def _band(result: dict[str, Any]) -> str:
     band = result.get("error_band_pct")
-    return f", +-{band:.0f}%" if isinstance(band, (int, float)) else ""
+    return f", +-{band:.0f}%" if isinstance(band, int | float) else ""
 
 
 def _basis(provenance: dict[str, Any]) -> str:

@@ -15,11 +15,11 @@ from typing import Any
 
 from edge_sdk.budgets.baseline import Baseline
 from edge_sdk.budgets.cache import file_sha256
-from edge_sdk.budgets.config import CheckSpec, Limit
-from edge_sdk.budgets.describe import device_how, static_how
+from edge_sdk.budgets.config import CheckSpec
 from edge_sdk.budgets.measure import Measurer
 from edge_sdk.budgets.metrics import METRICS, format_value
-from edge_sdk.budgets.runtimes import RuntimeSpec, version_tuple
+from edge_sdk.budgets.rules import rule_verdicts
+from edge_sdk.budgets.values import collect_values
 from edge_sdk.budgets.verdicts import Verdict, numeric_verdict, rule_verdict
 from edge_sdk.errors import ConfigError, InputError
 
@@ -114,45 +114,31 @@ def evaluate_check(spec: CheckSpec, models: list[ModelRef], unmatched: list[str]
     return outcome
 
 
+def _scopes(metric: str, profiles: dict[str, Any]) -> list[str | None]:
+    """One verdict per device for per-device metrics (when devices are named), else one per model."""
+    return list(profiles) if METRICS[metric].scope == "device" and profiles else [None]
+
+
 def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], measurer: Measurer,
                     baseline: Baseline | None) -> list[Verdict]:
     facts = measurer.model_facts(model.path, model.sha256)
     out: list[Verdict] = []
     common = {"check": spec.name, "model": model.display, "message": spec.message}
-    values: dict[tuple[str | None, str], tuple[Any, str, float | None]] = {}
-    for metric in ("size", "params", "macs"):
-        values[(None, metric)] = (facts.get(metric), static_how(metric), None)
-    if "gzip_size" in spec.limits or "gzip_size" in spec.max_regression:
-        values[(None, "gzip_size")] = (measurer.gzip_size(model.path, model.sha256), static_how("gzip_size"), None)
-    values[(None, "accuracy_drop")] = (*measurer.accuracy_drop(model.path, model.sha256), None)
     if not any(METRICS[m].scope == "device" for m in [*spec.limits, *spec.max_regression]):
         profiles = {}  # nothing here depends on the device: do not run or estimate anything
-    if not profiles:
-        values[(None, "arena")] = (facts.get("arena"), static_how("arena"), None)
-    if profiles:
-        results = measurer.device_results(model.path, model.sha256, list(profiles.values()), spec.threads)
-        for device_id, profile in profiles.items():
-            result = results.get(device_id)
-            name = getattr(profile, "name", device_id)
-            for metric in ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "arena", "energy"):
-                value, tail_how = _device_value(result, metric) if result else (None, "")
-                how = device_how(result, name, metric) + tail_how if result else f"no result for {device_id} from profile"
-                band = result.get("error_band_pct") if result and result.get("source") != "measured" else None
-                values[(device_id, metric)] = (value, how, band)
+    values = collect_values(spec, model, profiles, measurer, facts)
     for metric, limit in spec.limits.items():
         if limit.numeric:
-            scopes = [d for d in profiles] if METRICS[metric].scope == "device" and profiles else [None]
-            for device in scopes:
+            for device in _scopes(metric, profiles):
                 value, how, band = values[(device, metric)]
                 before = baseline.value(model.display, device, metric) if baseline else None
                 out.append(numeric_verdict(**common, device=device, metric=metric, actual=value,
                                            limit=float(limit.value), how=how, error_band_pct=band,
                                            limit_text=limit.text, before=before))
         else:
-            out.extend(_rule_verdicts(spec, model, limit, facts, measurer))
+            out.extend(rule_verdicts(spec, model.display, model.path, model.sha256, limit, facts, measurer))
     for metric, fraction in spec.max_regression.items():
-        scopes = [d for d in profiles] if METRICS[metric].scope == "device" and profiles else [None]
-        for device in scopes:
+        for device in _scopes(metric, profiles):
             value, how, band = values.get((device, metric), (None, "not measured", None))
             before = baseline.value(model.display, device, metric) if baseline else None
             if before is None:
@@ -167,91 +153,3 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
     for metric in [*spec.limits, *spec.max_regression]:
         order.setdefault(metric, len(order))
     return sorted(out, key=lambda v: order.get(v.metric, len(order)))  # stable: a limit, then its baseline
-
-
-def _device_value(result: dict[str, Any], metric: str) -> tuple[float | None, str]:
-    """The value of ``metric`` in a ProfileResult, and what was derived to get it (for the how column).
-
-    Estimators predict the median. An estimated p90/p99 is the estimated median times the tail ratio
-    measured on this host in the same run; with no host run (estimate-only) it is the median itself,
-    and the how column says so.
-    """
-    if metric.startswith("latency_"):
-        latency = result.get("latency_ms") or {}
-        quantile = metric.split("_", 1)[1]
-        value = latency.get(quantile)
-        if value is not None or quantile == "p50" or latency.get("p50") is None:
-            return value, ""
-        ratio = (result.get("host_tail_ratio") or {}).get(quantile)
-        if ratio:
-            return latency["p50"] * ratio, f"; {quantile} = estimated p50 x {ratio:.3f} ({quantile}/p50 measured on this host)"
-        return latency["p50"], f"; {quantile} = estimated p50 (estimate-only: no run to measure the tail)"
-    if metric == "peak_memory":
-        return (result.get("memory") or {}).get("peak_bytes"), ""
-    if metric == "arena":
-        return (result.get("memory") or {}).get("arena_bytes"), ""
-    if metric == "energy":
-        return result.get("energy_mj"), ""
-    return None, ""
-
-
-def _rule_verdicts(spec: CheckSpec, model: ModelRef, limit: Limit, facts: dict[str, Any],
-                   measurer: Measurer) -> list[Verdict]:
-    common = {"check": spec.name, "model": model.display, "device": None, "message": spec.message}
-    metric = limit.metric
-    if metric == "precisions":
-        precision = facts.get("precision")
-        return [rule_verdict(**common, metric=metric, actual=precision, limit=limit.value,
-                             passed=precision in limit.value, how=static_how(metric))]
-    if metric in ("no_custom_ops", "no_flex_ops"):
-        found = facts.get("custom_ops" if metric == "no_custom_ops" else "flex_ops") or []
-        kind = "custom" if metric == "no_custom_ops" else "Flex"
-        actual = ", ".join(found) if found else f"no {kind} ops"
-        return [rule_verdict(**common, metric=metric, actual=actual, limit=f"no {kind} ops" if limit.value else "allowed",
-                             passed=(not found) or not limit.value, how=static_how(metric))]
-    if metric == "delegates":
-        return [_delegate_verdict(common, delegate, facts) for delegate in limit.value]
-    return [_runtime_verdict(common, spec_, model, facts, measurer) for spec_ in limit.value]
-
-
-def _delegate_verdict(common: dict[str, Any], delegate: str, facts: dict[str, Any]) -> Verdict:
-    support = (facts.get("delegates") or {}).get(delegate)
-    limit_text = f"every op on {delegate}"
-    if not support:
-        return rule_verdict(**common, metric="delegates", actual=None, limit=delegate, passed=None,
-                            how=f"no op-support table for {delegate}", limit_text=limit_text)
-    total = support.get("total_ops", 0)
-    supported = support.get("supported_ops", 0)
-    unsupported = support.get("unsupported") or []
-    notes = [f"#{u.get('index')} {u.get('op')}: {u.get('reason')}" for u in unsupported[:5]]
-    if len(unsupported) > 5:
-        notes.append(f"... and {len(unsupported) - 5} more (edge-sdk inspect MODEL shows all)")
-    return rule_verdict(**common, metric="delegates", actual=f"{supported}/{total} ops", limit=delegate,
-                        passed=bool(support.get("all_supported")), how=static_how("delegates"),
-                        notes=notes, limit_text=limit_text)
-
-
-def _runtime_verdict(common: dict[str, Any], runtime: RuntimeSpec, model: ModelRef, facts: dict[str, Any],
-                     measurer: Measurer) -> Verdict:
-    limit_text = f"loads in {runtime}"
-    if runtime.installed_matches():
-        probe = measurer.runtime_load(model.path, model.sha256, runtime)
-        loaded = probe.get("loaded")
-        actual = "loads and runs" if loaded else (probe.get("problem") or "does not load")
-        how = f"loaded in {runtime.name} {probe.get('version') or runtime.installed_version()} (child process)"
-        return rule_verdict(**common, metric="runtimes", actual=actual, limit=str(runtime), passed=loaded,
-                            how=how, limit_text=limit_text, notes=[n for n in [probe.get("detail")] if n])
-    needed = version_tuple(facts.get("min_runtime_version"))
-    wanted = version_tuple(runtime.version)
-    installed = runtime.installed_version()
-    why = (f"{runtime.name} {installed} is installed, not {runtime.version}" if installed
-           else f"{runtime.distribution} is not installed (pip install {runtime.distribution}=={runtime.version or ''})")
-    how = f"min_runtime_version metadata only: {why}"
-    if needed is None or wanted is None:
-        return rule_verdict(**common, metric="runtimes", actual="unknown", limit=str(runtime), passed=None,
-                            how=how, limit_text=limit_text)
-    ok = needed[: len(wanted)] <= wanted
-    actual = f"needs >= {facts.get('min_runtime_version')}"
-    return rule_verdict(**common, metric="runtimes", actual=actual, limit=str(runtime), passed=ok, how=how,
-                        limit_text=limit_text)
-

@@ -163,8 +163,8 @@ def _host_tail_ratios(document: dict[str, Any]) -> dict[str, float] | None:
         if result.get("backend") == "host" and result.get("source") == "measured":
             latency = result.get("latency_ms") or {}
             p50 = latency.get("p50")
-            if isinstance(p50, (int, float)) and p50 > 0:
-                return {k: latency[k] / p50 for k in ("p90", "p99") if isinstance(latency.get(k), (int, float))}
+            if isinstance(p50, int | float) and p50 > 0:
+                return {k: latency[k] / p50 for k in ("p90", "p99") if isinstance(latency.get(k), int | float)}
     return None
 
 
@@ -207,11 +207,11 @@ def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
         return None, f"{manifest.name} describes another file (sha256 differs): re-run the conversion"
     accuracy = ((document.get("validation") or {}).get("accuracy") or {})
     drop = accuracy.get("drop")
-    if not isinstance(drop, (int, float)):
+    if not isinstance(drop, int | float):
         return None, f"{manifest.name} has no validation.accuracy.drop: convert with --eval-data (labelled samples)"
     before, after, samples = accuracy.get("source"), accuracy.get("artifact"), accuracy.get("samples")
     detail = []
-    if isinstance(before, (int, float)) and isinstance(after, (int, float)):
+    if isinstance(before, int | float) and isinstance(after, int | float):
         detail.append(f"{before:.2%} -> {after:.2%}")
     if isinstance(samples, int):
         detail.append(f"{samples} labelled samples")

@@ -103,7 +103,7 @@ def format_value(metric: str, value: object) -> str:
     if value is None:
         return "-"
     spec = METRICS.get(metric)
-    if spec is None or not spec.numeric or isinstance(value, (str, bool, list)):
+    if spec is None or not spec.numeric or isinstance(value, str | bool | list):
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return str(value).lower() if isinstance(value, bool) else str(value)

@@ -69,8 +69,8 @@ class Verdict:
             return ""
         sign = "+" if self.margin >= 0 else "-"
         amount = f"{sign}{format_value(self.metric, abs(self.margin))}"
-        if self.limit_kind == "regression" and isinstance(self.before, (int, float)) and self.before > 0 \
-                and isinstance(self.actual, (int, float)):
+        if self.limit_kind == "regression" and isinstance(self.before, int | float) and self.before > 0 \
+                and isinstance(self.actual, int | float):
             return f"{amount} ({(self.actual / self.before - 1) * 100:+.1f}% vs before)"
         if self.margin_pct is None:
             return amount

@@ -18,7 +18,7 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_annotations(result: "CheckResult") -> str:
+def github_annotations(result: CheckResult) -> str:
     lines = []
     budget_path = result.budget.path
     relative = None

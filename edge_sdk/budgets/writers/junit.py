@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
 
 
-def junit_xml(result: "CheckResult") -> str:
+def junit_xml(result: CheckResult) -> str:
     summary = result.document["summary"]
     root = ET.Element("testsuites", name="edge-sdk check", tests=str(summary["verdicts"]),
                       failures=str(summary.get("fail", 0)), errors=str(summary.get("missing", 0)))

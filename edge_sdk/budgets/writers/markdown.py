@@ -16,7 +16,7 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _table(verdicts: list["Verdict"], with_before: bool) -> list[str]:
+def _table(verdicts: list[Verdict], with_before: bool) -> list[str]:
     headers = ["check", "model", "device", "limit on", *(["before"] if with_before else []),
                "actual", "limit", "margin", "status", "how"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -30,7 +30,7 @@ def _table(verdicts: list["Verdict"], with_before: bool) -> list[str]:
     return lines
 
 
-def markdown_summary(result: "CheckResult") -> str:
+def markdown_summary(result: CheckResult) -> str:
     summary = result.document["summary"]
     with_before = result.document.get("baseline") is not None
     bad = [v for v in result.verdicts if v.failed]

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
 
 
-def terminal_report(result: "CheckResult", *, hide_passed: bool = False) -> str:
+def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
     with_before = result.document.get("baseline") is not None
     blocks: list[str] = []
     for outcome in result.outcomes:
@@ -43,7 +43,7 @@ def terminal_report(result: "CheckResult", *, hide_passed: bool = False) -> str:
     return "\n\n".join(blocks)
 
 
-def closing_line(result: "CheckResult") -> str:
+def closing_line(result: CheckResult) -> str:
     summary = result.document["summary"]
     failed_checks, checks = summary["checks_failed"], summary["checks"]
     bad = summary.get("fail", 0) + summary.get("missing", 0)
