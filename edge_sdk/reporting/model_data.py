@@ -158,12 +158,23 @@ class Variant:
     sha256: str | None
 
 
-def variant_label(convert_doc: dict[str, Any]) -> str:
-    """'int8', 'float16 + pruned 80%', ... from the manifest's quantize and prune settings."""
+QUANTIZE_LABELS = {"fp16": "float16", "dynamic": "dynamic-range int8"}
+
+
+def variant_label(convert_doc: dict[str, Any], precision: str | None = None) -> str:
+    """'int8', 'float16 + pruned 80%', ... from the manifest's quantize and prune settings.
+
+    Without quantization the label is the output's ``precision`` when a profile of it says so,
+    else float32 for a Keras/SavedModel/ONNX source, else "unchanged" (a .tflite source is copied).
+    """
     quantize = convert_doc.get("quantize")
     if isinstance(quantize, dict):
         quantize = quantize.get("mode") or quantize.get("precision") or quantize.get("recipe")
-    label = str(quantize) if quantize not in (None, "", "none", False) else "float32"
+    if quantize not in (None, "", "none", False):
+        label = QUANTIZE_LABELS.get(str(quantize), str(quantize))
+    else:
+        source = convert_doc.get("source") if isinstance(convert_doc.get("source"), dict) else {}
+        label = precision or ("unchanged .tflite" if source.get("format") == "tflite" else "float32")
     prune = convert_doc.get("prune")
     if isinstance(prune, dict):
         sparsity = number(prune.get("sparsity") or prune.get("target_sparsity"))
@@ -194,18 +205,20 @@ def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, An
     for doc in convert_docs:
         output = doc.get("output") if isinstance(doc.get("output"), dict) else {}
         sha, name = output.get("sha256"), str(output.get("path") or "").rsplit("/", 1)[-1]
-        latency, source = None, ""
+        latency, source, precision = None, "", None
         for profile in profile_docs:
             model = profile.get("model") if isinstance(profile.get("model"), dict) else {}
             same = (sha and model.get("sha256") == sha) or (name and str(model.get("path", "")).endswith(name))
             if not same:
                 continue
-            rows = sorted(device_latencies(profile.get("results") or []), key=lambda r: r.source != "measured")
-            if rows and rows[0].p50 is not None:
+            precision = precision or (str(model["precision"]) if model.get("precision") else None)
+            # the same yardstick for every variant where possible: this host's measurement first
+            rows = sorted(device_latencies(profile.get("results") or []),
+                          key=lambda r: (r.source != "measured", r.device != "host"))
+            if rows and rows[0].p50 is not None and latency is None:
                 latency, source = rows[0].p50, f"{rows[0].source} p50 on {rows[0].device}"
-                break
         accuracy, drop = _accuracy(doc)
-        out.append(Variant(variant_label(doc), number(output.get("size_bytes")),
+        out.append(Variant(variant_label(doc, precision), number(output.get("size_bytes")),
                            number(output.get("gzip_size_bytes")), latency, source, accuracy, drop, sha))
     return out
 

@@ -48,11 +48,14 @@ def workdir(tmp_path_factory, resnet8_tflite: Path) -> Path:
     assert profile.returncode == 0, profile.stderr
     check = edge_sdk("check", "--json", "check.json", cwd=work)
     assert check.returncode == 1, check.stderr  # size 99 kB > 90 kB, MCU over 50 ms: the gate fails
+    convert = edge_sdk("convert", "resnet8.tflite", "-o", "resnet8_copy.tflite", cwd=work)  # no TF: a copy
+    assert convert.returncode == 0, convert.stderr
     return work
 
 
 def test_report_of_real_inspect_profile_and_check_output(workdir: Path) -> None:
-    done = edge_sdk("report", "inspect.json", "profile.json", "check.json", "-o", "report.html", cwd=workdir)
+    done = edge_sdk("report", "inspect.json", "profile.json", "check.json", "resnet8_copy.tflite.json",
+                    "-o", "report.html", cwd=workdir)
     assert done.returncode == 0, done.stderr
     html = (workdir / "report.html").read_text()
     marks = chart_marks(html)
@@ -64,6 +67,10 @@ def test_report_of_real_inspect_profile_and_check_output(workdir: Path) -> None:
     assert html.count("<h2>The model: resnet8.tflite") == 1  # inspect.json covers it: not analysed twice
     rows = re.findall(r"<tr><td>(pixel-4|stm32h747|host)</td>", html)
     assert sorted(rows) == ["host", "pixel-4", "stm32h747"]  # the check's reused estimates not repeated
+    # the manifest's output has the profiled file's sha256: its row carries that measured latency
+    variant = re.search(r"<tr><td>(int8)</td><td[^>]*>99.28 kB</td><td[^>]*>[^<]+</td><td[^>]*>([^<]+)</td>"
+                        r"<td>measured p50 on host</td>", html)
+    assert variant, re.findall(r"<section id=\"conversions\">.*?</section>", html)
 
 
 def test_profile_html_flag_writes_the_same_kind_of_page(workdir: Path) -> None:
