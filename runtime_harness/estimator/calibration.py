@@ -264,10 +264,12 @@ def held_out(obs: list[Observation], *, mode: str = "leave-one-out") -> list[Hel
     return out
 
 
-def band_pct(errors: list[float], floor: float = 10.0) -> float:
-    """The error band in percent: the BAND_QUANTILE of |log ratio| turned back into a percentage."""
+def band_pct(errors: list[float]) -> float:
+    """The error band in percent: the BAND_QUANTILE of |log ratio| turned back into a percentage,
+    never below 10% (15% when fewer than 20 held-out points make the quantile itself uncertain)."""
     if not errors:
         return 100.0
+    floor = 10.0 if len(errors) >= 20 else 15.0
     logs = sorted(abs(math.log1p(e)) for e in errors)
     q = logs[min(len(logs) - 1, int(math.ceil(BAND_QUANTILE * len(logs))) - 1)]
     return round(max(floor, (math.exp(q) - 1.0) * 100.0), 1)
