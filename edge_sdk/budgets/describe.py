@@ -20,9 +20,10 @@ def device_how(result: dict[str, Any], device_name: str, metric: str) -> str:
             return f"measured on {device_name}"
         return f"estimated for {device_name} from a power model" + _band(result)
     if source == "measured":
-        where = "over adb" if backend == "adb" else "on this host"
         runs = f", {samples} runs" if samples and metric.startswith("latency") else ""
-        return f"measured on {device_name} {where}{runs}"
+        if backend == "adb":
+            return f"measured on {device_name} over adb{runs}"
+        return f"measured on this host{runs}"
     basis = _basis(provenance)
     return f"estimated for {device_name} from {basis}" + _band(result)
 

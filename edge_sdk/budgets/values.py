@@ -37,8 +37,17 @@ def collect_values(spec: CheckSpec, model: Any, profiles: dict[str, Any], measur
                 continue
             value, derived = device_value(result, metric)
             band = result.get("error_band_pct") if result.get("source") != "measured" else None
-            values[(device_id, metric)] = (value, device_how(result, name, metric) + derived, band)
+            how = device_how(result, name, metric) + derived if value is not None else _why_missing(result, name, metric)
+            values[(device_id, metric)] = (value, how, band)
     return values
+
+
+def _why_missing(result: dict[str, Any], name: str, metric: str) -> str:
+    """Why a per-device number is absent, in the profiler's own words when it left a note."""
+    topic = {"energy": "energy", "peak_memory": "memory", "arena": "arena"}.get(metric, "latency")
+    notes = [n for n in result.get("notes") or [] if topic in str(n).lower()]
+    reason = f": {notes[0]}" if notes else ""
+    return f"no {metric} for {name} in the {result.get('source') or 'profile'} result{reason}"
 
 
 def device_value(result: dict[str, Any], metric: str) -> tuple[float | None, str]:
