@@ -180,3 +180,10 @@ def test_check_never_imports_tensorflow(project):
     assert result.returncode == 0, result.stderr[-2000:]
     imported = [line for line in result.stderr.splitlines() if "import time:" in line]
     assert imported and not [line for line in imported if "tensorflow" in line or "keras" in line]
+
+
+def test_json_to_stdout_keeps_the_table_on_stderr(project):
+    result = run_check(project, "--json", "-")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["schema"] == "edge-sdk/check"
+    assert "PASSED: 2 checks" in result.stderr
