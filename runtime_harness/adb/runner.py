@@ -138,7 +138,6 @@ class DeviceRun:
         mask = _mask(spec.affinity_mask) or _mask(getattr(profile, "big_core_mask", None))
 
         self._enter("setup")
-        self._shell(f"mkdir -p {REMOTE_ROOT}/models {REMOTE_ROOT}/bin")
         bench = self._benchmark_binary(info)
         model_remote, reused = self._push_model(spec.model)
         self.partial["model_reused"] = reused
@@ -175,35 +174,43 @@ class DeviceRun:
     # ---- stages ---------------------------------------------------------------------------------
 
     def _benchmark_binary(self, info: DeviceInfo) -> dict[str, Any]:
+        """The binary to run: the given one (pushed once per content hash) or one already on the device."""
         local = self.spec.benchmark_binary
+        mkdir = f"mkdir -p {REMOTE_ROOT}/models {REMOTE_ROOT}/bin"
         if local is not None:
             binary.check_binary_for_device(Path(local), info.abilist, self.serial)
             digest = sha256_of(Path(local))
             remote = f"{REMOTE_ROOT}/bin/benchmark_model-{digest[:16]}"
-            if not self._remote_matches(remote, digest):
+            if not self._remote_matches(remote, digest, prefix=f"{mkdir}; "):
+                self._enter("push")
                 self.client.push(self.serial, local, remote, timeout_s=self.spec.timeout_s)
+                self._enter("setup")
             self._shell(f"chmod 755 {quote(remote)}")
             return {"path": remote, "sha256": digest, "pushed_from": str(local)}
+        # one round trip: make the work directory, find a binary, hash it
         found = self._shell(
-            "for p in /data/local/tmp/benchmark_model /data/local/tmp/benchmark_model_plus_flex "
-            "$(command -v benchmark_model 2>/dev/null); do [ -x \"$p\" ] && { echo \"$p\"; break; }; done"
-        ).stdout.strip()
-        if not found:
+            f"{mkdir}; for p in /data/local/tmp/benchmark_model /data/local/tmp/benchmark_model_plus_flex "
+            "$(command -v benchmark_model 2>/dev/null); do [ -x \"$p\" ] && { sha256sum \"$p\" 2>/dev/null "
+            "|| echo \"- $p\"; break; }; done"
+        ).stdout.split()
+        if len(found) < 2:
             raise binary.missing_binary_error(self.serial, info.abilist)
-        digest = self._shell(f"sha256sum {quote(found)} 2>/dev/null").stdout.split()
-        return {"path": found, "sha256": digest[0] if digest else None, "pushed_from": None}
+        return {"path": found[1], "sha256": None if found[0] == "-" else found[0], "pushed_from": None}
 
-    def _remote_matches(self, remote: str, digest: str) -> bool:
-        result = self._shell(f"sha256sum {quote(remote)} 2>/dev/null")
+    def _remote_matches(self, remote: str, digest: str, *, prefix: str = "", then: str = "") -> bool:
+        """True when ``remote`` exists with this sha256 (``then`` runs on the device only if so)."""
+        follow = f" && {then}" if then else ""
+        result = self._shell(f"{prefix}sha256sum {quote(remote)} 2>/dev/null{follow}")
         return result.exit_code == 0 and result.stdout.split()[:1] == [digest]
 
     def _push_model(self, model: Path) -> tuple[str, bool]:
         digest = sha256_of(model)
         remote = f"{REMOTE_ROOT}/models/{digest[:20]}.tflite"
-        if self._remote_matches(remote, digest):
-            self._shell(f"touch {quote(remote)}")
+        if self._remote_matches(remote, digest, then=f"touch {quote(remote)}"):  # touch: newest in the cache
             return remote, True
+        self._enter("push")
         self.client.push(self.serial, model, remote, timeout_s=self.spec.timeout_s)
+        self._enter("setup")
         return remote, False
 
     def _benchmark(self, command: str, *, sample: bool) -> tuple[str, int, list[tuple[float, float]]]:
