@@ -117,6 +117,9 @@ class AdbClient:
             parts = line.split()
             if len(parts) < 2:
                 continue
+            if "no permissions" in line:  # "SERIAL  no permissions (user in plugdev group; ...)"
+                entries.append(DeviceEntry(parts[0], "no permissions", {}))
+                continue
             details = dict(part.split(":", 1) for part in parts[2:] if ":" in part)
             entries.append(DeviceEntry(parts[0], parts[1], details))
         return entries
@@ -216,6 +219,9 @@ def require_usable(entry: DeviceEntry) -> None:
     if entry.state == "unauthorized":
         raise DeviceError(f"device {entry.serial} is unauthorized: this computer's adb key is not accepted yet",
                           hint=UNAUTHORIZED_HINT)
+    if entry.state == "no permissions":
+        raise DeviceError(f"device {entry.serial}: this user may not open the USB device (no permissions)",
+                          hint="add a udev rule for the phone's vendor id (or the user to the plugdev group), then replug")
     if entry.state == "offline":
         raise DeviceError(f"device {entry.serial} is offline",
                           hint="replug the cable or run `adb reconnect`; on Wi-Fi, `adb connect` it again")
