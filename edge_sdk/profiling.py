@@ -220,7 +220,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         from runtime_harness.host import HostRequest, TimingPolicy, start_child
 
         request = HostRequest(
-            model=str(path), runtime=runtime, threads=threads or 1,
+            model=str(path), runtime=runtime, threads=min(threads or 1, len(cpus or usable)),
             cpus=tuple(cpus) if cpus else None, memory_cap_bytes=cap, input_data=input_data,
             input_shapes=shapes, timeout_s=timeout_s,
             policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
@@ -249,6 +249,9 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         try:
             host_raw = host_run.result(progress=show)
             host_result = _host_result(graph, host_raw, size_bytes, cpu)
+            if threads and threads > request.threads:
+                host_result["notes"].insert(0, f"threads: {threads} requested, the host run used {request.threads} "
+                                               f"(the CPUs it may use); estimates use {threads}")
         except MemoryCapExceeded as fact:
             host_result = _unfit_host_result(request, fact, size_bytes, cpu)
         finally:

@@ -141,3 +141,12 @@ def test_profile_does_not_import_tensorflow(sine_tflite):
     assert result.returncode == 0
     imported = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
     assert imported and not [line for line in imported if "tensorflow" in line or "keras" in line]
+
+
+def test_more_threads_than_usable_cpus_are_capped_on_the_host_and_said(capsys, sine_tflite):
+    import os
+
+    usable = len(os.sched_getaffinity(0))
+    code, document, _ = profile_json(capsys, str(sine_tflite), "--threads", "512", "--runs", "5")
+    assert code == 0 and document["results"][0]["threads"] == usable
+    assert f"512 requested, the host run used {usable}" in document["results"][0]["notes"][0]
