@@ -57,7 +57,13 @@ def write_html_report(documents: list[DocumentSource] | DocumentSource, output: 
                          path=str(output))
     html = render_html(list(documents), title=title, analyse_models=analyse_models)
     try:
-        return atomic_write_text(target, html)
+        written = atomic_write_text(target, html)
+        # the temporary file behind the atomic write is private (0600); a page is meant to be shared
+        # (CI artifacts, a static web server), so it gets the usual mode for new files
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(written, 0o666 & ~umask)
+        return written
     except OSError as exc:
         raise InputError(f"{output}: cannot write the report ({exc.strerror or exc})",
                          hint="choose a writable path with -o", path=str(output)) from None

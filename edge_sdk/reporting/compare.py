@@ -33,7 +33,7 @@ def _identity(item: dict[str, Any], position: int) -> str:
     if "model" in item and isinstance(item["model"], str):
         parts.append(item["model"].rsplit("/", 1)[-1])
     ident = "/".join(dict.fromkeys(parts)) or str(position)
-    return ident if len(ident) <= 48 else ident[:22] + "..." + ident[-23:]
+    return ident if len(ident) <= 64 else ident[:30] + "..." + ident[-31:]
 
 
 def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:

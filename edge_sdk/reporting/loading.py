@@ -74,7 +74,8 @@ def _validate_dict(document: dict[str, Any], origin: str) -> str:
 def load_one(source: DocumentSource, index: int = 0) -> LoadedDocument:
     """Validate one document given as a dict or a path; raises :class:`InputError` (exit 2)."""
     if isinstance(source, dict):
-        origin = f"document #{index + 1} ({model_name(source) or 'in memory'})"
+        name = model_name(source)
+        origin = f"document #{index + 1}" + (f" ({name})" if name else "")
         kind = _validate_dict(source, origin)
         return LoadedDocument(kind, source, origin)
     if isinstance(source, (str, os.PathLike)):

@@ -45,6 +45,16 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [m * 10**e for e in range(first, last + 1) for m in multipliers if low / 1.01 <= m * 10**e <= high * 1.01]
 
 
+def shorten(label: str, limit: int = 44) -> str:
+    """Keep both ends of a long label (model names differ at the end: _float32 vs _int8)."""
+    return label if len(label) <= limit else label[: limit // 2 - 1] + "..." + label[-(limit // 2 - 2):]
+
+
+def label_width(labels: Sequence[str], size: int = 11, minimum: int = 60) -> int:
+    """Pixels a column of labels needs (an average glyph is ~0.6 em wide in a sans-serif font)."""
+    return max([minimum] + [int(len(label) * size * 0.6) + 16 for label in labels])
+
+
 @dataclass
 class Scale:
     """Maps data values to pixels on one axis (linear or log10)."""
@@ -94,7 +104,7 @@ def _x_axis(scale: Scale, ticks: list[float], y_top: float, y_bottom: float, fmt
         if scale.low - 1e-12 <= tick <= scale.high + 1e-12:
             x = scale(tick)
             parts.append(_line(x, y_top, x, y_bottom, "#e2e8f0"))
-            parts.append(_text(x, y_bottom + 14, fmt(tick), anchor="middle", size=10))
+            parts.append(_text(x, y_bottom + 14, fmt(tick) if tick else "0", anchor="middle", size=10))
     parts.append(_text((scale.start + scale.end) / 2, y_bottom + 30, label, anchor="middle", weight="bold"))
     return parts
 
@@ -185,10 +195,12 @@ class BarGroup:
 def grouped_bar_chart(groups: Sequence[BarGroup], *, title: str, fmt: Formatter, x_label: str,
                       legend: Sequence[tuple[str, str]] = ()) -> str:
     """Horizontal bars grouped per row, error whiskers, a red budget mark per row; log axis past 30x."""
-    bar_h, gap, left, right, top = 13, 16, 170, 150, 34
+    groups = [BarGroup(shorten(g.label, 64), g.bars, g.budget) for g in groups]
+    bar_h, gap, right, top = 13, 16, 150, 34
+    left = label_width([g.label for g in groups], minimum=120)
     rows = sum(len(group.bars) for group in groups)
     bottom = top + rows * (bar_h + 2) + len(groups) * gap
-    width, height = 760, bottom + 40
+    width, height = left + 590, bottom + 40
     values = [v for group in groups for b in group.bars for v in ((b.value,) + (b.band or ())) if v > 0]
     values += [group.budget for group in groups if group.budget]
     if not values:
@@ -241,8 +253,10 @@ def bar_chart(items: Sequence[tuple[str, float, str]], *, title: str, color: str
     if len(items) > max_items:
         rest = items[max_items - 1:]
         items = items[: max_items - 1] + [(f"{len(rest)} others", sum(v for _, v, _ in rest), "")]
-    bar_h, left, right, top = 16, 150, 110, 28
-    width, height = 560, top + len(items) * (bar_h + 6) + 10
+    items = [(shorten(label, 32), value, text) for label, value, text in items]
+    bar_h, right, top = 16, 110, 28
+    left = label_width([label for label, _, _ in items], minimum=90)
+    width, height = left + 410, top + len(items) * (bar_h + 6) + 10
     high = max((v for _, v, _ in items), default=1.0) or 1.0
     xs = Scale(0, high, left, width - right)
     body = [_text(8, 16, title, weight="bold", size=12)]
