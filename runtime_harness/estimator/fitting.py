@@ -1,0 +1,218 @@
+"""Fitting the latency model on the profiles' published measurements.
+
+Levels, each shrunk toward the one above so that a device with few points borrows strength:
+
+1. ``theta`` per core family (a-profile phones/boards, m-profile MCUs): a least-squares fit of the
+   relative error over every calibration point of the family, with a ridge pull toward physical
+   priors (``latency.PRIORS``) and theta >= 0; the parallel-efficiency ``alpha`` is picked from a
+   small grid by the same loss;
+2. a factor per kernel library and precision (TFLite's pre-XNNPACK kernels vs XNNPACK), so old
+   published numbers calibrate today's runtime instead of biasing it;
+3. a per-core-type factor (e.g. every Cortex-A76 device) in log space, shrunk toward 1;
+4. a per-device factor (runtime version, OS, thermal habits of one device), shrunk toward its core
+   type's, and a per-device-and-precision factor shrunk toward the device's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from devices.profile import CalibrationPoint, DeviceProfile
+from runtime_harness.estimator.features import ModelFeatures, reference_features
+from runtime_harness.estimator.latency import PRIORS, design_row, effective_threads
+
+ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.3)
+PRIOR_WEIGHT = 1.0   # ridge strength of the physical prior, in units of one point's relative error
+SHRINK = 1.0         # pseudo-points pulling a core/device factor toward its parent
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One calibration point with what is needed to predict it."""
+
+    device: DeviceProfile
+    point: CalibrationPoint
+    features: ModelFeatures
+
+    @property
+    def core(self) -> str:
+        return self.device.clusters[0].core
+
+    @property
+    def kernel_key(self) -> str:
+        return kernel_key(self.point.kernels, self.features.compute)
+
+
+REFERENCE_KERNELS = {"a-profile": "xnnpack", "m-profile": "vendor", "x86": "xnnpack"}
+KERNEL_ITERATIONS = 4
+# Kernel-library ratios used when a family has no point measured with its reference kernels for
+# that precision (then the ratio cannot be fitted): "XNNPACK delivers, on average, 30% speedup over
+# the default TensorFlow Lite quantized kernels" on ARM64 phones (Dukhan & Barchard, "Faster
+# Quantized Inference with XNNPACK", blog.tensorflow.org, 2021-09-09).
+KERNEL_PRIORS = {"legacy:int8": math.log(1.3)}
+
+
+def kernel_key(kernels: str, compute: str) -> str:
+    """Kernel library and precision family, e.g. ``legacy:int8`` (dynamic/int16 count as int8)."""
+    return f"{kernels}:{'float' if compute == 'float' else 'int8'}"
+
+
+def runtime_kernels(profile: DeviceProfile, compute: str) -> str:
+    """The kernel library the profile's shipped runtime uses for this precision."""
+    if profile.runtime == "x-cube-ai":
+        return "vendor"
+    if profile.runtime == "tflm":
+        return "tflm"
+    if profile.runtime == "tflite-runtime" and compute != "float":
+        return "legacy"  # tflite-runtime 2.14 runs int8 without XNNPACK (~20x slower, STACK.md)
+    return "xnnpack"
+
+
+@dataclass
+class FittedFamily:
+    family: str
+    alpha: float
+    theta: np.ndarray
+    core_log: dict[str, float] = field(default_factory=dict)
+    device_log: dict[str, float] = field(default_factory=dict)
+    kernel_log: dict[str, float] = field(default_factory=dict)
+    precision_log: dict[str, float] = field(default_factory=dict)  # "device|float" -> log factor
+    points: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["theta"] = [float(x) for x in self.theta]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "FittedFamily":
+        values = dict(data)
+        values["theta"] = np.array(values["theta"], dtype=float)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def kernel_factor(self, kernels: str, compute: str) -> float:
+        """exp of the fitted log factor of a kernel library relative to the family's reference."""
+        return math.exp(self.kernel_log.get(kernel_key(kernels, compute), 0.0))
+
+    def factor(self, profile: DeviceProfile, compute: str = "float") -> tuple[float, str]:
+        """Multiplicative correction for ``profile`` (and precision) and where it came from."""
+        key = f"{profile.id}|{'float' if compute == 'float' else 'int8'}"
+        if key in self.precision_log:
+            return math.exp(self.precision_log[key]), "device and precision"
+        if profile.id in self.device_log:
+            return math.exp(self.device_log[profile.id]), "device"
+        core = profile.clusters[0].core
+        if core in self.core_log:
+            return math.exp(self.core_log[core]), f"core type {core}"
+        return 1.0, "family"
+
+    def predict(self, features: ModelFeatures, profile: DeviceProfile, threads: int,
+                kernels: str | None = None) -> float:
+        raw = float(design_row(features, profile, threads, self.alpha) @ self.theta)
+        kernels = kernels or runtime_kernels(profile, features.compute)
+        return raw * self.factor(profile, features.compute)[0] * self.kernel_factor(kernels, features.compute)
+
+
+def observations(profiles: list[DeviceProfile]) -> tuple[list[Observation], list[tuple[str, CalibrationPoint, str]]]:
+    """Every usable calibration point, and the skipped ones with the reason."""
+    features = reference_features()
+    usable: list[Observation] = []
+    skipped: list[tuple[str, CalibrationPoint, str]] = []
+    for profile in profiles:
+        for point in profile.calibration:
+            if point.feature_key not in features:
+                skipped.append((profile.id, point, f"no reference features for {point.feature_key}"))
+                continue
+            usable.append(Observation(profile, point, features[point.feature_key]))
+    return usable, skipped
+
+
+def _nonnegative_lstsq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Least squares with x >= 0 (active set: drop the most negative coefficient, refit)."""
+    free = list(range(a.shape[1]))
+    x = np.zeros(a.shape[1])
+    while free:
+        sol, *_ = np.linalg.lstsq(a[:, free], b, rcond=None)
+        if (sol >= 0).all():
+            x[:] = 0.0
+            x[free] = sol
+            return x
+        free.pop(int(np.argmin(sol)))
+    return x
+
+
+def _fit_theta(obs: list[Observation], family: str, alpha: float,
+               kernel_log: dict[str, float]) -> tuple[np.ndarray, float]:
+    prior = PRIORS[family]
+    rows = [design_row(o.features, o.device, effective_threads(o.device, o.point.threads), alpha)
+            * math.exp(kernel_log.get(o.kernel_key, 0.0)) / o.point.latency_ms for o in obs]
+    a = np.vstack(rows + [np.diag(PRIOR_WEIGHT / prior)]) if rows else np.diag(PRIOR_WEIGHT / prior)
+    b = np.concatenate([np.ones(len(rows)), np.full(len(prior), PRIOR_WEIGHT)])
+    theta = _nonnegative_lstsq(a, b)
+    loss = float(sum(math.log(max(r @ theta, 1e-12)) ** 2 for r in rows))
+    return theta, loss
+
+
+def _log_factors(logs: dict[str, list[float]], parent: dict[str, float] | None = None,
+                 parent_of: dict[str, str] | None = None) -> dict[str, float]:
+    out = {}
+    for key, values in logs.items():
+        base = parent.get(parent_of[key], 0.0) if parent and parent_of else 0.0
+        out[key] = base + sum(v - base for v in values) / (len(values) + SHRINK)
+    return out
+
+
+def fit_family(obs: list[Observation], family: str) -> FittedFamily:
+    """Fit theta (and alpha) on the family's points, then the core-type and device factors."""
+    reference = REFERENCE_KERNELS[family]
+    present = {o.kernel_key for o in obs}
+    kernel_log: dict[str, float] = {}
+    for _ in range(KERNEL_ITERATIONS):  # alternate: theta given kernel factors, factors given theta
+        best: tuple[float, float, np.ndarray] | None = None
+        for alpha in ALPHAS:
+            theta, loss = _fit_theta(obs, family, alpha, kernel_log)
+            if best is None or loss < best[0] - 1e-12:
+                best = (loss, alpha, theta)
+        assert best is not None
+        _, alpha, theta = best
+        by_kernel: dict[str, list[float]] = defaultdict(list)
+        for o in obs:
+            compute = o.kernel_key.split(":")[1]
+            identifiable = f"{reference}:{compute}" in present
+            if not identifiable and o.kernel_key in KERNEL_PRIORS:
+                continue  # fixed at its published prior below
+            if not o.kernel_key.startswith(reference + ":"):
+                pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
+                                        alpha) @ theta)
+                by_kernel[o.kernel_key].append(math.log(o.point.latency_ms / max(pred, 1e-12)))
+        kernel_log = _log_factors(by_kernel)
+        for key, prior in KERNEL_PRIORS.items():
+            if key in present and key not in kernel_log:
+                kernel_log[key] = prior
+    fitted = FittedFamily(family, alpha, theta, kernel_log=kernel_log, points=len(obs))
+    residual: dict[str, list[float]] = defaultdict(list)
+    by_core: dict[str, list[float]] = defaultdict(list)
+    by_precision: dict[str, list[float]] = defaultdict(list)
+    core_of: dict[str, str] = {}
+    device_of: dict[str, str] = {}
+    for o in obs:
+        pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads), alpha) @ theta)
+        r = math.log(o.point.latency_ms / max(pred, 1e-12)) - kernel_log.get(o.kernel_key, 0.0)
+        residual[o.device.id].append(r)
+        by_core[o.core].append(r)
+        core_of[o.device.id] = o.core
+        key = f"{o.device.id}|{o.kernel_key.split(':')[1]}"
+        by_precision[key].append(r)
+        device_of[key] = o.device.id
+    fitted.core_log = _log_factors(by_core)
+    fitted.device_log = _log_factors(residual, fitted.core_log, core_of)
+    fitted.precision_log = _log_factors(by_precision, fitted.device_log, device_of)
+    return fitted
+
+
+def family_of(profile: DeviceProfile) -> str:
+    return profile.family if profile.family in PRIORS else "a-profile"
