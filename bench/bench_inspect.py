@@ -5,8 +5,10 @@
    ``tf.lite.experimental.Analyzer.analyze`` on the same file: in-process (imports warm, best of N)
    and as cold processes (what a CI step pays);
 3. the memory plan against a real allocator: the arena "head" (non-persistent, planned tensors)
-   that the TFLite Micro interpreter records, on every real model in the asset cache, each in a
-   child process (TFLM can SIGABRT on large models; that is reported, not fatal).
+   that the TFLite Micro interpreter records, on real models, each in a child process (TFLM can
+   SIGABRT on large models; that is reported, not fatal);
+4. the XNNPACK support table against what LiteRT 2.3 really delegates, op by op, on every
+   .tflite in the asset cache (edge_sdk.graph.xnnpack_probe).
 
     .venv/bin/python bench/bench_inspect.py [--quick]
 """
@@ -117,6 +119,20 @@ def bench_memory(models: list[Path]) -> None:
     print(f"  exact agreement on {agree} of {total} models TFLM could allocate")
 
 
+def bench_xnnpack(models: list[Path]) -> None:
+    """The static XNNPACK table against what LiteRT 2.3 really delegated, op by op."""
+    from edge_sdk.graph.xnnpack_probe import table_agreement
+
+    agree = total = 0
+    for model in models:
+        ok, n, wrong = table_agreement(model)
+        agree, total = agree + ok, total + n
+        for line in wrong[:3]:
+            print(f"  {model.name}: {line}")
+    print(f"[xnnpack] op_support.toml predicts LiteRT's real XNNPACK delegation for {agree} of {total} ops "
+          f"({len(models)} models)")
+
+
 def main() -> int:
     import assets
 
@@ -130,6 +146,8 @@ def main() -> int:
     models.append(assets.mltk_model("rock_paper_scissors", ".float32.tflite"))
     models.append(assets.keras_application_tflite("MobileNetV2", 224, "int8"))
     bench_memory(models)
+    cache = Path(assets.CACHE)
+    bench_xnnpack(sorted(set(models) | set(cache.glob("generated/**/*.tflite")) | set(cache.glob("files/**/*.tflite"))))
     return 0
 
 

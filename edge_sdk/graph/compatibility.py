@@ -37,6 +37,10 @@ class OpFacts:
     version: int
     compute_dtype: str
     max_rank: int
+    n_inputs: int = 0                          # inputs present (optional -1 inputs not counted)
+    constant_inputs: frozenset[int] = frozenset()  # positions of constant inputs
+    present_inputs: frozenset[int] = frozenset()   # positions of inputs present
+    options: tuple[tuple[str, int], ...] = ()
 
 
 def _parse_versions(text: str) -> frozenset[int]:
@@ -122,11 +126,28 @@ def _unsupported_reason(delegate: str, spec: dict[str, Any], op: OpFacts) -> str
     dtypes = entry.get("dtypes", spec.get("dtypes", []))
     if dtypes and op.compute_dtype not in dtypes:
         return f"computes in {op.compute_dtype}; {delegate} runs {op.type} in {'/'.join(dtypes)} only"
+    problem = _constraint_problem(delegate, entry, op)
+    if problem:
+        return problem
     if "max_version" in entry and op.version > entry["max_version"]:
         return f"version {op.version}; {delegate} supports {op.type} up to version {entry['max_version']}"
     limit = spec.get("max_rank", 0)
     if limit and op.max_rank > limit:
         return f"rank-{op.max_rank} tensors; {delegate} handles rank {limit} at most"
+    return None
+
+
+def _constraint_problem(delegate: str, entry: dict[str, Any], op: OpFacts) -> str | None:
+    """The op-specific limits a delegate documents (see op_support.toml for the keys)."""
+    if "max_inputs" in entry and op.n_inputs > entry["max_inputs"]:
+        return f"{op.n_inputs} inputs; {delegate} takes {op.type} with at most {entry['max_inputs']}"
+    for position in entry.get("constant_inputs", []):
+        if position in op.present_inputs and position not in op.constant_inputs:
+            return f"input {position} is computed at run time; {delegate} needs it constant (static)"
+    options = dict(op.options)
+    if entry.get("no_strided_1x1") and options.get("FilterWidth") == 1 and options.get("FilterHeight") == 1 \
+            and (options.get("StrideW", 1) > 1 or options.get("StrideH", 1) > 1):
+        return f"1x1 pooling with a stride above 1 is not supported by {delegate}"
     return None
 
 

@@ -215,8 +215,12 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
                 called = sorted({v for k, v in op.options.items() if k.endswith("SubgraphIndex") or k == "Subgraph"})
                 control_flow.append({"op": name, "index": len(ops), "subgraph": s, "calls": called})
             shapes = [r for r in inputs + outputs if r is not None]
-            facts.append(OpFacts(len(ops), s, name, kind, version, act,
-                                 max((len(r.shape) for r in shapes), default=0)))
+            facts.append(OpFacts(
+                len(ops), s, name, kind, version, act, max((len(r.shape) for r in shapes), default=0),
+                n_inputs=sum(r is not None for r in inputs),
+                constant_inputs=frozenset(i for i, r in enumerate(inputs) if r is not None and r.constant),
+                present_inputs=frozenset(i for i, r in enumerate(inputs) if r is not None),
+                options=tuple(sorted(op.options.items()))))
             ops.append(OpInfo(len(ops), s, name, kind, version, inputs, outputs, params, count.macs,
                               count.rule, dict(op.options), position, op_weight_bytes))
 
