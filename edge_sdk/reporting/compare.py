@@ -206,21 +206,37 @@ class Comparison:
             return head + "\n(nothing to show)"
         return head + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4))
 
+    def headline_rows(self) -> list[Row]:
+        """The numbers a reviewer decides on: latency percentiles, sizes, peak memory, energy,
+        accuracy and verdict status, wherever they sit in the document."""
+        return [row for row in self.rows if row.key.rsplit(".", 1)[-1] in HEADLINE_LEAVES]
+
     def to_markdown(self, changed_only: bool = False) -> str:
+        """A pull-request comment: the headline numbers first, every value in a folded table below
+        once the table is longer than :data:`MARKDOWN_FOLD_AFTER` rows."""
         rows = self.changed_rows() if changed_only else self.rows
 
         def esc(text: str) -> str:
             return text.replace("|", "\\|")
 
+        def markdown_table(selected: list[Row]) -> list[str]:
+            lines = ["| value | before | after | delta | delta % | |", "|---|---:|---:|---:|---:|---|"]
+            for row in selected:
+                cells = [esc(c) for c in row.cells()]
+                cells[0] = f"`{cells[0]}`"
+                if row.verdict == "worse":
+                    cells[5] = "**worse**"
+                lines.append("| " + " | ".join(cells) + " |")
+            return lines
+
         lines = [f"### edge-sdk compare: `{esc(self.before_label)}` -> `{esc(self.after_label)}` ({self.kind})", "",
-                 f"{len(self.changed_rows())} of {len(self.rows)} values changed.", "",
-                 "| value | before | after | delta | delta % | |", "|---|---:|---:|---:|---:|---|"]
-        for row in rows:
-            cells = [esc(c) for c in row.cells()]
-            cells[0] = f"`{cells[0]}`"
-            if row.verdict == "worse":
-                cells[5] = "**worse**"
-            lines.append("| " + " | ".join(cells) + " |")
+                 f"{len(self.changed_rows())} of {len(self.rows)} values changed.", ""]
+        headline = [row for row in self.headline_rows() if row in rows]
+        if len(rows) <= MARKDOWN_FOLD_AFTER or not headline:
+            return "\n".join(lines + markdown_table(rows))
+        lines += markdown_table(headline)
+        lines += ["", f"<details><summary>All {len(rows)} values</summary>", ""] + markdown_table(rows)
+        lines += ["", "</details>"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,6 +249,10 @@ class Comparison:
     def __str__(self) -> str:
         return self.to_markdown() if self.markdown else self.to_text()
 
+
+HEADLINE_LEAVES = {"p50", "p90", "p99", "size_bytes", "gzip_size_bytes", "peak_bytes", "energy_mj", "artifact",
+                   "drop", "status", "passed", "macs", "params", "peak_activation_bytes"}
+MARKDOWN_FOLD_AFTER = 25
 
 FIRST = ("results", "checks", "verdicts", "summary", "passed", "output", "validation", "size_bytes", "params", "macs")
 

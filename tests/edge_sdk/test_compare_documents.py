@@ -103,3 +103,15 @@ def test_compare_verb_text_markdown_json_and_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "cut.json").write_text(a.read_text()[:50])
     cut = run(str(a), str(tmp_path / "cut.json"))
     assert cut.returncode == 2 and "cut.json" in cut.stderr and "truncated" in cut.stderr
+
+
+def test_long_markdown_puts_the_headline_first_and_folds_the_rest() -> None:
+    before = docs.profile_doc()
+    after = docs.profile_doc(results=[docs.measured_result("host", 1.5, seed=8), docs.estimated_result("pixel-4", 1.0),
+                                      docs.estimated_result("stm32h747", 150.0, band=25.0)])
+    markdown = compare(before, after).to_markdown()
+    head, folded = markdown.split("<details>", 1)
+    assert "`results[host].latency_ms.p50`" in head and "`results[host].latency_ms.mean`" not in head
+    assert "`results[host].latency_ms.mean`" in folded and folded.rstrip().endswith("</details>")
+    short = compare(docs.convert_doc("int8", 1, 0.9, 0.0, "1"), docs.convert_doc("int8", 2, 0.9, 0.0, "2")).to_markdown()
+    assert "<details>" not in short
