@@ -95,6 +95,12 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
     if len(shown) < len(graph.ops):
         lines.append(f"... {len(graph.ops) - len(shown)} more ops (--max-ops 0 shows all, --json has every op)")
     lines += ["", "op counts    " + ", ".join(f"{name} x{n}" for name, n in graph.op_counts.items())]
+    zero: dict[str, list[str]] = {}
+    for op in graph.ops:
+        if op.macs == 0 and op.type not in zero.get(op.mac_rule, []):
+            zero.setdefault(op.mac_rule, []).append(op.type)
+    for rule, names in zero.items():
+        lines.append(f"0 MACs       {', '.join(names)}: {rule.removeprefix('0: ').removeprefix('0 here: ')}")
     lines += ["", "runtimes"]
     for key, verdict in graph.compatibility["runtimes"].items():
         status = "loads" if verdict["loadable"] else "CANNOT load"
