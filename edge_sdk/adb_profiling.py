@@ -26,6 +26,7 @@ from runtime_harness.adb.discovery import known_profiles
 
 DELEGATES = tuple(runner.DELEGATE_FLAGS)
 DEFAULT_TIMEOUT_S = 600.0
+MID_RUN_STAGES = ("push", "state", "benchmark")
 
 
 def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None = None, threads: int | None = None,
@@ -68,12 +69,14 @@ def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None =
     document = build_document(path, spec, outcomes)
     failures = [o for o in outcomes if isinstance(o, runner.RunFailed)]
     if failures:
-        target = Path(partial_report) if partial_report else Path.cwd() / f"{path.name}.adb-partial.json"
-        atomic_write_json(target, document)
         first = failures[0].error
         done = len(outcomes) - len(failures)
-        first.message = (f"{first.message} [at stage {failures[0].stage}; partial report with "
-                         f"{done} of {len(outcomes)} device(s) written to {target}]")
+        # A partial report when it holds something: results of other devices, or a run cut off midway.
+        if partial_report or done or any(f.stage in MID_RUN_STAGES for f in failures):
+            target = Path(partial_report) if partial_report else Path.cwd() / f"{path.name}.adb-partial.json"
+            atomic_write_json(target, document)
+            first.message += (f" [stage {failures[0].stage}; partial report with {done} of {len(outcomes)} "
+                              f"device(s) written to {target}]")
         raise first
     return document
 

@@ -155,7 +155,7 @@ class AdbClient:
 
     # ---- device operations --------------------------------------------------------------------
 
-    def shell(self, serial: str, command: str, *, timeout_s: float = 30.0) -> ShellResult:
+    def shell(self, serial: str, command: str, *, timeout_s: float = 30.0, during: str | None = None) -> ShellResult:
         """Run ``command`` in the device shell; raise DeviceError when the device went away.
 
         The exit code is read from a marker echoed after the command, which works on every
@@ -166,12 +166,13 @@ class AdbClient:
         stdout = result.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
         stderr = result.stderr.decode("utf-8", "replace").replace("\r\n", "\n")
         head, marker, tail = stdout.rpartition(RC_MARKER)
+        during = during or f"`{command[:60]}`"
         if not marker:
-            raise self.lost(serial, f"`{command[:80]}`", stderr)
+            raise self.lost(serial, during, stderr)
         try:
             code = int(tail.strip().split()[0])
         except (IndexError, ValueError):
-            raise self.lost(serial, f"`{command[:80]}`", stderr) from None
+            raise self.lost(serial, during, stderr) from None
         return ShellResult(code, head, stderr)
 
     def lost(self, serial: str, during: str, detail: str = "") -> DeviceError:

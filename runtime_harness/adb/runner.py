@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _exit_meaning(code: int) -> str:
+    """``139`` -> ``exit code 139 = SIGSEGV``: a shell reports death by signal N as 128 + N."""
+    if code > 128:
+        try:
+            return f"exit code {code} = {signal.Signals(code - 128).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
+
+
 def _mask(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -115,7 +126,7 @@ class DeviceRun:
         try:
             return self._run()
         except EdgeSdkError as error:
-            if self.stage in ("benchmark", "parse"):
+            if self.stage in ("benchmark", "parse") and self.client.state(self.serial) == "device":
                 try:  # leave nothing behind when the device is still there
                     self.cleanup()
                 except EdgeSdkError:
@@ -123,7 +134,7 @@ class DeviceRun:
             raise RunFailed(error, self.stage, self.partial) from error
 
     def _shell(self, command: str, timeout_s: float = 60.0) -> ShellResult:
-        return self.client.shell(self.serial, command, timeout_s=timeout_s)
+        return self.client.shell(self.serial, command, timeout_s=timeout_s, during=f"the {self.stage} stage")
 
     def _run(self) -> RunResult:
         spec = self.spec
@@ -157,11 +168,11 @@ class DeviceRun:
         command = f"{launcher}{quote(bench['path'])} {' '.join(quote(f) for f in flags)}"
         text, exit_code, samples = self._benchmark(command, sample=state.energy_blocker() is None)
 
-        self._enter("parse")
         output = benchmark_output.parse(text)
         self.partial["output_tail"] = text[-2000:]
         if exit_code != 0 or not output.complete:
             raise self._failure(text, exit_code, info, spec.model)
+        self._enter("parse")
         latency = (output.runs.median_ms if output.runs and output.runs.median_ms else output.inference_avg_ms)
         energy = device_state.energy_per_inference(state, samples, latency)
 
@@ -251,7 +262,7 @@ class DeviceRun:
         kind = benchmark_output.classify_failure(text, exit_code)
         errors = benchmark_output.parse(text).errors
         lines = text.strip().splitlines()
-        detail = "; ".join(errors[:3]) or (lines[-1] if lines else "no output")
+        detail = " / ".join(errors[:3]) or (f"last output: {lines[-1].strip()}" if lines else "no output")
         if kind == "abi":
             return DeviceError(f"the benchmark binary cannot run on {self.serial} ({info.abi}): {detail}",
                                hint=binary.GET_BINARY_HINT.format(name=binary.PREBUILT_FOR_ABI.get(info.abi or "", "its ABI")))
@@ -265,7 +276,7 @@ class DeviceRun:
             return DeviceError(f"delegate {self.spec.delegate!r} failed on {self.serial}: {detail}",
                                hint="try --delegate cpu or xnnpack; GPU/NNAPI support varies by phone and model")
         if kind == "crash":
-            return RuntimeCrash(f"benchmark_model crashed on {self.serial} (exit code {exit_code}): {detail}",
+            return RuntimeCrash(f"benchmark_model crashed on {self.serial} ({_exit_meaning(exit_code)}); {detail}",
                                 hint="run `adb logcat -d | tail -50` for the native crash; try --delegate cpu")
         if kind == "flags":
             return DeviceError(f"this benchmark_model build rejects a flag: {detail}",
