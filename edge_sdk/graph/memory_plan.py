@@ -35,7 +35,7 @@ class SubgraphPlan:
     allocations: list[Allocation]
     peak_bytes: int
     lower_bound_bytes: int
-    timeline: list[int]  # live activation bytes during each op, in execution order
+    timeline: list[int]  # bytes live while each op runs (its inputs, outputs and all still needed later)
     persistent_bytes: int
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from edge_sdk.graph import reader
 from edge_sdk.graph.compatibility import OpFacts, compatibility as check_compatibility
-from edge_sdk.graph.memory_plan import MemoryPlan, plan_subgraph
+from edge_sdk.graph.memory_plan import MemoryPlan, SubgraphPlan, plan_subgraph
 from edge_sdk.graph.ops.macs import CONV_LIKE, count_macs, param_input_positions
 from edge_sdk.graph.ops.names import CUSTOM_CODE, FLEX_PREFIX, builtin_name
 from edge_sdk.graph.precision import classify
@@ -257,8 +258,8 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
     )
 
 
-def _plan(s: int, sub: reader.RawSubgraph, raw: reader.RawModel, constant, folded: dict[int, int],
-          alignment: int):
+def _plan(s: int, sub: reader.RawSubgraph, raw: reader.RawModel, constant: Callable[[int], bool],
+          folded: dict[int, int], alignment: int) -> SubgraphPlan:
     """Memory plan of one subgraph: arena tensors vs persistent ones (variables, folded constants)."""
     sizes: dict[int, int] = {}
     persistent: dict[int, int] = {}
