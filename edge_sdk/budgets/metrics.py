@@ -63,7 +63,8 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
     Metric("precisions", "precisions", "model", "allowed precisions, any of: " + ", ".join(PRECISIONS),
            '["int8"]'),
     Metric("delegates", "delegates", "model", "delegates that must run every op, any of: "
-           + ", ".join(DELEGATES) + " (tflm = full int8 for a microcontroller)", '["gpu"]'),
+           + ", ".join(DELEGATES) + " (tflm: TFLite Micro has a kernel for every op; with "
+           'precisions = ["int8"] that is the full-int8 NPU/MCU gate)', '["gpu"]'),
     Metric("runtimes", "runtimes", "model", "runtimes the model must load and run in, verified by "
            "really loading it, e.g. tflite-runtime 2.14 or litert 2.3", '["tflite-runtime 2.14"]'),
     Metric("no_custom_ops", "flag", "model", "true: custom ops are not allowed", "true"),

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from edge_sdk.budgets.metrics import CHECK_SETTINGS, METRICS
 from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
 
 DESCRIPTION = """Check models against budgets: size, latency, memory, energy, MACs, accuracy drop, precision,
@@ -29,6 +30,10 @@ Paths and globs in a budget file are relative to that file. Example edge-budget.
   peak_memory = "64 MB"
   energy = "30 mJ"
   message = "Talk to the perf team before raising this."
+
+Keys of a [[check]] (quantities take units: B kB MB KiB MiB, us ms s, uJ mJ J, k M G, %):
+""" + "\n".join(f"  {key:<16}{text}" for key, (text, _) in CHECK_SETTINGS.items()) + "\n" + "\n".join(
+    f"  {key:<16}{metric.description}" for key, metric in METRICS.items()) + """
 
 Exit codes: 0 every check passed, 1 a budget failed (or a number could not be measured),
 2 bad budget file / usage / input model, 3 infrastructure failure."""
