@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 
-import pytest
 
 from edge_sdk.errors import InputError
 from edge_sdk.graph import analyze
