@@ -89,7 +89,10 @@ def _inputs_table(documents: list[LoadedDocument]) -> str:
     rows = []
     for doc in documents:
         tool = doc.body.get("tool") if isinstance(doc.body.get("tool"), dict) else {}
-        rows.append([doc.origin, doc.kind, doc.model_label, str(doc.body.get("created") or "-"),
+        model = doc.model_label
+        if doc.kind == "check":  # a check covers the models its verdicts name
+            model = ", ".join(sorted({v.model for v in data.verdicts(doc.body) if v.model})) or "-"
+        rows.append([doc.origin, doc.kind, model, str(doc.body.get("created") or "-"),
                      str(tool.get("version") or "-")])
     return table(["file", "kind", "model", "created", "edge-sdk version"], rows)
 
