@@ -11,6 +11,9 @@ Figures, measured in one run:
 2. Estimate-only wall time for 5 real models on all device profiles: in process (analysis +
    estimate) and end to end (`edge-sdk profile MODEL --estimate-only --device ...` in a fresh
    process), with the held-out cache cold and warm.
+3. The memory and latency models against this host, measured in the same run (`profile --device
+   host`: a real LiteRT measurement and the estimate for the detected host profile, whose x86
+   family has no calibration points, so the latency is the physical prior alone).
 
 Models come from tests/assets.py (pinned PyPI wheels and cached Keras-application conversions).
 """
@@ -108,6 +111,29 @@ def timing_report() -> None:
           "--estimate-only` process (Python start-up and imports included)")
 
 
+def host_check_report() -> None:
+    import json
+
+    rows = []
+    for path in models()[3:]:
+        args = [sys.executable, "-m", "edge_sdk", "profile", str(path), "--device", "host", "--threads", "1",
+                "--min-time", "1", "--json"]
+        result = subprocess.run(args, capture_output=True, text=True, cwd=REPO)
+        if result.returncode != 0:
+            print(f"{path.name}: host measurement failed ({result.stderr.strip()[-200:]})")
+            continue
+        by_source = {r["source"]: r for r in json.loads(result.stdout)["results"]}
+        measured, estimated = by_source["measured"], by_source["estimated"]
+        rows.append([path.name, f"{measured['latency_ms']['p50']:.2f}", f"{estimated['latency_ms']['p50']:.2f}",
+                     f"{estimated['latency_ms']['p50'] / measured['latency_ms']['p50']:.2f}",
+                     f"{measured['memory']['peak_bytes'] / 1e6:.1f}", f"{estimated['memory']['model_bytes'] / 1e6:.1f}",
+                     f"{estimated['memory']['model_bytes'] / measured['memory']['peak_bytes']:.2f}"])
+    print("\n== estimate vs measurement on this host (1 thread; memory = peak RSS above the post-import baseline)")
+    print(render_table(["model", "measured p50 ms", "estimated ms", "ratio", "measured MB", "estimated MB", "ratio"],
+                       rows, right_align=[1, 2, 3, 4, 5, 6]))
+
+
 if __name__ == "__main__":
     held_out_report()
     timing_report()
+    host_check_report()
