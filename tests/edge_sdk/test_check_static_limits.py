@@ -171,3 +171,21 @@ def test_models_given_explicitly_replace_the_budget_models(project):
     budget(project, '[[check]]\nname = "b"\nmodels = ["build/*.tflite"]\nsize = "60 kB"\n')
     result = check([str(project / "build" / "kws.tflite")])
     assert [v.model for v in result.verdicts] == ["build/kws.tflite"] and result.passed
+
+
+def test_baseline_matches_models_by_relative_path_then_by_unambiguous_file_name():
+    from edge_sdk.budgets.baseline import Baseline
+
+    document = {"measurements": [
+        {"model": "build/a.tflite", "device": None, "values": {"size": 100, "macs": None}},
+        {"model": "build/a.tflite", "device": "pixel-4", "values": {"latency_p90": 2.5}},
+        {"model": "x/dup.tflite", "device": None, "values": {"size": 1}},
+        {"model": "y/dup.tflite", "device": None, "values": {"size": 2}},
+    ]}
+    baseline = Baseline(document, Path("baseline.json"))
+    assert baseline.value("build/a.tflite", None, "size") == 100
+    assert baseline.value("artifacts/a.tflite", None, "size") == 100       # same file name, other folder
+    assert baseline.value("build/a.tflite", "pixel-4", "latency_p90") == 2.5
+    assert baseline.value("build/a.tflite", None, "macs") is None           # not measured then
+    assert baseline.value("z/dup.tflite", None, "size") is None             # ambiguous name: no guess
+    assert baseline.value("x/dup.tflite", None, "size") == 1
