@@ -165,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
         data = tomllib.loads(raw)
         header = "".join(line + "\n" for line in raw.splitlines()[:5] if line.startswith("#"))
     else:
-        facts = calibration.parse_cpu_facts(client.shell(serial, calibration.CPU_COMMAND).stdout)
+        from runtime_harness.adb.cpu_topology import CPU_COMMAND, parse_cpu_facts
+
+        facts = parse_cpu_facts(client.shell(serial, CPU_COMMAND).stdout)
         data = new_profile(profile_id, info, facts, results[0].binary.get("sha256") if results else None)
         header = f"# {data['name']}: created by edge-sdk calibrate from the phone itself (serial {serial}).\n"
     text = validated_text(merge_points(data, points), profile_id, header)

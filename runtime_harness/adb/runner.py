@@ -1,7 +1,8 @@
 """One benchmark run on one device: push (reusing what is there), pin, run, sample, parse, clean up.
 
 The steps, each a named stage so a failure says where it happened and a partial report can say
-how far it got: ``discover`` -> ``setup`` (binary, model push with sha256 reuse) -> ``state``
+how far it got: ``discover`` (props, profile match, big cores) -> ``setup`` (binary, model
+sha256 check) -> ``push`` (only when the device lacks the file) -> ``state``
 (governor, thermal, battery) -> ``benchmark`` (``taskset MASK benchmark_model ...`` with battery
 sampling beside it) -> ``parse`` -> ``cleanup``.
 
@@ -24,6 +25,7 @@ from typing import Any
 from edge_sdk.errors import DeviceError, EdgeSdkError, RuntimeCrash, UsageError
 from runtime_harness.adb import benchmark_output, binary, device_state
 from runtime_harness.adb.client import AdbClient, ShellResult, quote
+from runtime_harness.adb.cpu_topology import CPU_COMMAND, parse_cpu_facts
 from runtime_harness.adb.discovery import DeviceInfo, discover
 
 REMOTE_ROOT = "/data/local/tmp/edge-sdk"
@@ -66,6 +68,7 @@ class RunResult:
     profile: Any | None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     raw_output: str = ""
+    affinity_source: str = "none"  # "flag" | "profile" | "cpufreq" | "none"
 
 
 class RunFailed(Exception):
@@ -145,8 +148,8 @@ class DeviceRun:
         if profile is None and info.profile:
             from runtime_harness.adb.discovery import known_profiles
             profile = next((p for p in known_profiles() if p.id == info.profile), None)
-        threads = spec.threads or getattr(profile, "threads_default", None) or 4
-        mask = _mask(spec.affinity_mask) or _mask(getattr(profile, "big_core_mask", None))
+        threads, mask, affinity_source = self._threads_and_affinity(profile)
+        self.partial["affinity"] = {"mask": mask, "source": affinity_source}
 
         self._enter("setup")
         bench = self._benchmark_binary(info)
@@ -180,9 +183,23 @@ class DeviceRun:
         self.cleanup()
         self._enter("done")
         return RunResult(info, output, state, energy, command, bench, reused, threads, mask, profile,
-                         dict(self.seconds), text)
+                         dict(self.seconds), text, affinity_source)
 
     # ---- stages ---------------------------------------------------------------------------------
+
+    def _threads_and_affinity(self, profile: Any | None) -> tuple[int, str | None, str]:
+        """Threads and big-core mask: from the flags, else the matched profile, else the phone's cpufreq."""
+        threads = self.spec.threads or getattr(profile, "threads_default", None)
+        if self.spec.affinity_mask:
+            return threads or 4, _mask(self.spec.affinity_mask), "flag"
+        if profile is not None and getattr(profile, "big_core_mask", None):
+            return threads or 4, _mask(profile.big_core_mask), "profile"
+        # No profile knows this phone: its fastest clusters, read from /proc/cpuinfo and cpufreq.
+        facts = parse_cpu_facts(self._shell(CPU_COMMAND).stdout)
+        if facts.big_core_mask:
+            big = bin(int(facts.big_core_mask, 16)).count("1")
+            return threads or min(4, big), _mask(facts.big_core_mask), "cpufreq"
+        return threads or 4, None, "none"
 
     def _benchmark_binary(self, info: DeviceInfo) -> dict[str, Any]:
         """The binary to run: the given one (pushed once per content hash) or one already on the device."""

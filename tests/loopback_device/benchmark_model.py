@@ -152,7 +152,11 @@ def main(argv):
         from ai_edge_litert.interpreter import Interpreter
     log(f"Loaded model {graph}")
     try:
-        interpreter = Interpreter(model_path=graph, num_threads=max(threads, 1))
+        options = {}
+        if flags.get("use_xnnpack") == "false":  # the plain builtin kernels, as the real flag asks
+            from ai_edge_litert.interpreter import OpResolverType
+            options["experimental_op_resolver_type"] = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        interpreter = Interpreter(model_path=graph, num_threads=max(threads, 1), **options)
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         for line in str(exc).splitlines():

@@ -12,7 +12,7 @@ import pytest
 from edge_sdk.errors import DeviceError
 from edge_sdk.toml_writer import dumps
 from runtime_harness.adb.binary import check_binary_for_device, elf_abi
-from runtime_harness.adb.calibration import parse_cpu_facts
+from runtime_harness.adb.cpu_topology import parse_cpu_facts
 from runtime_harness.adb.device_state import energy_per_inference, parse_samples, parse_state
 from runtime_harness.adb.discovery import known_profiles, match_profile, soc_name
 

@@ -87,3 +87,20 @@ def test_two_serials_run_in_parallel_one_result_each(phone, adb_lab, adb_client,
         assert measured[1]["provenance"]["device_model"] == "Pixel 7"
     finally:
         adb_lab.remove_device(other)
+
+
+def test_unknown_phone_is_pinned_to_its_big_cores_read_from_cpufreq(adb_lab, adb_client, kws_tflite):
+    # No profile describes this phone: the big cores come from its /proc/cpuinfo and cpufreq
+    # (the test device reports a Snapdragon-855-like 4 + 3 + 1 layout).
+    unknown = adb_lab.add_device(describe(props={"ro.product.model": "Nokia X20", "ro.product.device": "Nokia_X20",
+                                                 "ro.product.name": "nokia_x20", "ro.soc.model": "SM4350"}))
+    try:
+        result = profile_on_adb(kws_tflite, serials=[unknown.serial], client=adb_client, delegate="xnnpack", **FAST)["results"]
+        measured = result[0]
+        assert len(result) == 1 and measured["device"] == f"adb:{unknown.serial}"
+        prov = measured["provenance"]
+        assert prov["affinity_source"] == "cpufreq" and prov["affinity_mask"] == "f0" and measured["threads"] == 4
+        assert "--use_xnnpack=true" in prov["command"]
+        assert any("edge-sdk calibrate" in note for note in measured["notes"])
+    finally:
+        adb_lab.remove_device(unknown)
