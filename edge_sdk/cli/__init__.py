@@ -102,14 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(stop.code or 0) if stop.code in (0, None) else EXIT_BAD_INPUT
         return EXIT_BAD_INPUT
     verb = args_list[0]
-    module = importlib.import_module(VERBS[verb][0])
-    parser = _verb_parser(verb, module)
+    as_json = "--json" in args_list
     try:
-        args = parser.parse_args(args_list[1:])
-    except SystemExit as stop:  # argparse: --help exits 0, usage errors exit 2
-        return 0 if stop.code in (0, None) else EXIT_BAD_INPUT
-    as_json = bool(getattr(args, "json", False))
-    try:
+        module = importlib.import_module(VERBS[verb][0])
+        parser = _verb_parser(verb, module)
+        try:
+            args = parser.parse_args(args_list[1:])
+        except SystemExit as stop:  # argparse: --help exits 0, usage errors exit 2
+            return 0 if stop.code in (0, None) else EXIT_BAD_INPUT
+        as_json = bool(getattr(args, "json", False))
         return int(module.run(args))
     except EdgeSdkError as error:
         return report_error(error, as_json)
