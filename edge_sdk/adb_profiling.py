@@ -113,7 +113,8 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
         if estimated is not None:
             results.append(estimated)
     body: dict[str, Any] = {
-        "model": {"path": str(model), "sha256": runner.sha256_of(model), "size_bytes": model.stat().st_size},
+        "model": {"path": str(model), "sha256": runner.sha256_of(model), "size_bytes": model.stat().st_size,
+                  "precision": getattr(graph, "precision", None)},
         "host": None,
         "results": results,
         "backend": "adb",
