@@ -161,7 +161,7 @@ class AdbClient:
         The exit code is read from a marker echoed after the command, which works on every
         Android version (shell_v2 is Android 7+); a missing marker means the connection dropped.
         """
-        wrapped = f"{command}; echo {RC_MARKER}$?"
+        wrapped = f"({command}); echo {RC_MARKER}$?"  # a subshell, so an `exit` in it still reaches the marker
         result = self.run(["shell", wrapped], serial=serial, timeout_s=timeout_s)
         stdout = result.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
         stderr = result.stderr.decode("utf-8", "replace").replace("\r\n", "\n")
@@ -181,7 +181,8 @@ class AdbClient:
             state = self.state(serial)
         except DeviceError:
             state = None
-        now = "is gone from `adb devices`" if state is None else f"is now {state!r}"
+        now = ("is gone from `adb devices`" if state is None else
+               "answers again now, but the connection dropped" if state == "device" else f"is now {state!r}")
         extra = f" ({detail.strip()[:200]})" if detail.strip() else ""
         return DeviceError(
             f"device {serial} disconnected during {during}: it {now}{extra}",

@@ -104,3 +104,16 @@ def test_unknown_phone_is_pinned_to_its_big_cores_read_from_cpufreq(adb_lab, adb
         assert any("edge-sdk calibrate" in note for note in measured["notes"])
     finally:
         adb_lab.remove_device(unknown)
+
+
+def test_phone_without_shell_v2_still_reports_exit_codes(adb_lab, adb_client, kws_tflite):
+    # Before Android 7 there is no shell_v2: adb runs the legacy raw shell service, which carries
+    # no exit code and merges stderr into stdout; the client's exit marker still works.
+    old = adb_lab.add_device(describe(features=["cmd"], props={"ro.build.version.release": "6.0.1",
+                                                                "ro.build.version.sdk": "23"}))
+    try:
+        assert adb_client.shell(old.serial, "echo out; echo err >&2; exit 3").exit_code == 3
+        result = profile_on_adb(kws_tflite, serials=[old.serial], client=adb_client, **FAST)["results"][0]
+        assert result["source"] == "measured" and result["provenance"]["android_version"] == "6.0.1"
+    finally:
+        adb_lab.remove_device(old)
