@@ -105,6 +105,19 @@ class DeviceLatency:
         return value * (1 - self.band_pct / 100), value * (1 + self.band_pct / 100)
 
 
+def listed(container: Any, key: str) -> list[Any]:
+    """``container[key]`` when the container is a dict and that value is a list, else []: a damaged
+    document (a string where a list belongs) degrades to "nothing there", never to an exception."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def mapped(container: Any, key: str) -> dict[str, Any]:
+    """``container[key]`` when it is a dict, else {} (see :func:`listed`)."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -112,7 +125,7 @@ def number(value: Any) -> float | None:
 
 
 def result_samples(result: dict[str, Any]) -> list[float]:
-    samples = result.get("samples_ms") or []
+    samples = listed(result, "samples_ms")
     return [float(s) for s in samples if number(s) is not None]
 
 
@@ -177,7 +190,7 @@ def verdict_list(check: dict[str, Any]) -> list[dict[str, Any]]:
         return [r for r in rows if isinstance(r, dict) and "status" in r] if isinstance(rows, list) else []
 
     found = rows_of(check)
-    for entry in check.get("checks") or []:
+    for entry in listed(check, "checks"):
         if isinstance(entry, dict):
             found += [{"check": entry.get("name"), **row} for row in rows_of(entry)]
     return found

@@ -44,8 +44,9 @@ def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
         entry = totals.setdefault(str(op.get("type") or op.get("op") or "?"), {"count": 0.0, "macs": 0.0, "params": 0.0})
         entry["count"] += 1
         for key in ("macs", "params"):
-            if isinstance(op.get(key), (int, float)) and not isinstance(op.get(key), bool):
-                entry[key] += op[key]
+            value = op.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                entry[key] += value
     return totals
 
 

@@ -117,10 +117,12 @@ def profiles_from_check(check: dict[str, Any]) -> list[dict[str, Any]]:
     model's ``model_sha256``) and the model paths under ``measurements``; grouping them back per
     model lets ``check --html`` show the same distributions as ``profile --html``.
     """
-    paths = {m.get("sha256"): m.get("path") for m in check.get("measurements") or []
-             if isinstance(m, dict) and m.get("sha256")}
+    measurements = check.get("measurements") if isinstance(check.get("measurements"), list) else []
+    paths = {str(m.get("sha256")): m.get("path") for m in measurements
+             if isinstance(m, dict) and m.get("sha256") and isinstance(m.get("path"), str)}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for result in check.get("profiles") or []:
+    profiles = check.get("profiles") if isinstance(check.get("profiles"), list) else []
+    for result in profiles:
         if isinstance(result, dict) and isinstance(result.get("latency_ms"), dict):
             grouped.setdefault(str(result.get("model_sha256") or ""), []).append(result)
     return [{"schema": "edge-sdk/profile", "version": SCHEMA_VERSION,

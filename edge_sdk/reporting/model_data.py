@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_sdk.reporting.chart_data import device_latencies, number
+from edge_sdk.reporting.chart_data import device_latencies, listed, mapped, number
 
 # One model of "what an op costs" when no per-op measurement exists: a mobile CPU core does
 # roughly 2 MACs in the time it moves one byte from memory (~10 GMAC/s vs ~5 GB/s), so an op
@@ -31,7 +31,7 @@ DTYPE_BYTES = {
 
 def tensor_bytes(tensor: dict[str, Any]) -> float:
     """Bytes of a tensor description with a shape and a dtype (unknown dims count as 1)."""
-    shape = tensor.get("shape") or []
+    shape = listed(tensor, "shape")
     count = 1
     for dim in shape:
         count *= dim if isinstance(dim, int) and dim > 0 else 1
@@ -55,7 +55,7 @@ def _op_weight_bytes(op: dict[str, Any]) -> float:
     explicit = number(op.get("weight_bytes"))
     if explicit is not None:
         return explicit
-    return sum(tensor_bytes(t) for t in op.get("inputs") or []
+    return sum(tensor_bytes(t) for t in listed(op, "inputs")
                if isinstance(t, dict) and (t.get("constant") or t.get("is_constant")))
 
 
@@ -66,10 +66,10 @@ def op_rows(inspect_doc: dict[str, Any], per_op_ms: dict[int, float] | None = No
     otherwise it comes from the MACs + bytes cost model (:data:`COST_MODEL_NOTE`).
     """
     rows = []
-    for position, op in enumerate(inspect_doc.get("ops") or []):
+    for position, op in enumerate(listed(inspect_doc, "ops")):
         if not isinstance(op, dict):
             continue
-        tensors = [t for t in (op.get("inputs") or []) + (op.get("outputs") or []) if isinstance(t, dict)]
+        tensors = [t for t in listed(op, "inputs") + listed(op, "outputs") if isinstance(t, dict)]
         index = op.get("index") if isinstance(op.get("index"), int) else position
         rows.append(OpRow(
             index=index, op_type=str(op.get("type") or op.get("op") or "?"),
@@ -134,8 +134,7 @@ def activation_timeline(inspect_doc: dict[str, Any]) -> ActivationTimeline | Non
     if not isinstance(values, list):
         values = plan.get("timeline") or plan.get("activation_timeline")
     if not isinstance(values, list):  # one timeline per subgraph, in execution order of the subgraphs
-        values = [v for sub in plan.get("subgraphs") or [] if isinstance(sub, dict)
-                  for v in sub.get("timeline") or []]
+        values = [v for sub in listed(plan, "subgraphs") for v in listed(sub, "timeline")]
     if not isinstance(values, list) or not values:
         return None
     steps = [int(v) if number(v) is not None else 0 for v in values]
@@ -213,7 +212,7 @@ def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, An
                 continue
             precision = precision or (str(model["precision"]) if model.get("precision") else None)
             # the same yardstick for every variant where possible: this host's measurement first
-            rows = sorted(device_latencies(profile.get("results") or []),
+            rows = sorted(device_latencies(listed(profile, "results")),
                           key=lambda r: (r.source != "measured", r.device != "host"))
             if rows and rows[0].p50 is not None and latency is None:
                 latency, source = rows[0].p50, f"{rows[0].source} p50 on {rows[0].device}"
@@ -244,7 +243,7 @@ class OpProfile:
         Nodes that map to no op (a delegate's kernels) must hold under 5% of the time: when a
         delegate runs partitions, per-op times do not exist and only :meth:`by_type` is honest.
         """
-        ops = [op for op in inspect_doc.get("ops") or [] if isinstance(op, dict)]
+        ops = [op for op in listed(inspect_doc, "ops") if isinstance(op, dict)]
         types = [str(op.get("type") or "").upper() for op in ops]
         mapped: dict[int, float] = {}
         unmapped = 0.0
@@ -272,7 +271,7 @@ def op_profiles(profile_docs: list[dict[str, Any]], sha256: str | None, name: st
         same = (sha256 and model.get("sha256") == sha256) or (name and str(model.get("path", "")).endswith(name))
         if not same:
             continue
-        for result in doc.get("results") or []:
+        for result in listed(doc, "results"):
             ops = result.get("ops") if isinstance(result, dict) else None
             if not isinstance(ops, list):
                 continue

@@ -139,7 +139,7 @@ def render_page(documents: list[LoadedDocument], analysed: list[LoadedDocument] 
     sections = build_sections(documents, analysed)
     models = sorted({d.model_label for d in documents + analysed if d.kind != "check"})
     devices = sorted({str(r.get("device")) for d in documents if d.kind == "profile"
-                      for r in d.body.get("results") or [] if isinstance(r, dict)})
+                      for r in data.listed(d.body, "results") if isinstance(r, dict)})
     title = title or "edge-sdk report: " + (", ".join(models[:3]) + (" ..." if len(models) > 3 else "") or "models")
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = (f"{len(documents)} document(s); models: {', '.join(models) or '-'}; "

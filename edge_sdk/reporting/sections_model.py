@@ -15,8 +15,7 @@ MAX_OP_ROWS = 400  # a table longer than this helps no one; the charts still cov
 
 def _summary(body: dict[str, Any]) -> str:
     def num(key: str) -> float | None:
-        value = body.get(key)
-        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return data.number(body.get(key))
 
     pairs = [("file size", format_bytes(num("size_bytes"))), ("parameters", format_count(num("params"))),
              ("MACs per inference", format_count(num("macs"))), ("precision", str(body.get("precision") or "-")),
@@ -79,7 +78,7 @@ def _planned_arena(body: dict[str, Any]) -> float | None:
     """The arena the memory plan reserves (peak live bytes plus alignment and fragmentation)."""
     plan = body.get("memory_plan") if isinstance(body.get("memory_plan"), dict) else {}
     for value in (plan.get("peak_bytes"), body.get("peak_activation_bytes")):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        if (data.number(value) or 0) > 0:
             return float(value)
     return None
 

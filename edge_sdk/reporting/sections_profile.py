@@ -100,8 +100,7 @@ class Measured:
 
 
 def _num(mapping: Any, key: str) -> float | None:
-    value = mapping.get(key) if isinstance(mapping, dict) else None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return data.number(mapping.get(key)) if isinstance(mapping, dict) else None
 
 
 def _results_table(items: list[Measured], with_model: bool) -> str:
@@ -112,7 +111,7 @@ def _results_table(items: list[Measured], with_model: bool) -> str:
         peak = _num(result.get("memory"), "peak_bytes")
         energy = _num(result, "energy_mj")
         band = f"+-{row.band_pct:.0f}%" if row.band_pct else "-"
-        notes = "; ".join(str(n) for n in result.get("notes") or [])
+        notes = "; ".join(str(n) for n in data.listed(result, "notes"))
         body.append(([item.model] if with_model else []) + [
             row.device, row.backend, Cell(row.source, css="est" if row.source == "estimated" else ""),
             Cell(str(row.threads) if row.threads else "-", row.threads),
@@ -172,7 +171,7 @@ def latency_section(profiles: list[LoadedDocument], verdict_rows: list[data.Verd
     parts: list[str] = []
     seen: set[tuple[Any, ...]] = set()
     for doc in profiles:
-        results = [r for r in doc.body.get("results") or [] if isinstance(r, dict)]
+        results = [r for r in data.listed(doc.body, "results") if isinstance(r, dict)]
         if not results:
             parts.append(note(f"{doc.origin}: the profile document holds no results (no device was measured "
                               "or estimated)."))
