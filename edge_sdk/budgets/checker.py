@@ -65,15 +65,19 @@ def resolve_budget(budget: str | Path | None, models: list[str], devices: list[s
 
 def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
           devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
-          use_cache: bool = True, threads: int | None = None) -> CheckResult:
-    """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input."""
+          use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None) -> CheckResult:
+    """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
+
+    ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
+    device whose profile matches a phone gets measured numbers, the other devices estimates.
+    """
     model_list = [models] if isinstance(models, str) else list(models or [])
     device_list = list(devices or [])
     resolved = resolve_budget(budget, model_list, device_list)
     loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
     cache_dir = default_cache_dir(resolved.base_dir if resolved.path else None)
     cache = MeasurementCache(cache_dir, enabled=use_cache)
-    measurer = Measurer(cache, estimate_only=estimate_only)
+    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials)
     specs = list(resolved.checks)
     if resolved.path is None:
         profiles = load_profiles(device_list)
@@ -93,6 +97,8 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
         outcomes.append(evaluate_check(spec, refs, unmatched, profiles, measurer, loaded_baseline,
                                        resolved.display_path))
     document = _document(resolved, outcomes, measurer, loaded_baseline, estimate_only, use_cache)
+    document["settings"]["adb_serials"] = adb_serials
+    document["notes"] = measurer.notes
     return CheckResult(document=document, outcomes=outcomes, budget=resolved, cache=cache)
 
 

@@ -14,7 +14,7 @@ def device_how(result: dict[str, Any], device_name: str, metric: str) -> str:
     source = result.get("source")
     backend = result.get("backend")
     provenance = result.get("provenance") or {}
-    samples = len(result.get("samples_ms") or [])
+    samples = len(result.get("samples_ms") or []) or provenance.get("runs") or 0
     if metric == "energy":
         if result.get("energy_source") == "measured":
             return f"measured on {device_name}"

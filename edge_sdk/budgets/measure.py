@@ -29,9 +29,12 @@ DEVICE_METRICS = ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "a
 class Measurer:
     """Measures models for a check run; remembers results within the run and across runs (cache)."""
 
-    def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False) -> None:
+    def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False,
+                 adb_serials: list[str] | None = None) -> None:
         self.cache = cache
         self.estimate_only = estimate_only
+        self.adb_serials = adb_serials            # None: no phones; []: the one connected phone
+        self.notes: list[str] = []
         self.profile_results: list[dict[str, Any]] = []   # every ProfileResult used, for the report
         self.measurements: dict[tuple[str, str, str | None], dict[str, Any]] = {}
         self._memo: dict[tuple[Any, ...], Any] = {}
@@ -75,12 +78,18 @@ class Measurer:
     # ---- per-device measurements --------------------------------------------------------------------
 
     def device_results(self, path: Path, sha256: str, profiles: list[Any], threads: int | None) -> dict[str, dict[str, Any]]:
-        """``{device id: ProfileResult}`` for ``profiles``; one ``profile()`` call for all cache misses."""
+        """``{device id: ProfileResult}`` for ``profiles``: measured on a connected phone that matches
+        the profile (with ``adb_serials``), else from one ``profile()`` call for all cache misses."""
         settings = {"estimate_only": self.estimate_only, "threads": threads}
         found: dict[str, dict[str, Any]] = {}
         missing: list[Any] = []
         keys: dict[str, str] = {}
+        phones = self._phone_results(path, sha256, threads) if self.adb_serials is not None else {}
         for device in profiles:
+            if device.id in phones:
+                found[device.id] = phones[device.id]
+                keys[device.id] = content_key("adb", sha256, device.id, self.adb_serials, threads)
+                continue
             key = content_key("device", sha256, _profile_fingerprint(device), settings)
             keys[device.id] = key
             memo = self._memo.get(("device", key))
@@ -109,6 +118,25 @@ class Measurer:
                 self._memo[("device", keys[device_id])] = result
                 self.profile_results.append({"model_sha256": sha256, **result})
         return found
+
+    def _phone_results(self, path: Path, sha256: str, threads: int | None) -> dict[str, dict[str, Any]]:
+        """Measured results from phones over adb, by matched device profile id (cached like the rest)."""
+        key = content_key("adb", sha256, self.adb_serials, threads)
+        results = self._memo.get(("adb", key))
+        if results is None:
+            results = self.cache.get("adb", key)
+        if results is None:
+            from edge_sdk.adb_profiling import profile_on_adb
+
+            document = profile_on_adb(str(path), serials=self.adb_serials or None, threads=threads)
+            results = [r for r in document.get("results", []) if r.get("source") == "measured"]
+            self.cache.put("adb", key, results)
+            for result in results:
+                if str(result.get("device", "")).startswith("adb:"):
+                    self.notes.append(f"phone {result['device'][4:]} matches no device profile: its numbers "
+                                      "are in the report but no limit uses them (edge-sdk calibrate creates one)")
+        self._memo[("adb", key)] = results
+        return {r["device"]: r for r in results}
 
     # ---- accuracy, from the conversion manifest ------------------------------------------------------
 

@@ -63,6 +63,13 @@ def device_value(result: dict[str, Any], metric: str) -> tuple[float | None, str
         value = latency.get(quantile)
         if value is not None or quantile == "p50" or latency.get("p50") is None:
             return value, ""
+        if result.get("source") == "measured":
+            # benchmark_model prints no samples, only p95 and max: upper bounds of p90 and p99
+            bound_key = "p95" if quantile == "p90" else "max"
+            bound = latency.get(bound_key)
+            if bound is None:
+                return None, ""
+            return bound, f"; {bound_key} {bound:.3g} ms used as an upper bound of {quantile} (no raw samples)"
         ratio = (result.get("host_tail_ratio") or {}).get(quantile)
         if ratio:
             return latency["p50"] * ratio, f"; {quantile} = estimated p50 x {ratio:.3f} ({quantile}/p50 measured on this host)"

@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--estimate-only", action="store_true",
                         help="skip host execution: estimate from the model graph only (fast gates)")
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads to assume (default: each profile's)")
+    parser.add_argument("--adb", action="store_true",
+                        help="measure on the phone connected over adb: a budget device matching it gets measured numbers")
+    parser.add_argument("--serial", action="append", default=[], metavar="S",
+                        help="adb serial of a phone to measure on (repeatable; implies --adb)")
     parser.add_argument("--baseline", metavar="REPORT.json",
                         help="a previous `check --json` report: enables max_regression and a before column")
     parser.add_argument("--json", dest="json_path", metavar="PATH",
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = check(args.models or None, budget=args.budget, devices=args.devices or None,
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
-                   threads=args.threads)
+                   threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None)
     table_stream = sys.stderr if args.json_path == "-" else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:

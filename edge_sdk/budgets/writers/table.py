@@ -39,6 +39,7 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
             lines.append(f"  -> {outcome.spec.message}")
         lines.extend(f"  note: {note}" for note in outcome.notes)
         blocks.append("\n".join(lines))
+    blocks.extend(f"note: {note}" for note in result.document.get("notes") or [])
     blocks.append(closing_line(result))
     return "\n\n".join(blocks)
 
