@@ -64,9 +64,9 @@ def held_out_report() -> None:
         print(f"{name:>17}: {within}/{len(errors)} points within +-15% ({within / len(errors):.0%}), "
               f"median |error| {median:.0%}, worst ratio {worst:.2f}x")
     by_family: dict[str, list[float]] = {}
+    family_of = {p.id: p.family for p in list_profiles()}
     for h in calibration.loo:
-        family = "m-profile (MCU)" if h.device in ("stm32h747", "nucleo-u575zi-q") else "a-profile (phones, boards)"
-        by_family.setdefault(family, []).append(abs(h.error))
+        by_family.setdefault(family_of[h.device], []).append(abs(h.error))
     for family, errs in by_family.items():
         print(f"{family:>26}: {sum(e <= 0.15 for e in errs)}/{len(errs)} within +-15%")
     print(f"(fit + {2 * len(calibration.loo)} held-out refits: {seconds:.2f} s, cached on disk afterwards)\n")

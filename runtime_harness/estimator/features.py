@@ -7,7 +7,9 @@ are small numbers, so those of the reference models are committed as data
 Op classes follow how TFLite CPU kernels spend time: dense convolutions and fully connected layers
 are compute bound GEMMs, depthwise convolutions are closer to memory bound and reach a smaller
 fraction of peak, everything else (adds, pooling, activations, concatenations, resizes) is a pass
-over its output elements.
+over its output elements. Every output of a conv/GEMM also pays a fixed cost (bias, requantization,
+activation, store) that a small reduction dimension (a 1x1 conv on few channels, a depthwise 3x3)
+cannot amortize: that is ``mac_outputs``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class ModelFeatures:
     ops: int                  # ops that cost a kernel call (reshape-like ops excluded)
     size_bytes: int = 0
     arena_bytes: int = 0
+    mac_outputs: float = 0.0  # output elements of conv/depthwise/GEMM ops: each is requantized/activated/stored
 
     @property
     def compute(self) -> str:
@@ -73,7 +76,7 @@ def _ref_bytes(ref: Any) -> int:
 
 def extract_features(graph: Any) -> ModelFeatures:
     """Derive :class:`ModelFeatures` from an ``edge_sdk.graph.ModelGraph``."""
-    conv = depthwise = gemm = other = moved = 0.0
+    conv = depthwise = gemm = other = moved = mac_outputs = 0.0
     ops = 0
     for op in graph.ops:
         if op.type in FREE_OPS:
@@ -82,6 +85,8 @@ def extract_features(graph: Any) -> ModelFeatures:
         outputs = [r for r in op.outputs if r is not None]
         moved += sum(_ref_bytes(r) for r in op.inputs if r is not None and not r.constant)
         moved += sum(_ref_bytes(r) for r in outputs)
+        if op.type in CONV_OPS or op.type in DEPTHWISE_OPS or op.type in GEMM_OPS:
+            mac_outputs += sum(element_count(r.shape) for r in outputs)
         if op.type in CONV_OPS:
             conv += op.macs
         elif op.type in DEPTHWISE_OPS:
@@ -94,6 +99,7 @@ def extract_features(graph: Any) -> ModelFeatures:
         precision=graph.precision, conv_macs=conv, depthwise_macs=depthwise, gemm_macs=gemm,
         other_work=other, activation_bytes=moved, weight_bytes=float(sum(graph.weight_bytes.values())),
         ops=ops, size_bytes=int(graph.size_bytes), arena_bytes=int(graph.peak_activation_bytes),
+        mac_outputs=mac_outputs,
     )
 
 

@@ -23,16 +23,19 @@ from devices.profile import DeviceProfile
 from runtime_harness.estimator.features import ModelFeatures
 
 COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_depthwise", "int8_gemm",
-           "other", "memory", "per_op")
+           "other", "memory", "per_op", "float_outputs", "int8_outputs")
 
 # Prior theta per core family: times slower than the SIMD peak (compute columns), than the
-# bandwidth (memory), and microseconds per op at 1 GHz (per_op). Sources of the reasoning:
+# bandwidth (memory), microseconds per op at 1 GHz (per_op), and cycles per output element of a
+# conv/GEMM (bias, activation, and for int8 the requantization: multiply-high, shift, clamp, store;
+# ~1 and ~3 cycles in XNNPACK's NEON kernels, tens of cycles in CMSIS-NN's scalar epilogue on an
+# MCU). Sources of the reasoning:
 # XNNPACK GEMM microkernels reach ~60-70% of NEON peak on big cores (1.5x); depthwise kernels are
 # load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us.
 PRIORS: dict[str, np.ndarray] = {
-    "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0]),
-    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0]),
-    "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0]),
+    "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0, 1.0, 3.0]),
+    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0, 10.0, 30.0]),
+    "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0, 1.0, 3.0]),
 }
 
 
@@ -62,6 +65,8 @@ def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, al
         row[3:6] = [scale * features.conv_macs / g_int8, scale * features.depthwise_macs / g_int8,
                     scale * features.gemm_macs / g_int8]
         row[6] = scale * features.other_work / g_int8
+    cycles = sum(c.ghz * c.core_type.efficiency for c in cores) * 1e6  # core-cycles per ms
+    row[9 if compute == "float" else 10] = slowdown * features.mac_outputs / cycles
     row[0:7] *= slowdown
     row[7] = (features.activation_bytes + features.weight_bytes) / (profile.bandwidth_gbps * 1e6)
     row[8] = features.ops / (cores[0].ghz * 1e3)

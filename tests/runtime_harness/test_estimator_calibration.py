@@ -19,8 +19,8 @@ def test_every_calibration_point_has_reference_features():
 
 
 def test_leave_one_out_meets_the_published_bar_within_tolerance():
-    """Target from the issue: >= 80% within +-15%, none off by more than 2x. Measured: 41/56 (73%),
-    worst +67% (Pixel 4 MobileNet v1 int8). The test guards that level against regressions."""
+    """Target from the issue: >= 80% within +-15%, none off by more than 2x. Measured: 49/66 (74%),
+    worst +80% (Pixel 4 MobileNet v1 int8, a 2020 runtime). The test guards that level against regressions."""
     calibration = build_calibration(list_profiles(), held_out_cache=False)
     errors = [h.error for h in calibration.loo]
     assert len(errors) >= 50
