@@ -264,6 +264,12 @@ def _reading_order(key: str) -> int:
     return FIRST.index(top) if top in FIRST else len(FIRST)
 
 
+def _label(document: LoadedDocument) -> str:
+    """A file's path as given; for an in-memory document, the model it is about."""
+    in_memory = document.origin.startswith(f"{document.kind} document #")
+    return (document.model_name or document.origin) if in_memory else document.origin
+
+
 def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown: bool = False) -> Comparison:
     """Pair the flattened values of two loaded documents of the same kind (keys in ``before`` order)."""
     if before.kind != after.kind:
@@ -279,8 +285,7 @@ def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown
     # precision float32 -> int8): a whole result present on one side is told by its numbers.
     rows = [r for r in rows if isinstance(r.before, float) or isinstance(r.after, float)
             or (r.before is not None and r.after is not None and r.changed)]
-    return Comparison(before.kind, before.model_label if before.origin.startswith("document") else before.origin,
-                      after.model_label if after.origin.startswith("document") else after.origin, rows, markdown)
+    return Comparison(before.kind, _label(before), _label(after), rows, markdown)
 
 
 def compare(before: DocumentSource, after: DocumentSource, markdown: bool = False) -> Comparison:

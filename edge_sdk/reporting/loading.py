@@ -30,6 +30,11 @@ class LoadedDocument:
     origin: str
 
     @property
+    def model_name(self) -> str | None:
+        """The model file name the document is about, when it names one."""
+        return model_name(self.body)
+
+    @property
     def model_label(self) -> str:
         """A short name for the model this document is about (file name, else the origin)."""
         return model_name(self.body) or Path(self.origin).name
@@ -75,9 +80,9 @@ def load_one(source: DocumentSource, index: int = 0) -> LoadedDocument:
     """Validate one document given as a dict or a path; raises :class:`InputError` (exit 2)."""
     if isinstance(source, dict):
         name = model_name(source)
-        origin = f"document #{index + 1}" + (f" ({name})" if name else "")
-        kind = _validate_dict(source, origin)
-        return LoadedDocument(kind, source, origin)
+        suffix = f" #{index + 1}" + (f" ({name})" if name else "")
+        kind = _validate_dict(source, "document" + suffix)
+        return LoadedDocument(kind, source, f"{kind} document{suffix}")
     if isinstance(source, (str, os.PathLike)):
         body = load_document(source)
         return LoadedDocument(document_kind(body) or "", body, str(source))
