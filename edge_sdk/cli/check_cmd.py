@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import CHECK_SETTINGS, METRICS
 from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from edge_sdk.budgets import CheckResult
 
 DESCRIPTION = """Check models against budgets: size, latency, memory, energy, MACs, accuracy drop, precision,
 delegate support, runtime compatibility, custom/Flex ops, regression against a baseline.
@@ -80,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_clobbering_inputs(outputs, args)
 
     from edge_sdk.budgets import check
-    from edge_sdk.budgets.writers import github_annotations, junit_xml, markdown_summary, terminal_report
+    from edge_sdk.budgets.writers import github_annotations, terminal_report
 
     result = check(args.models or None, budget=args.budget, devices=args.devices or None,
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
@@ -89,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:
         sys.stdout.write(github_annotations(result))
-    _write_outputs(result, args, markdown_summary, junit_xml)
+    _write_outputs(result, args)
     return EXIT_OK if result.passed else EXIT_GATE_FAILED
 
 
@@ -113,27 +118,40 @@ def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace)
         seen[target] = flag
 
 
-def _write_outputs(result, args: argparse.Namespace, markdown_summary, junit_xml) -> None:  # type: ignore[no-untyped-def]
+def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
+    """Write every report the user named, atomically; an unwritable path is a clear usage error."""
     from edge_sdk.atomic import atomic_write_json, atomic_write_text
+    from edge_sdk.budgets.writers import junit_xml, markdown_summary
     from edge_sdk.cli.common import print_json
 
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    markdown = markdown_summary(result) if (args.markdown or summary_file) else ""
+    writers: list[tuple[str, str | None, Callable[[str], object]]] = [
+        ("--json", args.json_path if args.json_path != "-" else None, lambda p: atomic_write_json(p, result.document)),
+        ("--junit", args.junit, lambda p: atomic_write_text(p, junit_xml(result))),
+        ("--markdown", args.markdown, lambda p: atomic_write_text(p, markdown)),
+        ("--html", args.html, lambda p: _write_html(result, p)),
+    ]
     if args.json_path == "-":
         print_json(result.document)
-    elif args.json_path:
-        atomic_write_json(args.json_path, result.document)
-    if args.junit:
-        atomic_write_text(args.junit, junit_xml(result))
-    if args.html:
-        from edge_sdk.reporting import write_html_report
-
-        write_html_report([result.document], args.html, title=f"edge-sdk check: {result.budget.display_path}")
-    markdown = markdown_summary(result) if (args.markdown or os.environ.get("GITHUB_STEP_SUMMARY")) else None
-    if args.markdown:
-        atomic_write_text(args.markdown, markdown or "")
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    for flag, path, write in writers:
+        if not path:
+            continue
+        try:
+            write(path)
+        except OSError as exc:
+            raise UsageError(f"{flag} {path}: cannot write it ({exc.strerror or exc})",
+                             hint=f"choose a writable path for {flag}; the check itself ran (see the table above)",
+                             path=path) from None
     if summary_file and markdown:
         try:
             with open(summary_file, "a", encoding="utf-8") as handle:  # GitHub's own file: append, as documented
                 handle.write(markdown)
         except OSError as exc:
             print(f"edge-sdk: warning: cannot append to $GITHUB_STEP_SUMMARY ({summary_file}): {exc}", file=sys.stderr)
+
+
+def _write_html(result: CheckResult, path: str) -> None:
+    from edge_sdk.reporting import write_html_report
+
+    write_html_report([result.document], path, title=f"edge-sdk check: {result.budget.display_path}")

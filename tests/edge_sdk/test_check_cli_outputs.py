@@ -187,3 +187,11 @@ def test_json_to_stdout_keeps_the_table_on_stderr(project):
     assert result.returncode == 0
     assert json.loads(result.stdout)["schema"] == "edge-sdk/check"
     assert "PASSED: 2 checks" in result.stderr
+
+
+def test_unwritable_output_is_a_usage_error_not_a_crash(project):
+    blocker = project / "file-not-dir"
+    blocker.write_text("x")
+    result = run_check(project, "--junit", "file-not-dir/junit.xml")
+    assert result.returncode == 2 and "--junit file-not-dir/junit.xml: cannot write it" in result.stderr
+    assert "internal error" not in result.stderr and "PASSED" in result.stdout
