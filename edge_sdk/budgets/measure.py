@@ -99,10 +99,7 @@ class Measurer:
             else:
                 found[device.id] = cached
         if missing:
-            from edge_sdk.profiling import profile
-
-            document = profile(str(path), devices=[d.id for d in missing], threads=threads,
-                               estimate_only=self.estimate_only)
+            document = self._profile(path, [d.id for d in missing], threads)
             by_device = _results_by_device(document)
             tail = _host_tail_ratios(document)
             for device in missing:
@@ -118,6 +115,21 @@ class Measurer:
                 self._memo[("device", keys[device_id])] = result
                 self.profile_results.append({"model_sha256": sha256, **result})
         return found
+
+    def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> dict[str, Any]:
+        """A profile document; a model this host's runtime refuses (a custom op the app links in, say)
+        still gets its device estimates from the graph, with a note saying why nothing ran."""
+        from edge_sdk.errors import UnsupportedModelError
+        from edge_sdk.profiling import profile
+
+        try:
+            return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only)
+        except UnsupportedModelError as exc:
+            if self.estimate_only:
+                raise
+            self.notes.append(f"{path.name}: not run on this host ({exc.message.splitlines()[0]}); "
+                              "its device numbers are estimated from the graph")
+            return profile(str(path), devices=device_ids, threads=threads, estimate_only=True)
 
     def _phone_results(self, path: Path, sha256: str, threads: int | None) -> dict[str, dict[str, Any]]:
         """Measured results from phones over adb, by matched device profile id (cached like the rest)."""

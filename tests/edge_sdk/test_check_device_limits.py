@@ -137,3 +137,18 @@ def test_threads_reach_the_estimates_and_the_cache_key(project):
     slow = {v.device: v.actual for v in one.verdicts if v.metric == "latency_p50"}
     fast = {v.device: v.actual for v in four.verdicts if v.metric == "latency_p50"}
     assert all(slow[d] >= fast[d] for d in slow)
+
+
+def test_a_model_the_host_runtime_refuses_still_gets_device_estimates(project):
+    import tflite_variants
+
+    build = project / "build"
+    tflite_variants.with_custom_op(build / "sine.tflite", build / "sine_custom.tflite", "AppLinkedOp")
+    (project / "edge-budget.toml").write_text(
+        '[[check]]\nname = "custom"\nmodels = ["build/sine_custom.tflite"]\ndevices = ["pixel-4"]\n'
+        'latency_p50 = "50 ms"\nno_custom_ops = true\n')
+    result = check()
+    latency = [v for v in result.verdicts if v.metric == "latency_p50"][0]
+    assert latency.status == "pass" and latency.how.startswith("estimated for Google Pixel 4 from the model graph")
+    assert [v for v in result.verdicts if v.metric == "no_custom_ops"][0].status == "fail"
+    assert any("not run on this host" in note and "AppLinkedOp" in note for note in result.document["notes"])
