@@ -7,8 +7,9 @@ sha256 check) -> ``push`` (only when the device lacks the file) -> ``state``
 sampling beside it) -> ``parse`` -> ``cleanup``.
 
 Files live under ``/data/local/tmp/edge-sdk``. Per-run files (pid, samples, outputs) are always
-removed; pushed models stay in ``models/`` named by content hash so the next run skips the push,
-and only the newest :data:`MODEL_CACHE_SIZE` are kept.
+removed; pushed models (and benchmark binaries) stay in ``models/`` (``bin/``) named by content hash
+so the next run skips the push, and only the newest :data:`MODEL_CACHE_SIZE` (:data:`BINARY_CACHE_SIZE`)
+are kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from runtime_harness.adb.discovery import DeviceInfo, discover
 
 REMOTE_ROOT = "/data/local/tmp/edge-sdk"
 MODEL_CACHE_SIZE = 4
+BINARY_CACHE_SIZE = 2
 DELEGATE_FLAGS = {
     "cpu": [],  # the tool's default CPU path (recent releases apply XNNPACK by default)
     "xnnpack": ["--use_xnnpack=true"],
@@ -307,4 +309,6 @@ class DeviceRun:
         self._shell(
             f"rm -f {REMOTE_ROOT}/run-{tag}.*; "
             f"ls -t {REMOTE_ROOT}/models/*.tflite 2>/dev/null | tail -n +{MODEL_CACHE_SIZE + 1} | "
+            "while read f; do rm -f \"$f\"; done; "
+            f"ls -t {REMOTE_ROOT}/bin/benchmark_model-* 2>/dev/null | tail -n +{BINARY_CACHE_SIZE + 1} | "
             "while read f; do rm -f \"$f\"; done", timeout_s=30)

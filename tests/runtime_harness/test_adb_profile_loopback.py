@@ -117,3 +117,19 @@ def test_phone_without_shell_v2_still_reports_exit_codes(adb_lab, adb_client, kw
         assert result["source"] == "measured" and result["provenance"]["android_version"] == "6.0.1"
     finally:
         adb_lab.remove_device(old)
+
+
+def test_model_cache_on_the_device_keeps_only_the_newest(phone, adb_client, tmp_path):
+    import numpy as np
+
+    from edge_sdk.graph.synth import Tensor, single_op
+    from runtime_harness.adb.runner import MODEL_CACHE_SIZE
+
+    for index in range(MODEL_CACHE_SIZE + 1):  # distinct weights: distinct hashes, each pushed once
+        model = tmp_path / f"fc{index}.tflite"
+        weights = np.full((4, 8), index, np.float32)
+        model.write_bytes(single_op("FULLY_CONNECTED", [Tensor([1, 8]), Tensor([4, 8], data=weights)], [Tensor([1, 4])]))
+        profile_on_adb(model, serials=[phone.serial], client=adb_client, runs=2, min_secs=0)
+    cached = [f for f in phone.files() if f.startswith("edge-sdk/models/")]
+    assert len(cached) == MODEL_CACHE_SIZE
+    assert not any(f.startswith("edge-sdk/run-") for f in phone.files())
