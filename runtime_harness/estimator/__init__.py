@@ -68,8 +68,10 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
         notes.append("precision: float16 weights are dequantized to float32 at load (XNNPACK default), so compute "
                      "and memory are those of float32; only the file is smaller")
     if kernels == "tflm":
-        notes.append("runtime: TFLite Micro kernels are costed like the vendor library (STM32Cube.AI) they were "
-                     "calibrated on; reference (non CMSIS-NN) kernels are 3-4x slower")
+        ratio = fitted.kernel_factor("tflm", features.compute)
+        fitted_on = "fitted on published TFLite Micro + CMSIS-NN measurements" if ratio != 1.0 else "no TFLM data"
+        notes.append(f"runtime: TFLite Micro + CMSIS-NN kernels costed at {ratio:.2f}x the vendor library "
+                     f"({fitted_on}); TFLM reference kernels without CMSIS-NN are several times slower")
     memory, memory_notes = estimate_memory(features, profile)
     energy, energy_provenance = estimate_energy(profile, n, p50)
     if graph is not None:
