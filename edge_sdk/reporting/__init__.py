@@ -8,9 +8,9 @@ call these):
 - :func:`render_html` is the same without writing a file.
 - :func:`compare` pairs every number of two documents with its delta and percentage.
 
-Modules: ``loading`` (validate inputs), ``chart_data`` / ``model_data`` (the numbers each chart
-shows; pure functions), ``svg`` (drawing), ``html_parts`` / ``sections_*`` / ``page`` (the page),
-``compare`` (before/after).
+Modules: ``loading`` (validate inputs), ``model_files`` (analyse the model files profiles name),
+``chart_data`` / ``model_data`` (the numbers each chart shows; pure functions), ``svg`` (drawing),
+``html_parts`` / ``sections_*`` / ``page`` (the page), ``compare`` (before/after).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from edge_sdk.atomic import atomic_write_text
 from edge_sdk.errors import InputError
 from edge_sdk.reporting.compare import Comparison, compare
 from edge_sdk.reporting.loading import DocumentSource, load_documents
-from edge_sdk.reporting.page import analyse_referenced_models, render_page
+from edge_sdk.reporting.model_files import AnalysedModels, analyse_referenced_models
+from edge_sdk.reporting.page import render_page
 
 __all__ = ["write_html_report", "render_html", "compare", "Comparison"]
 
@@ -34,7 +35,7 @@ def render_html(documents: list[DocumentSource], *, title: str | None = None, an
     is analysed statically (no TensorFlow) so the page can show its ops and memory.
     """
     loaded = load_documents(documents)
-    analysed = analyse_referenced_models(loaded) if analyse_models else []
+    analysed = analyse_referenced_models(loaded) if analyse_models else AnalysedModels()
     return render_page(loaded, analysed, title=title)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from edge_sdk import __version__
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting.html_parts import Section, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.reporting.model_data import op_profiles
+from edge_sdk.reporting.model_files import AnalysedModels
 from edge_sdk.reporting.sections_model import conversion_section, model_section
 from edge_sdk.reporting.sections_profile import latency_section, verdict_section
 
@@ -97,8 +97,20 @@ def _inputs_table(documents: list[LoadedDocument]) -> str:
     return table(["file", "kind", "model", "created", "edge-sdk version"], rows)
 
 
-def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocument]) -> list[Section]:
+def _model_notes(found: AnalysedModels) -> str:
+    notes = []
+    if found.missing:
+        notes.append(note("the profiles name model files that are not on this machine: " + ", ".join(found.missing)
+                          + ". Run the report where the models are, or add `edge-sdk inspect MODEL.tflite --json` "
+                          "outputs to its inputs."))
+    if found.failed:
+        notes.append(note("could not analyse: " + "; ".join(found.failed)))
+    return "".join(notes)
+
+
+def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> list[Section]:
     """All sections in reading order; a kind with no document becomes a one-line 'not available'."""
+    analysed = found.documents
     by_kind: dict[str, list[LoadedDocument]] = {}
     for doc in documents + analysed:
         by_kind.setdefault(doc.kind, []).append(doc)
@@ -119,8 +131,10 @@ def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocumen
         for i, doc in enumerate(inspects):
             measured = op_profiles(profile_bodies, doc.body.get("sha256"), Path(str(doc.body.get("path"))).name)
             sections.append(model_section(doc, measured, expanded=(i == 0)))
+        if found.missing or found.failed:
+            sections[-1].html += _model_notes(found)
     else:
-        sections.append(Section("model", "The model", note(
+        sections.append(Section("model", "The model", _model_notes(found) or note(
             "no inspect document among the inputs and no model file to analyse. Add the output of "
             "`edge-sdk inspect MODEL.tflite --json`.")))
     sections.append(Section("inputs", "Built from", _inputs_table(documents + analysed)))
@@ -132,11 +146,12 @@ def build_sections(documents: list[LoadedDocument], analysed: list[LoadedDocumen
     return sections
 
 
-def render_page(documents: list[LoadedDocument], analysed: list[LoadedDocument] | None = None,
+def render_page(documents: list[LoadedDocument], found: AnalysedModels | None = None,
                 title: str | None = None) -> str:
     """The whole HTML page as one string (no file access: testable directly)."""
-    analysed = analysed or []
-    sections = build_sections(documents, analysed)
+    found = found or AnalysedModels()
+    analysed = found.documents
+    sections = build_sections(documents, found)
     models = sorted({d.model_label for d in documents + analysed if d.kind != "check"})
     devices = sorted({str(r.get("device")) for d in documents if d.kind == "profile"
                       for r in data.listed(d.body, "results") if isinstance(r, dict)})
@@ -155,41 +170,3 @@ def render_page(documents: list[LoadedDocument], analysed: list[LoadedDocument] 
         f"Tables sort when a column header is clicked (needs JavaScript); everything else works without it."
         f"</footer><script>{SCRIPT}</script></body></html>\n"
     )
-
-
-def analyse_referenced_models(documents: list[LoadedDocument]) -> list[LoadedDocument]:
-    """Inspect documents for model files the profiles/checks refer to but no inspect document covers.
-
-    Uses the static analyser (no TensorFlow). A model that is gone or unreadable is skipped: the
-    page then says the model section is not available.
-    """
-    covered = {d.body.get("sha256") for d in documents if d.kind == "inspect"} - {None}
-    covered_paths = {Path(str(d.body.get("path"))).resolve() for d in documents if d.kind == "inspect"}
-    wanted: dict[Path, str | None] = {}
-    for doc in documents:
-        model = doc.body.get("model") if doc.kind == "profile" else None
-        if not (isinstance(model, dict) and isinstance(model.get("path"), str)):
-            continue
-        path = Path(model["path"]).resolve()
-        sha = model.get("sha256")
-        if sha in covered or path in covered_paths or path in wanted or (sha and sha in wanted.values()):
-            continue
-        if path.is_file():
-            wanted[path] = sha
-    if not wanted:
-        return []
-    try:
-        from edge_sdk.graph import analyze
-    except ImportError:
-        return []
-    found = []
-    for path in wanted:
-        try:
-            body: dict[str, Any] = analyze(str(path)).to_dict()
-        except Exception:  # noqa: BLE001 - a model we cannot analyse only loses its optional section
-            continue
-        if body.get("sha256") in covered:  # the same file reached under two names
-            continue
-        covered.add(body.get("sha256"))
-        found.append(LoadedDocument("inspect", body, f"{path} (analysed)"))
-    return found

@@ -171,3 +171,17 @@ def test_a_delegated_device_op_profile_gets_its_own_chart() -> None:
     html = render_html([docs.inspect_doc(), docs.profile_doc(results=[result])], analyse_models=False)
     assert charts(html).get("measured-node-time-pixel-4", 0) == 2
     assert "per-op shares below are estimates" in html and "estimated share: per-op cost" in html
+
+
+def test_model_files_are_found_beside_the_report_or_named_when_gone(tmp_path: Path, sine_tflite: Path) -> None:
+    pytest.importorskip("edge_sdk.graph")
+    moved = tmp_path / "ci-artifacts"
+    moved.mkdir()
+    (moved / "sine.tflite").write_bytes(sine_tflite.read_bytes())
+    beside = atomic_write_json(moved / "profile.json", docs.profile_doc(
+        path="/build/machine/out/sine.tflite", sha="x", results=[docs.estimated_result("pixel-4", 0.1)]))
+    html = render_html([beside])
+    assert "<h2>The model: sine.tflite" in html and charts(html).get("op-macs", 0) > 0
+    gone = docs.profile_doc(path="/nowhere/gone.tflite", sha="y", results=[docs.estimated_result("pixel-4", 0.1)])
+    html = render_html([gone])
+    assert "not on this machine: /nowhere/gone.tflite" in html
