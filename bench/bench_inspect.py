@@ -5,8 +5,8 @@
    ``tf.lite.experimental.Analyzer.analyze`` on the same file: in-process (imports warm, best of N)
    and as cold processes (what a CI step pays);
 3. the memory plan against a real allocator: the arena "head" (non-persistent, planned tensors)
-   that the TFLite Micro interpreter records, on real models, each in a child process (TFLM can
-   SIGABRT on large models; that is reported, not fatal);
+   that the TFLite Micro interpreter records, on every .tflite in the asset cache (--quick: the
+   pinned third-party ones), each in a child process (TFLM can SIGABRT; reported, not fatal);
 4. the XNNPACK support table against what LiteRT 2.3 really delegates, op by op, on every
    .tflite in the asset cache (edge_sdk.graph.xnnpack_probe).
 
@@ -100,11 +100,11 @@ micro.Interpreter.from_file(sys.argv[1], arena_size=int(sys.argv[2])).print_allo
 def bench_memory(models: list[Path]) -> None:
     from edge_sdk.graph import analyze
 
-    print("[memory] plan (16-byte aligned, like TFLM) vs the TFLite Micro arena head it allocated")
+    print("[memory] plan (planner=tflm) vs the arena head the real TFLite Micro interpreter allocated")
     print(f"  {'model':44} {'plan B':>10} {'lower bnd':>10} {'TFLM head':>10} {'plan/TFLM':>9}")
     agree = total = 0
     for model in models:
-        graph = analyze(model, alignment=16)
+        graph = analyze(model, planner="tflm")
         run = subprocess.run([PY, "-c", _TFLM, str(model), str(256 << 20)], capture_output=True, text=True, timeout=300)
         match = re.search(r"allocation head (\d+)", run.stdout + run.stderr)
         if match is None:
@@ -145,9 +145,10 @@ def main() -> int:
     models = [assets.sine_model()] + [assets.mltk_model(n) for n in names]
     models.append(assets.mltk_model("rock_paper_scissors", ".float32.tflite"))
     models.append(assets.keras_application_tflite("MobileNetV2", 224, "int8"))
-    bench_memory(models)
     cache = Path(assets.CACHE)
-    bench_xnnpack(sorted(set(models) | set(cache.glob("generated/**/*.tflite")) | set(cache.glob("files/**/*.tflite"))))
+    everything = sorted(set(models) | set(cache.glob("generated/**/*.tflite")) | set(cache.glob("files/**/*.tflite")))
+    bench_memory(models if quick else everything)
+    bench_xnnpack(everything)
     return 0
 
 

@@ -24,15 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-ops", type=int, default=200, metavar="N",
                         help="rows of the op table in text mode (default 200; 0 = all)")
     parser.add_argument("--memory", action="store_true", help="text mode: also print the arena plan (tensor offsets)")
-    parser.add_argument("--alignment", type=int, default=64, choices=(1, 4, 8, 16, 32, 64, 128),
-                        help="arena alignment of the memory plan in bytes (64: LiteRT/TFLite, 16: TFLite Micro)")
+    parser.add_argument("--planner", default="litert", choices=("litert", "tflm"),
+                        help="whose arena the memory plan reproduces: litert (LiteRT/TFLite, 64-byte aligned, "
+                             "default) or tflm (TensorFlow Lite Micro, 16-byte aligned)")
 
 
 def run(args: argparse.Namespace) -> int:
     from edge_sdk.cli.common import print_json, write_json_output
     from edge_sdk.graph import analyze
 
-    graph = analyze(args.model, alignment=args.alignment)
+    graph = analyze(args.model, planner=args.planner)
     document = graph.to_dict()
     if args.output:
         write_json_output(args.output, document, inputs=[args.model])
@@ -61,8 +62,8 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
         f"precision    {graph.precision}",
         f"params       {format_count(graph.params)} ({graph.params})   weight bytes: {weights}",
         f"MACs         {format_count(graph.macs)} ({graph.macs})",
-        f"activations  peak {format_bytes(graph.peak_activation_bytes)} (arena plan, {plan.subgraphs[0].alignment}-byte "
-        f"aligned), lower bound {format_bytes(graph.activation_lower_bound_bytes)}, "
+        f"activations  peak {format_bytes(graph.peak_activation_bytes)} (arena plan, {graph.planner} planner, "
+        f"{plan.subgraphs[0].alignment}-byte aligned), lower bound {format_bytes(graph.activation_lower_bound_bytes)}, "
         f"persistent {format_bytes(plan.persistent_bytes)}",
         f"min runtime  {graph.min_runtime_version or '- (no min_runtime_version metadata)'}",
         f"subgraphs    {len(graph.subgraphs)}: "

@@ -5,7 +5,9 @@ whose lifetimes do not overlap. A tensor lives from the op that produces it (ste
 input) to the last op that reads it (the end for a model output); an op's inputs and outputs are
 live together, so they never share bytes. Offsets are assigned the way TFLite's ArenaPlanner and
 TFLM's GreedyMemoryPlanner do it: largest tensor first, each at the lowest aligned offset that
-does not collide with an already placed tensor whose lifetime overlaps. The plan's peak
+does not collide with an already placed tensor whose lifetime overlaps. The two runtimes differ
+in alignment and in how they order equal sizes, which changes the arena of branchy models
+(DenseNet: 8.0 vs 9.2 MB), so each has its rule in ``PLANNERS``. The plan's peak
 (``peak_bytes``) is what an arena must hold; ``lower_bound_bytes`` is the largest set of tensors
 live at the same step, which no planner can beat. Variable tensors (state of streaming models)
 and constant-folded DEQUANTIZE outputs are persistent and reported apart. Kernel scratch buffers
@@ -74,6 +76,30 @@ class MemoryPlan:
                 "subgraphs": [p.to_dict() for p in self.subgraphs]}
 
 
+@dataclass(frozen=True)
+class Planner:
+    """How one runtime orders and aligns its arena (the greedy placement itself is shared)."""
+
+    name: str
+    alignment: int
+    source: str
+    whole_lifetime_first: bool  # tensors live for the whole run are placed first, by index
+    ties: str                   # equal sizes: "first_use" (earliest first) or "reverse_index"
+
+
+PLANNERS: dict[str, Planner] = {
+    "litert": Planner(
+        "litert", 64, "tensorflow/lite/arena_planner.cc CreateTensorAllocationVector: whole-run tensors "
+        "first, then size descending, equal sizes by allocation time; kDefaultTensorAlignment 64",
+        whole_lifetime_first=True, ties="first_use"),
+    "tflm": Planner(
+        "tflm", 16, "tensorflow/lite/micro/memory_planner/greedy_memory_planner.cc: stable size-descending "
+        "sort of the buffers as the allocator adds them (observed: descending tensor index), 16-byte "
+        "MicroArenaBufferAlignment; matched the real TFLM arena exactly (bench/bench_inspect.py)",
+        whole_lifetime_first=False, ties="reverse_index"),
+}
+
+
 def _align(value: int, alignment: int) -> int:
     return (value + alignment - 1) // alignment * alignment
 
@@ -105,10 +131,22 @@ def lifetimes(n_ops: int, op_inputs: list[tuple[int, ...]], op_outputs: list[tup
     return {t: (first[t], last[t]) for t in first}
 
 
-def greedy_offsets(allocations: list[Allocation], alignment: int) -> int:
-    """Place allocations (largest first) at the lowest free aligned offset; return the arena size."""
+def placement_order(allocations: list[Allocation], planner: Planner, n_ops: int) -> list[Allocation]:
+    """The order in which ``planner``'s runtime assigns offsets."""
+    end = max(n_ops - 1, 0)
+
+    def key(a: Allocation) -> tuple[int, ...]:
+        if planner.whole_lifetime_first and a.first == 0 and a.last == end:
+            return (0, a.tensor, 0)
+        tie = a.first if planner.ties == "first_use" else -a.tensor
+        return (1, -a.size, tie)
+
+    return sorted(allocations, key=key)
+
+
+def greedy_offsets(order: list[Allocation], alignment: int) -> int:
+    """Place allocations, in ``order``, at the lowest free aligned offset; return the arena size."""
     placed: list[Allocation] = []
-    order = sorted(allocations, key=lambda a: (-a.size, a.first, a.tensor))
     peak = 0
     for alloc in order:
         overlapping = sorted((p for p in placed if p.first <= alloc.last and alloc.first <= p.last),
@@ -127,7 +165,7 @@ def greedy_offsets(allocations: list[Allocation], alignment: int) -> int:
 def plan_subgraph(subgraph: int, n_ops: int, op_inputs: list[tuple[int, ...]],
                   op_outputs: list[tuple[int, ...]], graph_inputs: tuple[int, ...],
                   graph_outputs: tuple[int, ...], sizes: dict[int, int], names: dict[int, str],
-                  persistent: dict[int, int], alignment: int = 64) -> SubgraphPlan:
+                  persistent: dict[int, int], planner: Planner = PLANNERS["litert"]) -> SubgraphPlan:
     """Lifetimes, greedy offsets, peak, lower bound and timeline for one subgraph.
 
     ``sizes`` maps every arena (activation) tensor to its bytes; ``persistent`` maps tensors kept
@@ -137,7 +175,8 @@ def plan_subgraph(subgraph: int, n_ops: int, op_inputs: list[tuple[int, ...]],
                       {t: True for t in sizes})
     allocations = [Allocation(t, names.get(t, ""), sizes[t], a, b) for t, (a, b) in sorted(spans.items())
                    if sizes[t] > 0]
-    peak = greedy_offsets(allocations, alignment)
+    alignment = planner.alignment
+    peak = greedy_offsets(placement_order(allocations, planner, n_ops), alignment)
     steps = max(n_ops, 1)
     delta = [0] * (steps + 1)
     for a in allocations:

@@ -16,7 +16,8 @@ from typing import Any
 
 from edge_sdk.graph import reader
 from edge_sdk.graph.compatibility import OpFacts, compatibility as check_compatibility
-from edge_sdk.graph.memory_plan import MemoryPlan, SubgraphPlan, plan_subgraph
+from edge_sdk.errors import UsageError
+from edge_sdk.graph.memory_plan import PLANNERS, MemoryPlan, Planner, SubgraphPlan, plan_subgraph
 from edge_sdk.graph.ops.macs import CONV_LIKE, count_macs, param_input_positions
 from edge_sdk.graph.ops.names import CUSTOM_CODE, FLEX_PREFIX, builtin_name
 from edge_sdk.graph.precision import classify
@@ -83,6 +84,7 @@ class ModelGraph:
     resource_variables: dict[str, int] = field(default_factory=dict)
     metadata_keys: list[str] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    planner: str = "litert"  # whose arena the memory plan reproduces (memory_plan.PLANNERS)
 
     def activation_timeline(self) -> list[int]:
         """Live activation bytes during each op, in the order of ``ops``."""
@@ -98,7 +100,7 @@ class ModelGraph:
             "params": self.params, "macs": self.macs, "weight_bytes": self.weight_bytes,
             "peak_activation_bytes": self.peak_activation_bytes,
             "activation_lower_bound_bytes": self.activation_lower_bound_bytes,
-            "persistent_bytes": self.memory_plan.persistent_bytes,
+            "persistent_bytes": self.memory_plan.persistent_bytes, "memory_planner": self.planner,
             "precision": self.precision,
             "inputs": [t.to_dict() for t in self.inputs],
             "outputs": [t.to_dict() for t in self.outputs],
@@ -137,12 +139,14 @@ def _op_identity(raw_model: reader.RawModel, op: reader.RawOperator) -> tuple[st
     return builtin_name(code.builtin_code), "builtin", code.version
 
 
-def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
+def analyze(path: str | os.PathLike[str], *, planner: str = "litert") -> ModelGraph:
     """Static analysis of a ``.tflite`` file. Raises ``InputError`` for anything that is not one.
 
-    ``alignment`` is the arena alignment of the memory plan: 64 bytes for TFLite/LiteRT
-    (kDefaultTensorAlignment), 16 for TFLite Micro.
+    ``planner`` picks whose arena the memory plan reproduces: "litert" (LiteRT/TFLite, 64-byte
+    aligned) or "tflm" (TensorFlow Lite Micro, 16-byte aligned); see ``memory_plan.PLANNERS``.
     """
+    if planner not in PLANNERS:
+        raise UsageError(f"unknown memory planner {planner!r}; use one of: {', '.join(PLANNERS)}")
     raw = reader.load(path)
     ops: list[OpInfo] = []
     param_sources: dict[tuple[int, int], tuple[int, str, int]] = {}  # -> (elements, dtype, bytes)
@@ -225,7 +229,7 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
             ops.append(OpInfo(len(ops), s, name, kind, version, inputs, outputs, params, count.macs,
                               count.rule, dict(op.options), position, op_weight_bytes))
 
-        plans.append(_plan(s, sub, raw, constant, folded, alignment))
+        plans.append(_plan(s, sub, raw, constant, folded, PLANNERS[planner]))
 
     first = raw.subgraphs[0]
     inputs = [_tensor_info(first.tensors[t], t) for t in first.inputs]
@@ -254,12 +258,12 @@ def analyze(path: str | os.PathLike[str], *, alignment: int = 64) -> ModelGraph:
                    for i, sg in enumerate(raw.subgraphs)],
         memory_plan=memory, sparse_tensors=sparse, control_flow=control_flow,
         resource_variables={"ops": sum(counts[o] for o in RESOURCE_OPS), "variable_tensors": variables},
-        metadata_keys=sorted(raw.metadata), signatures=raw.signature_keys,
+        metadata_keys=sorted(raw.metadata), signatures=raw.signature_keys, planner=planner,
     )
 
 
 def _plan(s: int, sub: reader.RawSubgraph, raw: reader.RawModel, constant: Callable[[int], bool],
-          folded: dict[int, int], alignment: int) -> SubgraphPlan:
+          folded: dict[int, int], planner: Planner) -> SubgraphPlan:
     """Memory plan of one subgraph: arena tensors vs persistent ones (variables, folded constants)."""
     sizes: dict[int, int] = {}
     persistent: dict[int, int] = {}
@@ -276,5 +280,5 @@ def _plan(s: int, sub: reader.RawSubgraph, raw: reader.RawModel, constant: Calla
     return plan_subgraph(
         s, len(sub.operators), [op.inputs + op.intermediates for op in sub.operators],
         [op.outputs for op in sub.operators], sub.inputs, sub.outputs, sizes, names, persistent,
-        alignment=alignment,
+        planner=planner,
     )

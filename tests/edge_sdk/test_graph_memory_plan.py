@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from edge_sdk.graph import analyze
-from edge_sdk.graph.memory_plan import plan_subgraph
+from edge_sdk.graph.memory_plan import Planner, plan_subgraph
 
 
 def _assert_valid(plan) -> None:
@@ -26,7 +26,8 @@ def _assert_valid(plan) -> None:
 def test_chain_reuses_memory_and_residual_keeps_its_input_alive():
     # t0 -op0-> t1 -op1-> t2 -op2(t2, t0)-> t3 : t0 (the residual) lives until op2
     sizes = {0: 100, 1: 200, 2: 300, 3: 100}
-    plan = plan_subgraph(0, 3, [(0,), (1,), (2, 0)], [(1,), (2,), (3,)], (0,), (3,), sizes, {}, {}, alignment=1)
+    unaligned = Planner("test", 1, "", whole_lifetime_first=False, ties="first_use")
+    plan = plan_subgraph(0, 3, [(0,), (1,), (2, 0)], [(1,), (2,), (3,)], (0,), (3,), sizes, {}, {}, unaligned)
     spans = {a.tensor: (a.first, a.last) for a in plan.allocations}
     assert spans == {0: (0, 2), 1: (0, 1), 2: (1, 2), 3: (2, 2)}
     assert plan.timeline == [300, 600, 500]
@@ -60,4 +61,4 @@ def test_plan_equals_the_arena_tflite_micro_allocates(kws_tflite, resnet8_tflite
         run = subprocess.run([sys.executable, "-c", _TFLM, str(model)], capture_output=True, text=True, timeout=120)
         head = re.search(r"allocation head (\d+)", run.stdout + run.stderr)
         assert head, f"TFLM did not report its arena for {model.name}: rc={run.returncode}"
-        assert analyze(model, alignment=16).peak_activation_bytes == int(head.group(1)), model.name
+        assert analyze(model, planner="tflm").peak_activation_bytes == int(head.group(1)), model.name
