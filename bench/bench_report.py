@@ -15,7 +15,6 @@ device estimates) and ``edge_sdk.graph.analyze``. Run: ``PATH=$PWD/.venv/bin:$PA
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import subprocess
