@@ -70,7 +70,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Cell | str]], *, sorta
             attrs += f' class="{css_classes}"' if css_classes else ""
             cells.append(f"<td{attrs}>{escape(cell.text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="scroll"><table class="{classes}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> str:

@@ -31,7 +31,7 @@ nav{padding:8px 32px;background:#e2e8f0;font-size:13px} nav a{margin-right:14px;
 main{padding:8px 32px 40px;max-width:1500px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 20px;margin:18px 0}
 h2{font-size:18px;margin:4px 0 12px}
-table.data{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
+.scroll{overflow-x:auto} table.data{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
 table.data th,table.data td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 table.data th{background:#f1f5f9;position:sticky;top:0}
 table.sortable th{cursor:pointer} table.sortable th:hover{background:#e2e8f0}
