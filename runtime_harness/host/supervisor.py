@@ -221,7 +221,10 @@ def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, 
     if kind == "memory" and request.memory_cap_bytes:
         raise MemoryCapExceeded(request.memory_cap_bytes, message)
     if kind == "input":
-        raise InputError(message, hint=hint, path=request.input_data or request.model)
+        data = str(Path(request.input_data).resolve()) if request.input_data else None
+        if data and message.startswith(data):
+            raise InputError(message, hint=hint, path=request.input_data)
+        raise InputError(f"{request.model}: {message}", hint=hint, path=request.model)
     if kind == "unsupported":
         raise UnsupportedModelError(message, hint=hint, path=request.model)
     if kind == "invalid":
