@@ -98,10 +98,15 @@ class DeviceLatency:
     threads: int | None
     samples: int  # raw samples kept in the document
     runs: int | None = None  # timed runs behind the statistics (samples, or the count a tool reported)
+    p50_range: tuple[float, float] | None = None  # the estimator's own (low, high) for p50, if stated
 
     def band(self, value: float | None) -> tuple[float, float] | None:
+        """The error band around ``value``: the estimator's stated low/high for its p50 (which
+        may be asymmetric, e.g. p50 / 1.2 .. p50 x 1.2), else +-band_pct."""
         if value is None or not self.band_pct:
             return None
+        if self.p50_range and value == self.p50:
+            return self.p50_range
         return value * (1 - self.band_pct / 100), value * (1 + self.band_pct / 100)
 
 
@@ -127,6 +132,11 @@ def number(value: Any) -> float | None:
 def result_samples(result: dict[str, Any]) -> list[float]:
     samples = listed(result, "samples_ms")
     return [float(s) for s in samples if number(s) is not None]
+
+
+def _range(stats: dict[str, Any]) -> tuple[float, float] | None:
+    low, high = number(stats.get("low")), number(stats.get("high"))
+    return (low, high) if low is not None and high is not None and low <= high else None
 
 
 def _runs_reported(result: dict[str, Any], stats: dict[str, Any]) -> int | None:
@@ -161,6 +171,7 @@ def device_latencies(results: list[dict[str, Any]]) -> list[DeviceLatency]:
             threads=threads if isinstance(threads, int) else None,
             samples=len(samples),
             runs=len(samples) or _runs_reported(result, stats),
+            p50_range=_range(stats),
         ))
     return rows
 

@@ -61,6 +61,8 @@ def test_device_latencies_fall_back_to_samples_and_keep_error_bands() -> None:
     assert rows[0].p90 == pytest.approx(float(np.percentile(measured["samples_ms"], 90)))
     assert rows[0].samples == 101 and rows[0].band(rows[0].p50) is None
     assert rows[1].source == "estimated" and rows[1].band(10.0) == pytest.approx((8.0, 12.0))
+    estimated["latency_ms"].update(low=10.0 / 1.2, high=12.0)  # the estimator's own, asymmetric band
+    assert data.device_latencies([estimated])[0].band(10.0) == pytest.approx((10.0 / 1.2, 12.0))
 
 
 def test_verdicts_read_nested_checks_and_compute_missing_margins() -> None:
