@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="report.html", metavar="PATH",
                         help="HTML file to write (default: report.html); written atomically")
     parser.add_argument("--title", help="page title (default: built from the model names)")
-    parser.add_argument("--no-analyse", action="store_true",
-                        help="do not statically analyse model files the profiles refer to")
+    parser.add_argument("--no-analyze", "--no-analyse", dest="no_analyze", action="store_true",
+                        help="do not statically analyze the model files the profiles name (faster; the page "
+                             "then needs inspect documents for its model section)")
     parser.add_argument("--json", action="store_true", help="print {\"html\": PATH} as JSON instead of a sentence")
 
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     reports, skipped = expand_directories(args.reports)
     for line in skipped:
         print(f"edge-sdk report: skipped {line}", file=sys.stderr)
-    path = write_html_report(reports, args.output, title=args.title, analyse_models=not args.no_analyse)
+    path = write_html_report(reports, args.output, title=args.title, analyse_models=not args.no_analyze)
     if args.json:
         print_json({"html": str(path)})
     else:
