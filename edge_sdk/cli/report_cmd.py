@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"edge-sdk report: skipped {line}", file=sys.stderr)
     path = write_html_report(reports, args.output, title=args.title, analyse_models=not args.no_analyze)
     if args.json:
-        print_json({"html": str(path)})
+        print_json({"html": str(path.resolve())})
     else:
         print(f"wrote {path} (open it in a browser: file://{path.resolve()})")
     return 0
