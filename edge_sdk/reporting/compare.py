@@ -85,7 +85,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
             if len(value) > 8:  # raw samples: their percentiles are compared; here only how many
                 out[f"{prefix}.count"] = float(len(value))
             else:  # a shape, an affinity, a confidence interval: one value, compared as text
-                out[prefix] = "[" + ", ".join(f"{v:g}" for v in value) + "]"
+                out[prefix] = "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
         elif value and all(isinstance(v, str) for v in value):
             out[prefix] = ", ".join(value)
     return out
