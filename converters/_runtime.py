@@ -59,6 +59,7 @@ def captured_output() -> Iterator[Captured]:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b: ")
 _NOISE = ("oneDNN", "cudart_stub", "absl::InitializeLog", "Could not find cuda", "TF_ENABLE_ONEDNN_OPTS",
           "rebuild TensorFlow", "cpu_feature_guard", "WARNING: All log messages")
 
@@ -67,6 +68,10 @@ def summarize_failure(text: str, max_lines: int = 4) -> str:
     """The few lines of a tool's output that say why it failed (errors first, then the tail)."""
     lines = [_ANSI.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not any(n in line for n in _NOISE)]
+    raised = [line for line in lines if _RAISED.match(line)]
+    if raised:  # a Python exception: its last line is the cause; a tool's "where" line is context
+        where = [line for line in lines if "onnx_op_name" in line or "op_name:" in line][:1]
+        return " | ".join([raised[-1][:300]] + [w.replace("ERROR:", "").strip()[:200] for w in where])
     keys = ("error", "exception", "failed", "not supported", "unsupported", "must be", "invalid")
     picked: list[str] = []
     for line in lines:

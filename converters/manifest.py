@@ -30,8 +30,8 @@ def sha256_file(path: Path) -> str:
 
 
 def gzip_size(data: bytes) -> int:
-    """Size after gzip -9: what an app store download or an OTA update actually costs."""
-    return len(gzip.compress(data, compresslevel=9, mtime=0))
+    """Size after gzip (default level 6, as ``gzip FILE``): roughly what a download or OTA update costs."""
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def library_versions(extra: dict[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,21 @@ from converters.manifest import build_manifest, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
 
-PARITY_FROM_CALIBRATION = 32
+PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
+
+
+class _Clock:
+    """Wall time per phase, kept in the manifest: users see where a slow conversion spends its time."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.start, 3)
+        self.start = now
 
 
 def manifest_path(output: Path) -> Path:
@@ -76,28 +90,35 @@ def _prune(options: ConvertOptions, source: LoadedSource, steps: list[dict[str, 
 
 def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
     """Run every step of ``options.plan()`` and publish the artifact; return its manifest."""
+    clock = _Clock()
     source_sha = sha256_file(options.source)
     source = load_source(options)
+    clock.lap("load")
     try:
         steps = options.plan()
         calibration = _calibration(options, source)
         evaluation = _evaluation(options, source, calibration)
+        clock.lap("data")
         model = _prune(options, source, steps)
+        clock.lap("prune")
         if source.format == "tflite":
             data = options.source.read_bytes()
         else:
             from converters.steps.quantize import export_tflite  # noqa: PLC0415
 
             data = export_tflite(source, model, options.quantize, options.io, calibration)
+        clock.lap("convert")
         with tempfile.TemporaryDirectory(prefix="edge-sdk-convert-") as folder:
             candidate = Path(folder) / "candidate.tflite"
             candidate.write_bytes(data)
             from converters.validation import validate  # noqa: PLC0415
 
             checks = validate(source, candidate, evaluation, options.max_accuracy_drop)
+        clock.lap("validate")
         manifest = build_manifest(options, source_sha256=source_sha, steps=steps, data=data,
                                   output_path=options.output, checks=checks, layout_notes=source.layout_notes,
                                   versions=source.versions, source_io=[s.to_dict() for s in source.inputs])
+        manifest["timings_s"] = clock.laps
         atomic_write_bytes(options.output, data)
         try:
             atomic_write_json(manifest_path(options.output), manifest)

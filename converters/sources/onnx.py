@@ -76,15 +76,49 @@ def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
     return json.loads((out_dir / "io.json").read_text())
 
 
-def load_onnx_source(options: ConvertOptions) -> LoadedSource:
-    path = options.source
-    specs, output_names, onnx_version = _onnx_specs(path)
-    work = Path(tempfile.mkdtemp(prefix="edge-sdk-onnx2tf-"))
+def cache_root() -> Path:
+    """Where onnx2tf results are kept between runs (``$EDGE_SDK_CACHE``, default ~/.cache/edge-sdk)."""
+    return Path(os.environ.get("EDGE_SDK_CACHE") or Path.home() / ".cache" / "edge-sdk") / "onnx2tf"
+
+
+def _onnx2tf_version() -> str:
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        return metadata.version("onnx2tf")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def converted_savedmodel(path: Path) -> tuple[Path, dict[str, Any], bool]:
+    """onnx2tf's SavedModel for ``path``: from the cache when this exact file was converted before.
+
+    Keyed by the ONNX file's sha256 and the onnx2tf version; published by an atomic rename, so a
+    crash never leaves a half-written entry. Returns (saved_model dir, io description, cache hit).
+    """
+    from converters.manifest import sha256_file  # noqa: PLC0415
+
+    entry = cache_root() / f"{sha256_file(path)[:24]}-onnx2tf-{_onnx2tf_version()}"
+    if (entry / "saved_model" / "io.json").exists():
+        return entry / "saved_model", json.loads((entry / "saved_model" / "io.json").read_text()), True
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".partial-", dir=entry.parent))
     try:
         io = _run_onnx2tf(path, work / "saved_model")
+        try:
+            os.rename(work, entry)
+        except OSError:  # another run published the same entry first: use theirs
+            shutil.rmtree(work, ignore_errors=True)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    return entry / "saved_model", io, False
+
+
+def load_onnx_source(options: ConvertOptions) -> LoadedSource:
+    path = options.source
+    specs, output_names, onnx_version = _onnx_specs(path)
+    saved_model, io, cached = converted_savedmodel(path)
     perms: dict[str, tuple[int, ...] | None] = {}
     notes = []
     converted = {i["name"]: tuple(i["shape"]) for i in io["inputs"]}
@@ -104,8 +138,6 @@ def load_onnx_source(options: ConvertOptions) -> LoadedSource:
         rows = [session.run(output_names, {s.name: data[s.name][i:i + 1] for s in specs}) for i in range(count)]
         return [np.concatenate([r[k] for r in rows]) for k in range(len(output_names))]
 
-    saved_model = work / "saved_model"
-
     def make_converter(_model: Any) -> Any:
         tf = import_tensorflow()
         return tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
@@ -113,7 +145,7 @@ def load_onnx_source(options: ConvertOptions) -> LoadedSource:
     tf = import_tensorflow()
     return LoadedSource(
         format="onnx", path=path, inputs=specs, output_names=output_names, reference=reference,
-        make_converter=make_converter, input_perms=perms, layout_notes=notes,
+        make_converter=make_converter, input_perms=perms,
+        layout_notes=notes + ([f"onnx2tf result reused from the cache {saved_model.parent}"] if cached else []),
         versions={"onnx": onnx_version, "onnx2tf": io.get("onnx2tf", "unknown"),
-                  "onnxruntime": ort.__version__, "tensorflow": tf.__version__},
-        cleanup=lambda: shutil.rmtree(work, ignore_errors=True))
+                  "onnxruntime": ort.__version__, "tensorflow": tf.__version__})

