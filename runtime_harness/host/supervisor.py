@@ -190,8 +190,10 @@ class ChildRun:
                     path=request.model,
                 )
             if not self.result_path.exists():
+                last_line = log_tail.splitlines()[-1].strip() if log_tail else "no output"
                 raise RuntimeCrash(
-                    f"{request.model}: the measurement process exited with status {code} without a result",
+                    f"{request.model}: the measurement process exited with status {code} without a result "
+                    f"({last_line[:200]})",
                     hint=f"child log: {log_tail[-600:] or '(empty)'}",
                     path=request.model,
                 )
