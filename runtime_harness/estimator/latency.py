@@ -39,6 +39,9 @@ PRIORS: dict[str, np.ndarray] = {
 }
 
 
+CORE_BANDWIDTH_SHARE = 0.4
+
+
 def effective_threads(profile: DeviceProfile, threads: int | None) -> int:
     """Threads the estimate assumes: the request capped to the core count, else the profile default."""
     wanted = profile.threads_default if threads is None else threads
@@ -68,7 +71,9 @@ def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, al
     cycles = sum(c.ghz * c.core_type.efficiency for c in cores) * 1e6  # core-cycles per ms
     row[9 if compute == "float" else 10] = slowdown * features.mac_outputs / cycles
     row[0:7] *= slowdown
-    row[7] = (features.activation_bytes + features.weight_bytes) / (profile.bandwidth_gbps * 1e6)
+    # one core cannot saturate DRAM: each thread pulls at most CORE_BANDWIDTH_SHARE of it
+    bandwidth = profile.bandwidth_gbps * min(1.0, CORE_BANDWIDTH_SHARE * threads)
+    row[7] = (features.activation_bytes + features.weight_bytes) / (bandwidth * 1e6)
     row[8] = features.ops / (cores[0].ghz * 1e3)
     return row
 

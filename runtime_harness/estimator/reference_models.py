@@ -43,6 +43,7 @@ REFERENCE_MODELS: dict[str, dict[str, object]] = {
     "densenet_121": {"builder": "DenseNet121", "size": 224, "quant": ["float32"]},
     "ssdlite_mobilenet_v2_300": {"builder": "ssdlite_mobilenet_v2", "size": 300, "quant": ["float32", "int8"]},
     "resnet_50": {"builder": "ResNet50", "size": 224, "quant": ["float32", "int8"]},
+    "resnet_18": {"builder": "resnet18", "size": 224, "quant": ["float32"]},
     "efficientnet_b0": {"builder": "EfficientNetB0", "size": 224, "quant": ["float32", "int8"]},
 }
 
@@ -105,9 +106,29 @@ def ssdlite_mobilenet_v2(shape):
     scores = layers.Concatenate(axis=1)(heads[1::2])
     return keras.Model(base.input, [boxes, layers.Activation("sigmoid")(scores)])
 
+def resnet18(shape):
+    # ResNet-18 (He et al. 2016, table 1): 7x7/2 conv, 3x3/2 max pool, four stages of two basic
+    # blocks (64, 128, 256, 512 channels; 1x1/2 projection shortcuts), global pool, 1000-way FC.
+    x = inp = keras.Input(shape)
+    x = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(64, 7, 2, padding="same", use_bias=False)(x)))
+    x = layers.MaxPooling2D(3, 2, padding="same")(x)
+    for stage, ch in enumerate((64, 128, 256, 512)):
+        for block in range(2):
+            stride = 2 if stage > 0 and block == 0 else 1
+            y = layers.Conv2D(ch, 3, stride, padding="same", use_bias=False)(x)
+            y = layers.ReLU()(layers.BatchNormalization()(y))
+            y = layers.BatchNormalization()(layers.Conv2D(ch, 3, padding="same", use_bias=False)(y))
+            if stride != 1 or x.shape[-1] != ch:
+                x = layers.BatchNormalization()(layers.Conv2D(ch, 1, stride, use_bias=False)(x))
+            x = layers.ReLU()(layers.Add()([x, y]))
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inp, layers.Dense(1000, activation="softmax")(x))
+
 shape = (size, size, 3)
 name = spec["builder"]
-if name == "squeezenet":
+if name == "resnet18":
+    model = resnet18(shape)
+elif name == "squeezenet":
     model = squeezenet(shape)
 elif name == "ssdlite_mobilenet_v2":
     model = ssdlite_mobilenet_v2(shape)
