@@ -103,7 +103,7 @@ def _host_result(graph: Any, raw: dict[str, Any], size_bytes: int, cpu: str) -> 
             "timing": raw["policy"], "stop_reason": raw["stop_reason"], "runs": summary["count"],
             "p50_ci_ms": [summary["p50_ci_low"], summary["p50_ci_high"]],
             "ci_confidence": summary["ci_confidence"],
-            "memory_method": "peak RSS of the child minus its RSS before loading the runtime and model",
+            "memory_method": "peak RSS of the child minus its RSS after importing the runtime (before the model)",
         },
         "notes": list(raw.get("notes", [])) + ["energy: no energy counter on this host (no RAPL); not measured"],
     }
@@ -120,14 +120,22 @@ def _host_summary(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _device_runtime(device: Any) -> str | None:
-    """The host runtime that stands in for what ``device`` ships (None for MCU interpreters)."""
-    name = str(getattr(device, "runtime", "litert")).lower()
-    version = str(getattr(device, "runtime_version", ""))
-    if getattr(device, "kind", "") == "mcu" or "micro" in name:
+    """The host runtime that stands in for what ``device`` ships (None for MCU interpreters).
+
+    tflite-runtime 2.14 stands in for any TensorFlow Lite build up to 2.14 (same op registry
+    generation); LiteRT for everything newer.
+    """
+    name = str(getattr(device, "runtime", "litert")).lower().replace("_", "-")
+    if getattr(device, "kind", "") == "mcu" or "micro" in name or "tflm" in name:
         return None
-    if name in ("tflite-runtime", "tflite_runtime") or (name.startswith("tflite") and version.startswith("2.1")
-                                                         and version[:4] in ("2.10", "2.11", "2.12", "2.13", "2.14")):
+    if name == "tflite-runtime":
         return "tflite-runtime"
+    if name in ("tflite", "tensorflow-lite"):
+        try:
+            major, minor = (int(part) for part in str(getattr(device, "runtime_version", "")).split(".")[:2])
+        except ValueError:
+            return "litert"
+        return "tflite-runtime" if (major, minor) <= (2, 14) else "litert"
     return "litert"
 
 
@@ -160,7 +168,7 @@ class _Emulator:
             from edge_sdk.errors import EdgeSdkError
 
             try:
-                self._quick(runtime=runtime)
+                self._quick(runtime=runtime, memory_cap_bytes=None)
                 self.runtime_checks[runtime] = None
             except EdgeSdkError as error:
                 self.runtime_checks[runtime] = error.message
