@@ -141,6 +141,10 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
     notes = []
     if median is None:
         notes.append("p50 is the mean: this benchmark_model prints no median (TFLite < 2.13)")
+    before, after = outcome.state.thermal_status, outcome.thermal_status_after
+    if before is not None and after is not None and after > before:
+        notes.append(f"the phone heated up during the run (thermal status {before} -> {after}): "
+                     "it may have been throttled; let it cool and re-run for a steady figure")
     energy = outcome.energy
     if energy.get("energy_mj") is None:
         notes.append(f"energy not measured: {energy['reason']}")
@@ -171,7 +175,7 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
             "warmup_runs": spec.warmup_runs, "runs": spec.num_runs,
             "init_ms": out.init_ms, "first_inference_ms": out.first_inference_ms,
             "command": outcome.command, "model_push_reused": outcome.model_reused,
-            "energy": energy, **outcome.state.to_provenance(),
+            "energy": energy, **outcome.state.to_provenance(), "thermal_status_after": after,
             "stage_seconds": {k: round(v, 3) for k, v in outcome.stage_seconds.items() if k != "start"},
         },
         "notes": notes,

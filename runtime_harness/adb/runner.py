@@ -71,6 +71,7 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     raw_output: str = ""
     affinity_source: str = "none"  # "flag" | "profile" | "cpufreq" | "none"
+    thermal_status_after: int | None = None
 
 
 class RunFailed(Exception):
@@ -118,6 +119,7 @@ class DeviceRun:
         self.stage = "start"
         self.partial: dict[str, Any] = {"serial": serial}
         self.seconds: dict[str, float] = {}
+        self.thermal_after: int | None = None  # thermal status right after the benchmark
         self._clock = time.perf_counter()
 
     def _enter(self, stage: str) -> None:
@@ -185,7 +187,7 @@ class DeviceRun:
         self.cleanup()
         self._enter("done")
         return RunResult(info, output, state, energy, command, bench, reused, threads, mask, profile,
-                         dict(self.seconds), text, affinity_source)
+                         dict(self.seconds), text, affinity_source, self.thermal_after)
 
     # ---- stages ---------------------------------------------------------------------------------
 
@@ -251,7 +253,7 @@ class DeviceRun:
                    f"sleep {1 / SAMPLER_HZ:g}; done) > {samples_file} 2>/dev/null & S=$!; ") if sample else ""
         stop = "kill $S 2>/dev/null; " if sample else ""
         script = (f"cd {REMOTE_ROOT}; {sampler}{command} 2>&1 & B=$!; echo $B > {pid_file}; wait $B; RC=$?; "
-                  f"{stop}echo @bench_rc=$RC")
+                  f"{stop}echo @bench_rc=$RC; dumpsys thermalservice 2>/dev/null | grep -m1 'Thermal Status'")
         self.partial["command"] = command
         try:
             result = self._shell(script, timeout_s=self.spec.timeout_s)
@@ -266,6 +268,8 @@ class DeviceRun:
             raise
         text, _, tail = result.stdout.rpartition("@bench_rc=")
         exit_code = int(tail.split()[0]) if tail.strip() else result.exit_code
+        after = re.search(r"Thermal Status:\s*(\d+)", tail)
+        self.thermal_after = int(after.group(1)) if after else None
         samples = []
         if sample:
             samples = device_state.parse_samples(self._shell(f"cat {samples_file} 2>/dev/null").stdout)

@@ -11,7 +11,7 @@ per-op rows split the measured inference time by each op's output size. The rows
 parser and the plumbing; they are not a per-op measurement.
 
 Behaviour for failure tests comes from ``$LOOPBACK_DEVICE_SANDBOX/.loopback/faults.json``:
-``{"benchmark": "crash" | "hang" | "slow"}``. The battery current file is raised to the device's
+``{"benchmark": "crash" | "hang" | "slow"}``, ``{"heat_to": 2}`` (thermal status while it runs). The battery current file is raised to the device's
 load current while the benchmark runs, so sampling it sees a loaded phone.
 """
 
@@ -172,6 +172,8 @@ def main(argv):
     log(f"The input model file size (MB): {fmt(os.path.getsize(graph) / 1e6)}")
     log(f"Initialized session in {fmt(init_us / 1000)}ms.")
     set_battery_current("load_current_ua")
+    if "heat_to" in faults:  # the phone warms up under load: dumpsys thermalservice reports it
+        (SANDBOX / ".loopback/thermal_status").write_text(str(faults["heat_to"]))
     if faults.get("benchmark") == "crash":
         os.kill(os.getpid(), signal.SIGSEGV)
     if faults.get("benchmark") == "hang":

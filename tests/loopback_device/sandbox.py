@@ -142,13 +142,13 @@ Current Battery Service state:
   technology: Li-ion
 EOF
 ;;
-thermalservice) cat <<'EOF'
+thermalservice) cat <<EOF
 IsStatusOverride: false
 ThermalEventListeners:
 	callbacks: 0
 	killed: false
 	broadcasts count: -1
-Thermal Status: {description['thermal_status']}
+Thermal Status: $(cat {root}/.loopback/thermal_status 2>/dev/null || echo {description['thermal_status']})
 Cached temperatures:
 {zones}HAL Ready: true
 EOF

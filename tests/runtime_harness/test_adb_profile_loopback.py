@@ -133,3 +133,14 @@ def test_model_cache_on_the_device_keeps_only_the_newest(phone, adb_client, tmp_
     cached = [f for f in phone.files() if f.startswith("edge-sdk/models/")]
     assert len(cached) == MODEL_CACHE_SIZE
     assert not any(f.startswith("edge-sdk/run-") for f in phone.files())
+
+
+def test_a_phone_that_heats_up_during_the_run_is_flagged(phone, adb_client, kws_tflite):
+    phone.set_faults({"heat_to": 2})
+    try:
+        result = profile_on_adb(kws_tflite, serials=[phone.serial], client=adb_client, **FAST)["results"][0]
+    finally:
+        phone.set_faults({})
+        (phone.sandbox / ".loopback" / "thermal_status").unlink(missing_ok=True)
+    assert result["provenance"]["thermal_status"] == 0 and result["provenance"]["thermal_status_after"] == 2
+    assert any("heated up during the run (thermal status 0 -> 2)" in note for note in result["notes"])
