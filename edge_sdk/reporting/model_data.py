@@ -144,6 +144,37 @@ def activation_timeline(inspect_doc: dict[str, Any]) -> ActivationTimeline | Non
 
 
 @dataclass(frozen=True)
+class Compatibility:
+    """Where the model runs: one row per runtime or delegate, from the inspect document."""
+
+    target: str
+    kind: str  # "runtime" | "delegate"
+    ok: bool
+    detail: str  # "12/15 ops", "loads"
+    problems: list[str]
+
+
+def compatibility_rows(inspect_doc: dict[str, Any]) -> list[Compatibility]:
+    """Runtimes (does it load?) and delegates (how many ops run on it, and why the others do not)."""
+    compatibility = mapped(inspect_doc, "compatibility")
+    rows = []
+    for name, info in mapped(compatibility, "runtimes").items():
+        if isinstance(info, dict):
+            loadable = bool(info.get("loadable"))
+            rows.append(Compatibility(name, "runtime", loadable, "loads" if loadable else "does not load",
+                                      [str(p) for p in listed(info, "problems")]))
+    for name, info in mapped(compatibility, "delegates").items():
+        if not isinstance(info, dict):
+            continue
+        supported, total = number(info.get("supported_ops")), number(info.get("total_ops"))
+        detail = f"{supported:.0f}/{total:.0f} ops" if supported is not None and total is not None else "-"
+        problems = [f"{u.get('op', '?')} (op {u.get('index', '?')}): {u.get('reason', '')}"
+                    for u in listed(info, "unsupported") if isinstance(u, dict)]
+        rows.append(Compatibility(name, "delegate", bool(info.get("all_supported")), detail, problems))
+    return rows
+
+
+@dataclass(frozen=True)
 class Variant:
     """One conversion output on the trade-off plot."""
 

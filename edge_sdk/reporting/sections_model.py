@@ -27,6 +27,20 @@ def _summary(body: dict[str, Any]) -> str:
     return facts(pairs)
 
 
+def _compatibility(body: dict[str, Any]) -> str:
+    rows = data.compatibility_rows(body)
+    if not rows:
+        return note("the inspect document says nothing about runtimes and delegates.")
+    shown = []
+    for row in rows:
+        problems = "; ".join(row.problems[:4]) + (f"; and {len(row.problems) - 4} more" if len(row.problems) > 4 else "")
+        shown.append([row.target, row.kind, Cell("yes" if row.ok else "no", css="ok" if row.ok else "warn"),
+                      row.detail, problems or "-"])
+    return ('<details><summary>Where it runs: runtimes and delegates</summary>'
+            + table(["runtime / delegate", "kind", "everything runs", "coverage", "what does not, and why"], shown)
+            + "</details>")
+
+
 def _op_charts(rows: list[data.OpRow], how: str) -> list[str]:
     parts = []
     shares = data.share_by_op_type(rows)
@@ -136,7 +150,7 @@ def model_section(doc: LoadedDocument, measured: list[data.OpProfile] | None = N
     detail.append(_memory_chart(body))
     if doc.origin.endswith("(analysed)"):
         detail.append(note(f"analysed from the model file at report time: {body.get('path')}", "how"))
-    html = _summary(body)
+    html = _summary(body) + _compatibility(body)
     if expanded:
         html += "".join(detail)
     else:

@@ -181,3 +181,17 @@ def test_op_profile_nodes_map_by_their_plan_index_and_idle_delegate_nodes_are_ig
     assert profile.per_op_ms(inspect) == {i: 0.2 for i in range(7)}
     busy = model_data.OpProfile("pixel-4", nodes + [("DELEGATE", 1.0, "[delegate_7]:7")])
     assert busy.per_op_ms(inspect) is None  # the delegate did real work: per-op times would mislead
+
+
+def test_compatibility_rows_list_runtimes_and_delegates_with_their_reasons() -> None:
+    inspect = docs.inspect_doc()
+    inspect["compatibility"] = {
+        "runtimes": {"litert-2.3": {"loadable": True, "problems": []},
+                     "tflite-runtime-2.14": {"loadable": False, "problems": ["FULLY_CONNECTED v12 unknown"]}},
+        "delegates": {"gpu": {"supported_ops": 6, "total_ops": 7, "all_supported": False,
+                              "unsupported": [{"index": 6, "op": "SOFTMAX", "reason": "int8"}]}}}
+    rows = model_data.compatibility_rows(inspect)
+    assert [(r.target, r.ok, r.detail) for r in rows] == [
+        ("litert-2.3", True, "loads"), ("tflite-runtime-2.14", False, "does not load"), ("gpu", False, "6/7 ops")]
+    assert rows[1].problems == ["FULLY_CONNECTED v12 unknown"] and rows[2].problems == ["SOFTMAX (op 6): int8"]
+    assert model_data.compatibility_rows({"compatibility": "damaged"}) == []

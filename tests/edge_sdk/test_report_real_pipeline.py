@@ -65,6 +65,7 @@ def test_report_of_real_inspect_profile_and_check_output(workdir: Path) -> None:
     verdicts = json.loads((workdir / "check.json").read_text())["summary"]
     assert f"FAILED: {verdicts['pass']} passed, {verdicts['fail']} failed" in html
     assert html.count("<h2>The model: resnet8.tflite") == 1  # inspect.json covers it: not analysed twice
+    assert "Where it runs: runtimes and delegates" in html and "<td>xnnpack</td>" in html
     rows = re.findall(r"<tr><td>(pixel-4|stm32h747|host)</td>", html)
     assert sorted(rows) == ["host", "pixel-4", "stm32h747"]  # the check's reused estimates not repeated
     # the manifest's output has the profiled file's sha256: its row carries that measured latency
