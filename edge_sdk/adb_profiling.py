@@ -58,14 +58,19 @@ def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None =
         min_secs=min_secs, timeout_s=timeout_s, affinity_mask=affinity_mask, profiles=profiles,
     )
     stage_printer = _print_stage if progress else None
-    with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="adb") as pool:
+    pool = ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="adb")  # one worker per device
+    outcomes: list[runner.RunResult | runner.RunFailed] = []
+    try:
         futures = [pool.submit(runner.DeviceRun(client, serial, spec, stage_printer).run) for serial in chosen]
-        outcomes: list[runner.RunResult | runner.RunFailed] = []
         for future in futures:
             try:
                 outcomes.append(future.result())
             except runner.RunFailed as failed:
                 outcomes.append(failed)
+    except KeyboardInterrupt:  # Ctrl-C also stops the adb children; do not wait for the workers
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     document = build_document(path, spec, outcomes)
     failures = [o for o in outcomes if isinstance(o, runner.RunFailed)]
     if failures:
