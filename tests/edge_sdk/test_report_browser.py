@@ -9,6 +9,7 @@ Skips only when no Chromium is installed (``make setup`` installs it).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import struct
@@ -106,6 +107,10 @@ def test_screenshot_of_the_full_report(tmp_path: Path) -> None:
     assert (width, height) == (1400, 4200)
     assert shot.stat().st_size > 50_000  # a blank page compresses to a few kB; charts and tables do not
     assert console_messages(done.stderr) == []
+    keep = os.environ.get("EDGE_SDK_SCREENSHOT_DIR")  # to look at it: EDGE_SDK_SCREENSHOT_DIR=/tmp/shots
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "report.png")
 
 
 def test_estimate_only_page_is_whole_and_says_what_is_missing(tmp_path: Path) -> None:
