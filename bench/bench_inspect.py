@@ -100,23 +100,28 @@ micro.Interpreter.from_file(sys.argv[1], arena_size=int(sys.argv[2])).print_allo
 def bench_memory(models: list[Path]) -> None:
     from edge_sdk.graph import analyze
 
-    print("[memory] plan (planner=tflm) vs the arena head the real TFLite Micro interpreter allocated")
-    print(f"  {'model':44} {'plan B':>10} {'lower bnd':>10} {'TFLM head':>10} {'plan/TFLM':>9}")
-    agree = total = 0
+    print("[memory] plan (planner=tflm) vs the arena head the real TFLite Micro interpreter allocated;")
+    print("         'inspect' = can TFLM run it according to inspect's compatibility section")
+    print(f"  {'model':44} {'plan B':>10} {'lower bnd':>10} {'TFLM head':>10} {'plan/TFLM':>9}  inspect")
+    agree = total = verdicts_right = 0
     for model in models:
         graph = analyze(model, planner="tflm")
+        predicted_ok = graph.compatibility["delegates"]["tflm"]["all_supported"]
         run = subprocess.run([PY, "-c", _TFLM, str(model), str(256 << 20)], capture_output=True, text=True, timeout=300)
         match = re.search(r"allocation head (\d+)", run.stdout + run.stderr)
+        verdicts_right += predicted_ok == (match is not None)
+        says = "runs" if predicted_ok else "cannot run"
         if match is None:
             print(f"  {model.name[:44]:44} {graph.peak_activation_bytes:>10} {graph.activation_lower_bound_bytes:>10} "
-                  f"{'crash rc=' + str(run.returncode):>10}")
+                  f"{'abort rc=' + str(run.returncode):>10} {'':>9}  {says}")
             continue
         head = int(match.group(1))
         total += 1
         agree += graph.peak_activation_bytes == head
         print(f"  {model.name[:44]:44} {graph.peak_activation_bytes:>10} {graph.activation_lower_bound_bytes:>10} "
-              f"{head:>10} {graph.peak_activation_bytes / head:>9.3f}")
-    print(f"  exact agreement on {agree} of {total} models TFLM could allocate")
+              f"{head:>10} {graph.peak_activation_bytes / head:>9.3f}  {says}")
+    print(f"  arena: exact agreement on {agree} of {total} models TFLM could allocate; "
+          f"run/abort predicted right for {verdicts_right} of {len(models)}")
 
 
 def bench_xnnpack(models: list[Path]) -> None:

@@ -40,7 +40,8 @@ class OpFacts:
     n_inputs: int = 0                          # inputs present (optional -1 inputs not counted)
     constant_inputs: frozenset[int] = frozenset()  # positions of constant inputs
     present_inputs: frozenset[int] = frozenset()   # positions of inputs present
-    options: tuple[tuple[str, int], ...] = ()
+    options: tuple[tuple[str, float], ...] = ()
+    input_scale: float | None = None               # quantization scale of input 0, if quantized
 
 
 def _parse_versions(text: str) -> frozenset[int]:
@@ -118,7 +119,7 @@ def _unsupported_reason(delegate: str, spec: dict[str, Any], op: OpFacts) -> str
     if spec.get("ops_from_probe"):
         if op.type not in runtime_ops().get(delegate, {}):
             return "not registered in TFLite Micro (probed from the tflite-micro interpreter); no CPU fallback"
-        entry: dict[str, Any] = {}
+        entry: dict[str, Any] = spec.get("ops", {}).get(op.type, {})
     else:
         entry = spec.get("ops", {}).get(op.type)
         if entry is None:
@@ -145,6 +146,11 @@ def _constraint_problem(delegate: str, entry: dict[str, Any], op: OpFacts) -> st
         if position in op.present_inputs and position not in op.constant_inputs:
             return f"input {position} is computed at run time; {delegate} needs it constant (static)"
     options = dict(op.options)
+    floor = entry.get("min_input_scale")
+    if floor is not None and op.input_scale is not None and op.compute_dtype in entry.get("scale_dtypes", ["int8"]):
+        effective = op.input_scale * float(options.get("Beta", 1.0))
+        if effective < floor:
+            return (f"input scale x beta is {effective:.3g}, below {floor:.3g}: {entry.get('scale_reason', 'unsupported')}")
     if entry.get("no_strided_1x1") and options.get("FilterWidth") == 1 and options.get("FilterHeight") == 1 \
             and (options.get("StrideW", 1) > 1 or options.get("StrideH", 1) > 1):
         return f"1x1 pooling with a stride above 1 is not supported by {delegate}"

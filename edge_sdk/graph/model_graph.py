@@ -43,7 +43,7 @@ class OpInfo:
     params: int
     macs: int
     mac_rule: str
-    options: dict[str, int] = field(default_factory=dict)
+    options: dict[str, float] = field(default_factory=dict)
     position: int = 0         # position within its subgraph
     weight_bytes: int = 0     # bytes its parameters occupy in the file (as stored: int8, fp16, sparse)
 
@@ -225,7 +225,8 @@ def analyze(path: str | os.PathLike[str], *, planner: str = "litert") -> ModelGr
                 n_inputs=sum(r is not None for r in inputs),
                 constant_inputs=frozenset(i for i, r in enumerate(inputs) if r is not None and r.constant),
                 present_inputs=frozenset(i for i, r in enumerate(inputs) if r is not None),
-                options=tuple(sorted(op.options.items()))))
+                options=tuple(sorted(op.options.items())),
+                input_scale=_scale(tensors, op.inputs)))
             ops.append(OpInfo(len(ops), s, name, kind, version, inputs, outputs, params, count.macs,
                               count.rule, dict(op.options), position, op_weight_bytes))
 
@@ -260,6 +261,13 @@ def analyze(path: str | os.PathLike[str], *, planner: str = "litert") -> ModelGr
         resource_variables={"ops": sum(counts[o] for o in RESOURCE_OPS), "variable_tensors": variables},
         metadata_keys=sorted(raw.metadata), signatures=raw.signature_keys, planner=planner,
     )
+
+
+def _scale(tensors: list[reader.RawTensor], inputs: tuple[int, ...]) -> float | None:
+    """Quantization scale of an op's first input, None when it is not quantized."""
+    if not inputs or inputs[0] < 0 or not tensors[inputs[0]].scale:
+        return None
+    return tensors[inputs[0]].scale[0] or None
 
 
 def _plan(s: int, sub: reader.RawSubgraph, raw: reader.RawModel, constant: Callable[[int], bool],

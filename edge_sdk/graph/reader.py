@@ -44,7 +44,7 @@ class RawOperator:
     outputs: tuple[int, ...]
     intermediates: tuple[int, ...]
     options_type: int
-    options: dict[str, int]  # the builtin option fields the analysis uses (see _OPTION_FIELDS)
+    options: dict[str, float]  # the builtin option fields the analysis uses (see _OPTION_FIELDS)
 
 
 @dataclass
@@ -320,13 +320,13 @@ _OPTION_FIELDS = (
     "DilationWFactor", "DilationHFactor", "DepthMultiplier", "FusedActivationFunction",
     "AdjX", "AdjY", "AdjointLhs", "AdjointRhs", "KeepNumDims", "WeightsFormat", "AsymmetricQuantizeInputs",
     "CondSubgraphIndex", "BodySubgraphIndex", "ThenSubgraphIndex", "ElseSubgraphIndex",
-    "InitSubgraphIndex", "Subgraph",
+    "InitSubgraphIndex", "Subgraph", "Beta",
 )
 _OPTION_CLASSES: dict[int, str] = {}
 
 
-def _options(fb, op, options_type: int) -> dict[str, int]:
-    """The builtin option fields of ``op`` that the analysis needs, as plain ints."""
+def _options(fb, op, options_type: int) -> dict[str, float]:
+    """The builtin option fields of ``op`` that the analysis needs, as plain numbers."""
     if options_type == 0:
         return {}
     if not _OPTION_CLASSES:
@@ -341,5 +341,6 @@ def _options(fb, op, options_type: int) -> dict[str, int]:
     for name in _OPTION_FIELDS:
         getter = getattr(options, name, None)
         if callable(getter):
-            values[name] = int(getter())
+            value = getter()
+            values[name] = float(value) if isinstance(value, float) else int(value)
     return values

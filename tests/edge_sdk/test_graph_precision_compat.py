@@ -217,3 +217,28 @@ def test_xnnpack_table_predicts_litert_real_delegation(kws_tflite, vww_tflite, r
     for model in (kws_tflite, vww_tflite, resnet8_tflite, sine_tflite):
         agree, total, wrong = table_agreement(model)
         assert agree == total, wrong
+
+
+_TFLM_LOAD = r'''
+import sys
+from tflite_micro.python.tflite_micro import runtime as micro
+micro.Interpreter.from_file(sys.argv[1], arena_size=1 << 16)
+'''
+
+
+@pytest.mark.parametrize("scale, runs", [(0.1, True), (1e-9, False)])
+def test_tflm_softmax_scale_floor_predicts_the_real_abort(tmp_path, scale, runs):
+    """TFLM aborts the process on an int8 SOFTMAX with a degenerate input scale; inspect says so first."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("tflite_micro")
+    path = _write(tmp_path, "softmax.tflite", single_op(
+        "SOFTMAX", [Tensor([1, 10], "int8", scale=[scale], zero_point=[0])],
+        [Tensor([1, 10], "int8", scale=[1 / 256], zero_point=[-128])], options=("SoftmaxOptions", {"beta": 1.0})))
+    child = subprocess.run([sys.executable, "-c", _TFLM_LOAD, str(path)], capture_output=True, timeout=60)
+    assert (child.returncode == 0) is runs, child.returncode
+    verdict = analyze(path).compatibility["delegates"]["tflm"]
+    assert verdict["all_supported"] is runs
+    if not runs:
+        assert "SOFTMAX" in verdict["unsupported"][0]["op"] and "scale" in verdict["unsupported"][0]["reason"]

@@ -86,7 +86,7 @@ def zero_mac_reason(op: str) -> str:
 
 
 def count_macs(op: str, inputs: list[TensorRef | None], outputs: list[TensorRef | None],
-               options: dict[str, int]) -> MacCount:
+               options: dict[str, float]) -> MacCount:
     """MACs of one op from its static shapes (see the module docstring for every formula)."""
     out = _get(outputs, 0)
     weights = _get(inputs, 1)
@@ -111,7 +111,7 @@ def count_macs(op: str, inputs: list[TensorRef | None], outputs: list[TensorRef 
         k = _dim(lhs, -2) if options.get("AdjX") or options.get("AdjointLhs") else _dim(lhs, -1)
         return MacCount(_elems(out) * k, "out_elems * K")
     if op in POOLS:
-        fh, fw = options.get("FilterHeight", 1), options.get("FilterWidth", 1)
+        fh, fw = int(options.get("FilterHeight", 1)), int(options.get("FilterWidth", 1))
         return MacCount(_elems(out) * max(fh, 1) * max(fw, 1), "out_elems * FH * FW")
     if op in REDUCTIONS:
         return MacCount(_elems(_get(inputs, 0)), "in_elems (one accumulate per input element)")
