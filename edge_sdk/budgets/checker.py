@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.baseline import Baseline, load_baseline
-from edge_sdk.budgets.cache import MeasurementCache, default_cache_dir
+from edge_sdk.budgets.cache import MeasurementCache, default_cache_dir, file_sha256
 from edge_sdk.budgets.config import Budget, CheckSpec, find_budget, load_budget
 from edge_sdk.budgets.defaults import device_default_checks
-from edge_sdk.budgets.evaluate import CheckOutcome, evaluate_check, load_profiles, resolve_models
+from edge_sdk.budgets.evaluate import CheckOutcome, ModelRef, evaluate_check, load_profiles, resolve_models
 from edge_sdk.budgets.measure import Measurer
 from edge_sdk.budgets.verdicts import Verdict, summarize
 from edge_sdk.documents import envelope
@@ -82,24 +82,36 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     if resolved.path is None:
         profiles = load_profiles(device_list)
         specs = device_default_checks(list(profiles.values()))
-    outcomes = []
+    # Resolve everything first: a missing model or an unknown device fails before any measurement.
+    plans = []
     for spec in specs:
         if threads is not None and spec.threads is None:
             spec.threads = threads
-        device_ids = device_list or spec.devices
-        if spec.origin == "device-defaults":
-            device_ids = spec.devices
-        profiles = load_profiles(device_ids)
+        device_ids = spec.devices if spec.origin == "device-defaults" else (device_list or spec.devices)
         if model_list:
             refs, unmatched = resolve_models(model_list, Path.cwd(), resolved.base_dir)
         else:
             refs, unmatched = resolve_models(spec.models, resolved.base_dir, resolved.base_dir)
-        outcomes.append(evaluate_check(spec, refs, unmatched, profiles, measurer, loaded_baseline,
-                                       resolved.display_path))
+        plans.append((spec, refs, unmatched, load_profiles(device_ids)))
+    _hash_models([ref for _, refs, _, _ in plans for ref in refs])
+    measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for spec, refs, _, _ in plans
+                                     if "runtimes" in spec.limits for ref in refs
+                                     for runtime in spec.limits["runtimes"].value])
+    outcomes = [evaluate_check(spec, refs, unmatched, profiles, measurer, loaded_baseline, resolved.display_path)
+                for spec, refs, unmatched, profiles in plans]
     document = _document(resolved, outcomes, measurer, loaded_baseline, estimate_only, use_cache)
     document["settings"]["adb_serials"] = adb_serials
     document["notes"] = measurer.notes
     return CheckResult(document=document, outcomes=outcomes, budget=resolved, cache=cache)
+
+
+def _hash_models(refs: list[ModelRef]) -> None:
+    """sha256 of every model once, even when several checks name it (the content keys of the cache)."""
+    known: dict[Path, str] = {}
+    for ref in refs:
+        if ref.path not in known:
+            known[ref.path] = file_sha256(ref.path)
+        ref.sha256 = known[ref.path]
 
 
 def _document(budget: Budget, outcomes: list[CheckOutcome], measurer: Measurer, baseline: Baseline | None,

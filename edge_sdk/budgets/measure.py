@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,19 @@ class Measurer:
         return read_accuracy_drop(path, sha256)
 
     # ---- runtime compatibility, by really loading --------------------------------------------------
+
+    def prefetch_runtime_loads(self, items: list[tuple[Path, str, RuntimeSpec]]) -> None:
+        """Run the load probes of every (model, runtime) pair side by side: each is a child process
+        that mostly waits for an interpreter to start, so a few at once finish sooner."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        todo = list({(sha, spec.distribution): (path, sha, spec) for path, sha, spec in items
+                     if spec.installed_matches()}.values())
+        if len(todo) < 2:
+            return
+        workers = min(len(todo), max(2, min(4, os.cpu_count() or 2)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runtime-probe") as pool:
+            list(pool.map(lambda item: self.runtime_load(*item), todo))
 
     def runtime_load(self, path: Path, sha256: str, spec: RuntimeSpec) -> dict[str, Any]:
         installed = spec.installed_version()
