@@ -90,7 +90,9 @@ def render_list(profiles: list[Any]) -> str:
         memory = format_bytes(p.app_memory_bytes)
         if p.flash_bytes:
             memory += f" / flash {format_bytes(p.flash_bytes)}"
-        rows.append([p.id, p.kind, p.name, _cores(p), memory, f"{p.runtime} {p.runtime_version}", len(p.calibration)])
+        short_name = p.name.split(" (")[0]  # details in parentheses are for `devices show`
+        runtime = f"{p.runtime} {p.runtime_version.split(' (')[0]}"
+        rows.append([p.id, p.kind, short_name, _cores(p), memory, runtime, len(p.calibration)])
     table = render_table(["id", "kind", "name", "cores (GHz)", "app memory", "runtime", "points"], rows,
                          right_align=[6])
     return (f"{table}\n\n{len(profiles)} device profiles, plus `host` (this machine). "
