@@ -124,14 +124,20 @@ def format_number(value: float, unit: str) -> str:
     return f"{value:.4g}"
 
 
+HIGHER_IS_BETTER = ("accuracy", "margin", "agreement", "cosine", "sqnr", "passed")
+LOWER_IS_BETTER = ("drop", "error", ".macs", "latency", "energy")
+
+
 def better_direction(key: str, unit: str) -> int:
-    """-1 when lower is better (size, time, memory, energy, MACs, accuracy drop), +1 when higher is, 0 unknown."""
+    """-1 when lower is better (size, time, memory, energy, MACs, errors, accuracy drop), +1 when
+    higher is (accuracy, margins, output agreement), 0 when it depends (counts, settings)."""
+    leaf = key.lower().rsplit(".", 1)[-1]
     lowered = key.lower()
-    if "accuracy" in lowered and "drop" not in lowered:
+    if "drop" in leaf or "error" in leaf:
+        return -1
+    if any(word in lowered for word in HIGHER_IS_BETTER):
         return 1
-    if "margin" in lowered:
-        return 1
-    if unit in ("bytes", "ms", "mJ", "s") or "drop" in lowered or lowered.endswith(".macs") or "error_band" in lowered:
+    if unit in ("bytes", "ms", "mJ", "s") or any(word in lowered for word in LOWER_IS_BETTER):
         return -1
     return 0
 
@@ -180,7 +186,12 @@ class Row:
         delta, pct = self.delta, self.delta_pct
         delta_text = "" if delta is None else ("0" if delta == 0 else
                                                ("+" if delta > 0 else "-") + format_number(abs(delta), self.unit))
-        pct_text = "" if pct is None else f"{pct:+.1f}%"
+        if pct is None:
+            pct_text = ""
+        elif abs(pct) >= 1000:  # from nearly nothing: a ratio reads better than +5938650.0%
+            pct_text = f"x{float(self.after) / float(self.before):.3g}"  # type: ignore[arg-type]
+        else:
+            pct_text = f"{pct:+.1f}%"
         return [self.key, show(self.before), show(self.after), delta_text, pct_text, self.verdict]
 
 

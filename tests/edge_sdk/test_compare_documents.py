@@ -115,3 +115,15 @@ def test_long_markdown_puts_the_headline_first_and_folds_the_rest() -> None:
     assert "`results[host].latency_ms.mean`" in folded and folded.rstrip().endswith("</details>")
     short = compare(docs.convert_doc("int8", 1, 0.9, 0.0, "1"), docs.convert_doc("int8", 2, 0.9, 0.0, "2")).to_markdown()
     assert "<details>" not in short
+
+
+def test_parity_metrics_have_a_direction_and_huge_relative_changes_read_as_ratios() -> None:
+    before = docs.convert_doc(None, 400_000, 0.92, 0.0, "11" * 32)
+    after = docs.convert_doc("int8", 100_000, 0.92, 0.0, "22" * 32)
+    before["validation"]["outputs"] = [{"name": "y", "max_abs_error": 4e-8, "sqnr_db": 140.0, "top1_agreement": 1.0}]
+    after["validation"]["outputs"] = [{"name": "y", "max_abs_error": 2.4e-3, "sqnr_db": 39.0, "top1_agreement": 0.9}]
+    rows = rows_by_key(compare(before, after))
+    error = rows["validation.outputs[y].max_abs_error"]
+    assert error.verdict == "worse" and error.cells()[4] == "x6e+04"
+    assert rows["validation.outputs[y].sqnr_db"].verdict == "worse"
+    assert rows["validation.outputs[y].top1_agreement"].verdict == "worse"
