@@ -4,7 +4,8 @@
 
 1. Harness overhead: the host p50 reported by `profile` over the p50 of a bare
    ``interpreter.invoke()`` loop (same model, threads, runtime), alternating A/B pairs so drift
-   on a shared machine hits both sides alike. Target: <= 1.03.
+   on a shared machine hits both sides alike. Target: <= 1.03. 1b isolates the timing loop:
+   both loops on one interpreter in one process, interleaved in blocks (immune to slow drift).
 2. `litert-benchmark` (ships with ai-edge-litert) vs `edge-sdk profile`, MobileNetV2 float and
    int8: both medians, and wall time from command start to a result.
 3. Stability: five repeated `profile` runs of MobileNetV2 float, coefficient of variation of p50.
@@ -97,6 +98,40 @@ def overhead(models: dict[str, Path], pairs: int) -> None:
         print(f"   {label:24s} median ratio over {pairs} pairs: {statistics.median(ratios):.3f}")
 
 
+INTERLEAVED = r"""
+import json, statistics, sys, time
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+from runtime_harness.host.timing import TimingPolicy, time_invokes
+path, rounds, block = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+it = Interpreter(model_path=path, num_threads=1)
+it.allocate_tensors()
+for d in it.get_input_details():
+    it.set_tensor(d["index"], np.zeros([1 if s < 0 else int(s) for s in d["shape"]], d["dtype"]))
+for _ in range(20):
+    it.invoke()
+ratios = []
+for _ in range(rounds):
+    ours = time_invokes(it.invoke, TimingPolicy(runs=block, warmup_s=0.0, max_warmup_runs=1)).samples_ms
+    bare = []
+    for _ in range(block):
+        t0 = time.perf_counter_ns(); it.invoke(); bare.append((time.perf_counter_ns() - t0) / 1e6)
+    ratios.append(statistics.median(ours) / statistics.median(bare))
+print(json.dumps({"median_ratio": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}))
+"""
+
+
+def loop_overhead(models: dict[str, Path], rounds: int) -> None:
+    print(f"\n1b. timing-loop overhead alone: edge-sdk's loop vs a bare loop on the same interpreter, "
+          f"{rounds} interleaved blocks in one process (robust to load on a shared machine)")
+    for label, model in models.items():
+        out = subprocess.run([sys.executable, "-c", INTERLEAVED, str(model), str(rounds), "100"],
+                             capture_output=True, text=True, check=True)
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"   {label:24s} median ratio {figures['median_ratio']:.3f} "
+              f"(blocks from {figures['min']:.3f} to {figures['max']:.3f})")
+
+
 def litert_benchmark(models: dict[str, Path]) -> None:
     print("\n2. litert-benchmark vs edge-sdk profile (1 thread; wall time from command start to result)")
     tool = Path(sys.executable).with_name("litert-benchmark")
@@ -158,6 +193,7 @@ def main() -> None:
     print(f"host: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
     if "overhead" in wanted:
         overhead({"MobileNetV2 float": mobilenet, "MobileNetV2 int8": mobilenet_int8, **tiny}, 1 if args.quick else 3)
+        loop_overhead({"MobileNetV2 int8": mobilenet_int8, **tiny}, 5 if args.quick else 15)
     if "litert" in wanted:
         litert_benchmark({"MobileNetV2 float": mobilenet, "MobileNetV2 int8": mobilenet_int8})
     if "stability" in wanted:
