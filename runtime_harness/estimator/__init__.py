@@ -31,10 +31,12 @@ def _compatibility_notes(graph: Any, profile: DeviceProfile) -> list[str]:
     compat = getattr(graph, "compatibility", None) or {}
     if profile.kind == "mcu":
         tflm = (compat.get("delegates") or {}).get("tflm") or {}
-        bad = sorted({u.get("op", "?") for u in tflm.get("unsupported", [])})
-        if bad:
-            notes.append(f"runtime: {', '.join(bad)} not supported by TFLite Micro kernels; {profile.id} cannot run "
-                         "this model as is")
+        unsupported = tflm.get("unsupported", [])
+        if unsupported:
+            reasons = "; ".join(f"{u.get('op', '?')} (op {u.get('index', '?')}): {u.get('reason', 'unsupported')}"
+                                for u in unsupported[:2])
+            more = f" and {len(unsupported) - 2} more" if len(unsupported) > 2 else ""
+            notes.append(f"runtime: {profile.id} cannot run this model as is on MCU kernels: {reasons}{more}")
     else:
         runtime = (compat.get("runtimes") or {}).get(RUNTIME_KEYS.get(profile.runtime, ""), {})
         if runtime and not runtime.get("loadable", True):
@@ -60,7 +62,9 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
     factor, factor_level = fitted.factor(profile, features.compute)
     notes: list[str] = []
     if threads is not None and threads != n:
-        notes.append(f"threads: {profile.id} has {profile.cores} cores; estimated with {n} threads, not {threads}")
+        cores = f"{profile.cores} core" + ("s" if profile.cores > 1 else "")
+        notes.append(f"threads: {profile.id} has {cores}; estimated with {n} thread{'s' if n > 1 else ''}, "
+                     f"not {threads}")
     if features.compute in ("int16", "dynamic"):
         notes.append(f"precision: no published {features.precision} measurement calibrates this; its GEMMs are "
                      "costed as int8 kernels" + (" at half rate" if features.compute == "int16" else ""))
