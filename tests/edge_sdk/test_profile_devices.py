@@ -98,3 +98,14 @@ def test_a_model_over_the_app_memory_budget_is_confirmed_by_a_capped_run(capsys,
     assert host["memory"]["peak_bytes"] > 4 * 2**20 and host["latency_ms"]["p50"] > 0
     notes = "\n".join(estimate["notes"])
     assert "memory: does not fit the app memory budget (4.19 MB)" in notes and "a run capped at the budget failed" in notes
+
+
+@pytest.mark.slow
+def test_mobilenet_v2_float_measured_memory_holds_its_weights(capsys, mobilenet_v2_float):
+    code, document, _ = profile_json(capsys, str(mobilenet_v2_float), "--device", "pixel-8", "--time-limit", "2")
+    assert code == 0
+    host, pixel = document["results"]
+    # 3.5 M float32 weights (14 MB) are read and repacked by XNNPACK: the model's RSS must exceed the file
+    assert host["memory"]["peak_bytes"] > document["model"]["size_bytes"]
+    assert host["memory"]["arena_bytes"] > 1_000_000  # the 112x112x96 activations of MobileNetV2 alone are 4.8 MB
+    assert document["model"]["precision"] == "float32" and pixel["latency_ms"]["p50"] > 0
