@@ -192,6 +192,7 @@ class Verdict:
     message: str
     actual_text: str | None = None  # set when the value is not a number (a precision, a list of ops)
     limit_text: str | None = None
+    before: float | None = None  # the baseline's value, when the check compared against one
 
 
 def verdict_list(check: dict[str, Any]) -> list[dict[str, Any]]:
@@ -236,6 +237,7 @@ def verdicts(check: dict[str, Any]) -> list[Verdict]:
             message=str(row.get("message") or ""),
             actual_text=_display(row.get("actual")),
             limit_text=str(row["limit_text"]) if row.get("limit_text") else _display(row.get("limit")),
+            before=number(row.get("before")),
         ))
     return out
 

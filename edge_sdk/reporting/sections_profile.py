@@ -64,17 +64,21 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
         css = "bad" if failed or missing else "ok"
         parts.append(f'<p class="verdict-headline {css}">{escape(headline)}'
                      f' <span class="origin">({escape(doc.origin)})</span></p>')
+        with_baseline = any(r.before is not None for r in rows)
         body = [[
             Cell(r.status.upper(), css=STATUS_CSS.get(r.status.lower(), "")),
             r.name, r.model, r.device,
+        ] + ([Cell(format_value(r.before, r.unit, r.metric), r.before)] if with_baseline else []) + [
             Cell(r.actual_text or format_value(r.actual, r.unit, r.metric), r.actual),
             Cell(r.limit_text or format_value(r.limit, r.unit, r.metric), r.limit),
             Cell(format_value(r.margin, r.unit, r.metric) if r.margin is not None else "-", r.margin),
             Cell(f"{r.margin_pct:+.1f}%" if r.margin_pct is not None else "-", r.margin_pct),
             r.how or r.message,
         ] for r in rows]
-        parts.append(table(["status", "check", "model", "device", "measured", "limit", "margin", "margin %",
-                            "how it was obtained / what to do"], body, sortable=True, numeric=(4, 5, 6, 7)))
+        headers = ["status", "check", "model", "device"] + (["baseline"] if with_baseline else []) + [
+            "measured", "limit", "margin", "margin %", "how it was obtained / what to do"]
+        shift = 1 if with_baseline else 0
+        parts.append(table(headers, body, sortable=True, numeric=tuple(range(4, 8 + shift))))
         messages = [r for r in rows if r.message and r.status.lower() not in ("pass", "ok")]
         if messages:
             items = "".join(f"<li><strong>{escape(r.name)}</strong>: {escape(r.message)}</li>" for r in messages)

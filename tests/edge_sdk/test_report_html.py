@@ -185,3 +185,13 @@ def test_model_files_are_found_beside_the_report_or_named_when_gone(tmp_path: Pa
     gone = docs.profile_doc(path="/nowhere/gone.tflite", sha="y", results=[docs.estimated_result("pixel-4", 0.1)])
     html = render_html([gone])
     assert "not on this machine: /nowhere/gone.tflite" in html
+
+
+def test_a_check_against_a_baseline_shows_the_baseline_column() -> None:
+    check = docs.check_doc()
+    for row in check["verdicts"]:
+        row["before"] = row["actual"] * 0.9
+    html = render_html([check], analyse_models=False)
+    assert "<th class=num data-sort=num tabindex=0>baseline</th>" in html
+    assert ">2.07 ms</td>" in html  # 0.9 x the measured 2.30 ms
+    assert "baseline</th>" not in render_html([docs.check_doc()], analyse_models=False)
