@@ -87,7 +87,8 @@ def test_calibrate_creates_a_new_profile_from_the_phone(phones, cli_env, capsys)
     assert rows[nokia]["profile"] == "nokia-x20"
 
 
-def test_profile_backend_adb_through_the_cli(phones, cli_env, capsys, resnet8_tflite, tmp_path):
+def test_profile_backend_adb_through_the_cli(phones, cli_env, capsys, resnet8_tflite, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a partial report lands when -o is not given
     report = tmp_path / "adb.json"
     assert main(["profile", str(resnet8_tflite), "--backend", "adb", "--serial", phones["pixel"].serial,
                  "-o", str(report)]) == 0
@@ -100,4 +101,6 @@ def test_profile_backend_adb_through_the_cli(phones, cli_env, capsys, resnet8_tf
         phones["pixel"].set_faults({})
     assert code == 3
     err = capsys.readouterr().err
-    assert "crashed" in err and "Traceback" not in err
+    assert "crashed" in err and "SIGSEGV" in err and "Traceback" not in err
+    partial = tmp_path / f"{resnet8_tflite.name}.adb-partial.json"
+    assert str(partial) in err and json.loads(partial.read_text())["failures"][0]["stage"] == "benchmark"
