@@ -8,6 +8,8 @@ here replace the models named in the budget (checking one file against the team'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from edge_sdk.budgets.evaluate import CheckOutcome, ModelRef, evaluate_check, lo
 from edge_sdk.budgets.measure import Measurer
 from edge_sdk.budgets.verdicts import Verdict, summarize
 from edge_sdk.documents import envelope
-from edge_sdk.errors import UsageError
+from edge_sdk.errors import InputError, UsageError
 
 
 @dataclass
@@ -88,11 +90,12 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
         if threads is not None and spec.threads is None:
             spec.threads = threads
         device_ids = spec.devices if spec.origin == "device-defaults" else (device_list or spec.devices)
-        if model_list:
-            refs, unmatched = resolve_models(model_list, Path.cwd(), resolved.base_dir)
-        else:
-            refs, unmatched = resolve_models(spec.models, resolved.base_dir, resolved.base_dir)
-        plans.append((spec, refs, unmatched, load_profiles(device_ids)))
+        with _context(resolved, spec, models_from_budget=not model_list, devices_from_budget=not device_list):
+            if model_list:
+                refs, unmatched = resolve_models(model_list, Path.cwd(), resolved.base_dir)
+            else:
+                refs, unmatched = resolve_models(spec.models, resolved.base_dir, resolved.base_dir)
+            plans.append((spec, refs, unmatched, load_profiles(device_ids)))
     _hash_models([ref for _, refs, _, _ in plans for ref in refs])
     measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for spec, refs, _, _ in plans
                                      if "runtimes" in spec.limits for ref in refs
@@ -103,6 +106,22 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     document["settings"]["adb_serials"] = adb_serials
     document["notes"] = measurer.notes
     return CheckResult(document=document, outcomes=outcomes, budget=resolved, cache=cache)
+
+
+@contextmanager
+def _context(budget: Budget, spec: CheckSpec, *, models_from_budget: bool, devices_from_budget: bool) -> Iterator[None]:
+    """Point a missing model or an unknown device at the line of the budget that names it."""
+    try:
+        yield
+    except (InputError, UsageError) as exc:
+        from_budget = models_from_budget if isinstance(exc, InputError) else devices_from_budget
+        if budget.path is None or not from_budget or spec.origin != "budget":
+            raise
+        where = f"{budget.path}:{spec.line}" if spec.line else str(budget.path)
+        hint = exc.hint
+        if isinstance(exc, InputError):
+            hint = f"{hint} (paths in a budget file are relative to the budget file's directory)"
+        raise type(exc)(f"{where}: check {spec.name!r}: {exc.message}", hint=hint, path=exc.path) from None
 
 
 def _hash_models(refs: list[ModelRef]) -> None:

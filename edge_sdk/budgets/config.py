@@ -265,7 +265,15 @@ def _syntax_error(message: str, text: str, path: Path) -> ConfigError:
     shown = lines[line - 1] if 0 < line <= len(lines) else ""
     pointer = f"\n    {shown}\n    {' ' * max(column - 1, 0)}^" if shown else ""
     return ConfigError(f"{path}:{line}:{column}: TOML syntax error: {cause}{pointer}", path=str(path),
-                       hint="fix the TOML at that line; strings need quotes, e.g. size = \"1 MB\"")
+                       hint=_syntax_hint(cause))
+
+
+def _syntax_hint(cause: str) -> str:
+    if "overwrite" in cause.lower():
+        return "a key or table is defined twice: keep one (each [[check]] starts a new check)"
+    if "invalid value" in cause.lower() or "expected newline" in cause.lower():
+        return 'quantities with units are strings: write size = "1 MB", not size = 1 MB'
+    return "fix the TOML at that line (https://toml.io shows the syntax)"
 
 
 def _config_error(path: Path, line: int | None, message: str, *, hint: str | None = None,

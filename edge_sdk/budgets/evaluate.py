@@ -62,8 +62,7 @@ def resolve_models(patterns: list[str], base_dir: Path, display_base: Path) -> t
         path = Path(absolute)
         if not path.exists():
             raise InputError(f"{pattern}: model not found (looked for {path})", path=str(path),
-                             hint="build or convert the model first, or fix the path "
-                                  "(paths in a budget file are relative to the budget file)")
+                             hint="build or convert the model first, or fix the path")
         if path.is_dir():
             raise InputError(f"{pattern}: is a directory, expected a .tflite file",
                              hint=f'use a glob to check every model in it, e.g. "{pattern.rstrip("/")}/*.tflite"')

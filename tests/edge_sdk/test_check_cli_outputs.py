@@ -116,8 +116,11 @@ def test_baseline_gives_before_column_and_relative_limits(project, resnet8_tflit
     ('[[check]]\nname = "x"\nsize = "-2 MB"\n', "negative"),
     ('[[check]]\nname = "x"\nsize = 1 MB\n', "edge-budget.toml:3:"),
     ('[[check]]\nname = "x"\nsizes = "1 MB"\n', "valid keys in a [[check]]"),
-    ('[[check]]\nname = "x"\nmodels = ["build/missing.tflite"]\nsize = "1 MB"\n', "missing.tflite: model not found"),
-    ('[[check]]\nname = "x"\nmodels = ["build/kws.tflite"]\ndevices = ["pixel-99"]\nlatency_p90 = "9 ms"\n', "pixel-99"),
+    ('[[check]]\nname = "x"\nmodels = ["build/missing.tflite"]\nsize = "1 MB"\n',
+     "edge-budget.toml:1: check 'x': build/missing.tflite: model not found"),
+    ('[[check]]\nname = "x"\nmodels = ["build/kws.tflite"]\ndevices = ["pixel-99"]\nlatency_p90 = "9 ms"\n',
+     "edge-budget.toml:1: check 'x': unknown device 'pixel-99'"),
+    ('[[check]]\nname = "x"\nsize = "1 MB"\nsize = "2 MB"\n', "defined twice"),
     ('[[check]]\nname = "x"\nmodels = ["build/kws.tflite"]\nlatency_p90 = "9 ms"\n', "names no device"),
 ])
 def test_bad_budget_files_exit_2_with_a_clear_message(project, content, needle):
