@@ -22,16 +22,23 @@ from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
 # Envelope and identity fields, and per-tensor memory allocations (offsets differ with any change;
 # the plan's peak and lower bound say what matters).
 SKIPPED_KEYS = {"schema", "version", "tool", "created", "sha256", "path", "hint", "tensors"}
+# A verdict sits inside its check already (checks[name].verdicts[...]): device and metric name it.
+VERDICT_IDENTITY = ("device", "metric")
+# Units a document states beside its numbers ({"actual": 0.0185, "limit": 20, "unit": "ms"}).
+STATED_UNITS = {"b": "bytes", "bytes": "bytes", "ms": "ms", "mj": "mJ", "s": "s"}
 IDENTITY_KEYS = ("name", "check", "label", "variant", "id", "device", "serial", "metric")
 Value = float | str
 
 
 def _identity(item: dict[str, Any], position: int) -> str:
-    parts = [str(item[k]) for k in IDENTITY_KEYS if isinstance(item.get(k), (str, int)) and item.get(k) != ""]
+    keys = VERDICT_IDENTITY if "metric" in item and "status" in item else IDENTITY_KEYS
+    parts = [str(item[k]) for k in keys if isinstance(item.get(k), (str, int)) and item.get(k) != ""]
     if "backend" in item and "device" in item:
         parts.append(str(item["backend"]))
     if "model" in item and isinstance(item["model"], str):
         parts.append(item["model"].rsplit("/", 1)[-1])
+    elif isinstance(item.get("model_sha256"), str):  # a check's profiles name their model by hash
+        parts.append(item["model_sha256"][:8])
     ident = "/".join(dict.fromkeys(parts)) or str(position)
     return ident if len(ident) <= 64 else ident[:30] + "..." + ident[-31:]
 
@@ -50,8 +57,12 @@ def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
     return totals
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
-    """Numbers (and short strings) of a document under readable dotted keys."""
+def flatten(value: Any, prefix: str = "", units: dict[str, str] | None = None) -> dict[str, Value]:
+    """Numbers (and short strings) of a document under readable dotted keys.
+
+    ``units`` (when given) collects the unit a dict states for its numbers in a ``"unit"`` field,
+    so a verdict's actual/limit/margin print as "18.5 us" rather than 0.0185.
+    """
     out: dict[str, Value] = {}
     if value is None:
         out[prefix] = "none"
@@ -64,10 +75,14 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
         if len(value) <= 60:
             out[prefix] = value
     elif isinstance(value, dict):
+        stated = STATED_UNITS.get(str(value.get("unit", "")).lower()) if units is not None else None
         for key, child in value.items():
             if key in SKIPPED_KEYS and not prefix.endswith("latency_ms"):
                 continue
-            out.update(flatten(child, f"{prefix}.{key}" if prefix else str(key)))
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if stated and key in ("actual", "limit", "margin", "before", "value") and isinstance(child, (int, float)):
+                units[path] = stated  # type: ignore[index]
+            out.update(flatten(child, path, units))
     elif isinstance(value, list):
         last = prefix.rsplit(".", 1)[-1]
         if last == "ops":
@@ -80,7 +95,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Value]:
                 ident = _identity(item, position)
                 seen[ident] = seen.get(ident, 0) + 1
                 ident += f"#{seen[ident]}" if seen[ident] > 1 else ""
-                out.update(flatten(item, f"{prefix}[{ident}]"))
+                out.update(flatten(item, f"{prefix}[{ident}]", units))
         elif value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             if len(value) > 8:  # raw samples: their percentiles are compared; here only how many
                 out[f"{prefix}.count"] = float(len(value))
@@ -289,9 +304,10 @@ def compare_documents(before: LoadedDocument, after: LoadedDocument, *, markdown
             "compare needs two documents of the same kind",
             hint="e.g. edge-sdk compare old.profile.json new.profile.json",
         )
-    a, b = flatten(before.body), flatten(after.body)
+    units: dict[str, str] = {}
+    a, b = flatten(before.body, units=units), flatten(after.body, units=units)
     keys = sorted(list(a) + [k for k in b if k not in a], key=_reading_order)
-    rows = [Row(key, a.get(key), b.get(key), unit_of(key)) for key in keys]
+    rows = [Row(key, a.get(key), b.get(key), units.get(key) or unit_of(key)) for key in keys]
     # Numbers always; text only where both sides have it and it changed (status pass -> fail,
     # precision float32 -> int8): a whole result present on one side is told by its numbers.
     rows = [r for r in rows if isinstance(r.before, float) or isinstance(r.after, float)

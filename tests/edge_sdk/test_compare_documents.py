@@ -70,8 +70,10 @@ def test_verdict_status_changes_are_listed_and_markdown_is_a_table() -> None:
     assert table[1] == "|---|---:|---:|---:|---:|---|"
     assert all(line.count("|") - line.count("\\|") == 7 for line in table)
     changed_only = comparison.to_markdown(changed_only=True)
-    assert "`verdicts[latency p90 on host/host/latency_p90/example_int8.tflite].status`" in changed_only
-    assert "model size" not in changed_only
+    assert "`verdicts[host/latency_p90/example_int8.tflite].status`" in changed_only
+    assert "verdicts[size/example_int8.tflite]" not in changed_only
+    limit = rows_by_key(comparison)["verdicts[host/latency_p90/example_int8.tflite].limit"]
+    assert limit.unit == "ms" and limit.cells()[1] == "2.10 ms"  # the unit the verdict states beside it
 
 
 def test_documents_of_different_kinds_or_versions_are_refused(tmp_path: Path) -> None:
