@@ -57,6 +57,27 @@ CORE_TYPES: dict[str, CoreType] = {c.name: c for c in (
 )}
 
 
+# The design each core grew out of (Arm's own generations: A72 -> A73 -> A75 -> A76 -> A77 -> A78
+# -> X1 / A710 ...; A53 -> A55 -> A510 -> A520; M4 -> M33 / M7 -> M55). A core type with no
+# calibration data of its own borrows the fitted correction of its nearest ancestor that has some.
+PREDECESSOR: dict[str, str] = {
+    "cortex-a73": "cortex-a72", "cortex-a75": "cortex-a73", "cortex-a76": "cortex-a75",
+    "cortex-a77": "cortex-a76", "cortex-a78": "cortex-a77", "cortex-x1": "cortex-a78",
+    "cortex-a710": "cortex-a78", "cortex-a715": "cortex-a710", "cortex-a720": "cortex-a715",
+    "cortex-x3": "cortex-x1", "cortex-x4": "cortex-x3",
+    "cortex-a55": "cortex-a53", "cortex-a510": "cortex-a55", "cortex-a520": "cortex-a510",
+    "cortex-m33": "cortex-m4", "cortex-m7": "cortex-m4", "cortex-m55": "cortex-m7",
+}
+
+
+def lineage(name: str) -> list[str]:
+    """``name`` and its ancestors, nearest first (``cortex-x1`` -> x1, a78, a77, a76, a75, a73, a72)."""
+    chain = [name]
+    while chain[-1] in PREDECESSOR:
+        chain.append(PREDECESSOR[chain[-1]])
+    return chain
+
+
 def core_type(name: str) -> CoreType:
     """The :class:`CoreType` called ``name`` (raises KeyError; the schema validates names first)."""
     return CORE_TYPES[name]

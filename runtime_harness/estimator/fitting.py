@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from devices.cores import lineage
 from devices.profile import CalibrationPoint, DeviceProfile
 from runtime_harness.estimator.features import ModelFeatures, reference_features
 from runtime_harness.estimator.latency import PRIORS, design_row, effective_threads
@@ -105,9 +106,9 @@ class FittedFamily:
             return math.exp(self.precision_log[key]), "device and precision"
         if profile.id in self.device_log:
             return math.exp(self.device_log[profile.id]), "device"
-        core = profile.clusters[0].core
-        if core in self.core_log:
-            return math.exp(self.core_log[core]), f"core type {core}"
+        for core in lineage(profile.clusters[0].core):
+            if core in self.core_log:
+                return math.exp(self.core_log[core]), f"core type {core}"
         return 1.0, "family"
 
     def predict(self, features: ModelFeatures, profile: DeviceProfile, threads: int,
