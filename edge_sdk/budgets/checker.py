@@ -117,7 +117,8 @@ def _context(budget: Budget, spec: CheckSpec, *, models_from_budget: bool, devic
         from_budget = models_from_budget if isinstance(exc, InputError) else devices_from_budget
         if budget.path is None or not from_budget or spec.origin != "budget":
             raise
-        where = f"{budget.path}:{spec.line}" if spec.line else str(budget.path)
+        line = spec.line_of("models" if isinstance(exc, InputError) else "devices")
+        where = f"{budget.path}:{line}" if line else str(budget.path)
         hint = exc.hint
         if isinstance(exc, InputError):
             hint = f"{hint} (paths in a budget file are relative to the budget file's directory)"

@@ -52,7 +52,11 @@ class CheckSpec:
     max_regression: dict[str, float] = field(default_factory=dict)
     threads: int | None = None
     line: int | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)   # where each key is written, for annotations
     origin: str = "budget"
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key) or self.line
 
 
 @dataclass
@@ -172,8 +176,9 @@ def _parse_check(entry: Any, index: int, path: Path, locator: _Locator) -> Check
     regression = _parse_regression(entry.get("max_regression"), limits, fail)
     if not limits and not regression:
         raise _config_error(path, line, f"{where}: sets no limit", list_keys=True)
+    key_lines = {key: found for key in entry if (found := locator.key_line(index, key))}
     return CheckSpec(name=name.strip(), models=models, devices=devices, limits=limits, message=message,
-                     max_regression=regression, threads=threads, line=line)
+                     max_regression=regression, threads=threads, line=line, key_lines=key_lines)
 
 
 def _string_list(value: Any, key: str, fail: Any, example: str | None = None) -> list[str]:

@@ -84,7 +84,7 @@ def test_a_failed_budget_exits_1_with_message_annotations_and_junit_failures(pro
     assert "FAILED: 1 of 2 checks" in result.stdout and "edit " in result.stdout
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
     assert len(annotations) == 1
-    assert annotations[0].startswith("::error file=edge-budget.toml,line=9,title=edge-sdk check%3A classifier fits::")
+    assert annotations[0].startswith("::error file=edge-budget.toml,line=12,title=edge-sdk check%3A classifier fits::")  # the size line
     assert "build/model.tflite: size" in annotations[0] and "exceeds the limit 60 kB" in annotations[0]
     failure = ET.parse(project / "junit.xml").getroot().find(".//failure")
     assert failure is not None and "exceeds the limit 60 kB" in failure.get("message")
@@ -117,9 +117,9 @@ def test_baseline_gives_before_column_and_relative_limits(project, resnet8_tflit
     ('[[check]]\nname = "x"\nsize = 1 MB\n', "edge-budget.toml:3:"),
     ('[[check]]\nname = "x"\nsizes = "1 MB"\n', "valid keys in a [[check]]"),
     ('[[check]]\nname = "x"\nmodels = ["build/missing.tflite"]\nsize = "1 MB"\n',
-     "edge-budget.toml:1: check 'x': build/missing.tflite: model not found"),
+     "edge-budget.toml:3: check 'x': build/missing.tflite: model not found"),
     ('[[check]]\nname = "x"\nmodels = ["build/kws.tflite"]\ndevices = ["pixel-99"]\nlatency_p90 = "9 ms"\n',
-     "edge-budget.toml:1: check 'x': unknown device 'pixel-99'"),
+     "edge-budget.toml:4: check 'x': unknown device 'pixel-99'"),
     ('[[check]]\nname = "x"\nsize = "1 MB"\nsize = "2 MB"\n', "defined twice"),
     ('[[check]]\nname = "x"\nmodels = ["build/kws.tflite"]\nlatency_p90 = "9 ms"\n', "names no device"),
 ])

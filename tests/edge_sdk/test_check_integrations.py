@@ -87,7 +87,7 @@ def test_action_failing_run_annotates_and_fails_the_step(project):
     result, output, _ = run_action(project, baseline="no-such-baseline.json", args="--hide-passed")
     assert result.returncode == 1
     assert output.read_text().strip() == "passed=false"
-    assert "::error file=edge-budget.toml,line=1," in result.stdout
+    assert "::error file=edge-budget.toml,line=4," in result.stdout      # the line of the size limit
     assert "no baseline at no-such-baseline.json yet" in result.stdout
 
 

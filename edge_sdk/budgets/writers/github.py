@@ -35,7 +35,9 @@ def github_annotations(result: CheckResult) -> str:
             if v.message:
                 text += f". {v.message}"
             props = [f"title={_prop('edge-sdk check: ' + outcome.spec.name)}"]
-            if relative and outcome.spec.line:
-                props = [f"file={_prop(relative)}", f"line={outcome.spec.line}"] + props
+            key = "max_regression" if v.limit_kind == "regression" else v.metric
+            line = outcome.spec.line_of(key)
+            if relative and line:
+                props = [f"file={_prop(relative)}", f"line={line}"] + props
             lines.append(f"::error {','.join(props)}::{_data(text)}")
     return "\n".join(lines) + ("\n" if lines else "")
