@@ -19,6 +19,7 @@ from edge_sdk.documents import KINDS, SCHEMA_VERSION, document_kind, load_docume
 from edge_sdk.errors import InputError
 
 DocumentSource = dict[str, Any] | str | os.PathLike[str]
+MODEL_SUFFIXES = {".tflite", ".onnx", ".keras", ".h5", ".pb", ".lite"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ def load_one(source: DocumentSource, index: int = 0) -> LoadedDocument:
         kind = _validate_dict(source, "document" + suffix)
         return LoadedDocument(kind, source, f"{kind} document{suffix}")
     if isinstance(source, (str, os.PathLike)):
+        if Path(source).suffix.lower() in MODEL_SUFFIXES:
+            raise InputError(
+                f"{source}: a model file, not an edge-sdk JSON report",
+                hint=f"profile or inspect it first, e.g. edge-sdk profile {source} --html report.html",
+                path=str(source),
+            )
         body = load_document(source)
         return LoadedDocument(document_kind(body) or "", body, str(source))
     raise InputError(f"document #{index + 1}: expected a path or a dict, got {type(source).__name__}")

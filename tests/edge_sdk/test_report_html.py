@@ -136,6 +136,11 @@ def test_report_verb_writes_the_page_and_exits_2_on_bad_input(tmp_path: Path) ->
     done = run_cli("report", str(tmp_path / "absent.json"), cwd=tmp_path)
     assert done.returncode == 2 and "no such file" in done.stderr
 
+    (tmp_path / "model.tflite").write_bytes(b"\x1c\x00\x00\x00TFL3")
+    done = run_cli("report", str(tmp_path / "model.tflite"), cwd=tmp_path)
+    assert done.returncode == 2 and "a model file, not an edge-sdk JSON report" in done.stderr
+    assert "edge-sdk profile" in done.stderr  # the hint says what to run instead
+
 
 def test_a_directory_stands_for_its_edge_sdk_documents(tmp_path: Path) -> None:
     out = tmp_path / "out"
