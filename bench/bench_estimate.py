@@ -67,6 +67,11 @@ def held_out_report() -> None:
     family_of = {p.id: p.family for p in list_profiles()}
     for h in calibration.loo:
         by_family.setdefault(family_of[h.device], []).append(abs(h.error))
+    kernels = {(p.id, c.model, c.precision, c.threads, c.latency_ms): c.kernels
+               for p in list_profiles() for c in p.calibration}
+    for h in calibration.loo:
+        key = f"kernels {kernels[(h.device, h.model, h.precision, h.threads, h.measured_ms)]}"
+        by_family.setdefault(key, []).append(abs(h.error))
     for family, errs in by_family.items():
         print(f"{family:>26}: {sum(e <= 0.15 for e in errs)}/{len(errs)} within +-15%")
     print(f"(fit + {2 * len(calibration.loo)} held-out refits: {seconds:.2f} s, cached on disk afterwards)\n")
