@@ -60,7 +60,7 @@ def main() -> int:
             first, second = lab.add_device(), lab.add_device()
             client = AdbClient(server_port=lab.port)
             one_run(model, [first.serial], client)  # warm the host's file cache and the adb server
-            print("\n1. overhead apart from the benchmark (median of %d)" % REPEATS)
+            print(f"\n1. overhead apart from the benchmark (median of {REPEATS})")
             for label, cold in (("cold (push)", True), ("cached (push reused)", False)):
                 rows = overhead(model, first.serial, client, cold=cold)
                 median_overhead = statistics.median(r[1] for r in rows)
@@ -68,7 +68,7 @@ def main() -> int:
                 detail = ", ".join(f"{k} {v:.3f}" for k, v in stages.items() if k != "benchmark")
                 print(f"   {label:<22} overhead {median_overhead:.3f} s   wall {statistics.median(r[0] for r in rows):.3f} s"
                       f"   stages: {detail}")
-            print("\n2. two serials: parallel workers vs one after the other (median of %d)" % REPEATS)
+            print(f"\n2. two serials: parallel workers vs one after the other (median of {REPEATS})")
             sequential, parallel = [], []
             for _ in range(REPEATS):
                 start = time.perf_counter()

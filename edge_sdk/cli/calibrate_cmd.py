@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="ID", help="profile to update or create (default: the one the phone matches)")
     parser.add_argument("--models", metavar="LIST", default=",".join(DEFAULT_MODELS),
                         help="comma-separated reference models name:precision (default: %(default)s)")
-    parser.add_argument("-o", "--output", metavar="PATH", help="profile file or directory to write (default: your profile directory)")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="profile file or directory to write (default: your profile directory)")
     parser.add_argument("--threads", type=int, help="threads (default: the profile's, else 4)")
     parser.add_argument("--runs", type=int, default=50, help="benchmark runs per model (default: 50)")
     parser.add_argument("--min-secs", type=float, help="minimum seconds of runs per model (default: the tool's, 1 s)")

@@ -45,8 +45,10 @@ def reference_model_path(key: str) -> Path:
         return assets.mltk_model(reference_models.MLTK_MODELS[name])
     spec = reference_models.REFERENCE_MODELS.get(name)
     if spec is None or precision not in spec["quant"]:  # type: ignore[operator]
-        known = sorted([f"{k}:int8" for k in reference_models.MLTK_MODELS]
-                       + [f"{k}:{q}" for k, s in reference_models.REFERENCE_MODELS.items() for q in s["quant"]])  # type: ignore[union-attr]
+        known = [f"{k}:int8" for k in reference_models.MLTK_MODELS]
+        for model, spec_of_model in reference_models.REFERENCE_MODELS.items():
+            known += [f"{model}:{quant}" for quant in spec_of_model["quant"]]  # type: ignore[union-attr]
+        known.sort()
         raise UsageError(f"unknown reference model {key!r}", hint=f"choose from: {', '.join(known)}")
     try:
         return reference_models.build_tflite(name, precision)

@@ -305,7 +305,8 @@ class DeviceRun:
             return DeviceError(f"this benchmark_model build rejects a flag: {detail}",
                                hint="use a benchmark_model from TFLite 2.4 or newer")
         return DeviceError(f"benchmark_model failed on {self.serial} (exit code {exit_code}): {detail}",
-                           hint="re-run with EDGE_SDK_DEBUG=1 or run the command by hand: adb shell " + self.partial.get("command", ""))
+                           hint="run the command by hand to see all of its output: adb shell "
+                                + self.partial.get("command", ""))
 
     def cleanup(self) -> None:
         """Remove per-run files; keep only the newest cached models."""

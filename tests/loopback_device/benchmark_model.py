@@ -11,8 +11,9 @@ per-op rows split the measured inference time by each op's output size. The rows
 parser and the plumbing; they are not a per-op measurement.
 
 Behaviour for failure tests comes from ``$LOOPBACK_DEVICE_SANDBOX/.loopback/faults.json``:
-``{"benchmark": "crash" | "hang" | "slow"}``, ``{"heat_to": 2}`` (thermal status while it runs). The battery current file is raised to the device's
-load current while the benchmark runs, so sampling it sees a loaded phone.
+``{"benchmark": "crash" | "hang" | "slow"}``, ``{"heat_to": 2}`` (thermal status while it runs).
+The battery current file is raised to the device's load current while the benchmark runs, so
+sampling it sees a loaded phone.
 """
 
 import json
