@@ -20,6 +20,7 @@ from edge_sdk.budgets.config import Budget, CheckSpec, find_budget, load_budget
 from edge_sdk.budgets.defaults import device_default_checks
 from edge_sdk.budgets.evaluate import CheckOutcome, ModelRef, evaluate_check, load_profiles, resolve_models
 from edge_sdk.budgets.measure import Measurer
+from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.verdicts import Verdict, summarize
 from edge_sdk.documents import envelope
 from edge_sdk.errors import InputError, UsageError
@@ -65,26 +66,38 @@ def resolve_budget(budget: str | Path | None, models: list[str], devices: list[s
     return Budget(path=None, base_dir=Path.cwd(), checks=[])
 
 
-def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
-          devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
-          use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None) -> CheckResult:
-    """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
+@dataclass
+class CheckPlan:
+    """One check resolved: its models found, its devices loaded; nothing measured yet."""
 
-    ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
-    device whose profile matches a phone gets measured numbers, the other devices estimates.
+    spec: CheckSpec
+    models: list[ModelRef]
+    unmatched: list[str]
+    profiles: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = self.spec
+        return {"name": spec.name, "line": spec.line, "origin": spec.origin,
+                "models": [m.display for m in self.models], "globs_matching_nothing": self.unmatched,
+                "devices": list(self.profiles), "threads": spec.threads, "message": spec.message,
+                "limits": {k: {"value": [str(x) for x in v.value] if isinstance(v.value, list) else v.value,
+                               "unit": METRICS[k].unit, "as_written": v.text} for k, v in spec.limits.items()},
+                "max_regression": spec.max_regression}
+
+
+def plan_checks(models: list[str] | str | None = None, *, budget: str | Path | None = None,
+                devices: list[str] | None = None, threads: int | None = None) -> tuple[Budget, list[CheckPlan]]:
+    """Resolve the budget, every check's models and devices, without measuring anything.
+
+    Everything is resolved before the first measurement, so a missing model or an unknown device
+    fails in a second, not after minutes of host runs. ``check --dry-run`` prints this.
     """
     model_list = [models] if isinstance(models, str) else list(models or [])
     device_list = list(devices or [])
     resolved = resolve_budget(budget, model_list, device_list)
-    loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
-    cache_dir = default_cache_dir(resolved.base_dir if resolved.path else None)
-    cache = MeasurementCache(cache_dir, enabled=use_cache)
-    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials)
     specs = list(resolved.checks)
     if resolved.path is None:
-        profiles = load_profiles(device_list)
-        specs = device_default_checks(list(profiles.values()))
-    # Resolve everything first: a missing model or an unknown device fails before any measurement.
+        specs = device_default_checks(list(load_profiles(device_list).values()))
     plans = []
     for spec in specs:
         if threads is not None and spec.threads is None:
@@ -95,13 +108,28 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
                 refs, unmatched = resolve_models(model_list, Path.cwd(), resolved.base_dir)
             else:
                 refs, unmatched = resolve_models(spec.models, resolved.base_dir, resolved.base_dir)
-            plans.append((spec, refs, unmatched, load_profiles(device_ids)))
-    _hash_models([ref for _, refs, _, _ in plans for ref in refs])
-    measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for spec, refs, _, _ in plans
-                                     if "runtimes" in spec.limits for ref in refs
-                                     for runtime in spec.limits["runtimes"].value])
-    outcomes = [evaluate_check(spec, refs, unmatched, profiles, measurer, loaded_baseline, resolved.display_path)
-                for spec, refs, unmatched, profiles in plans]
+            plans.append(CheckPlan(spec, refs, unmatched, load_profiles(device_ids)))
+    return resolved, plans
+
+
+def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
+          devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
+          use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None) -> CheckResult:
+    """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
+
+    ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
+    device whose profile matches a phone gets measured numbers, the other devices estimates.
+    """
+    resolved, plans = plan_checks(models, budget=budget, devices=devices, threads=threads)
+    loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
+    cache = MeasurementCache(default_cache_dir(resolved.base_dir if resolved.path else None), enabled=use_cache)
+    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials)
+    _hash_models([ref for plan in plans for ref in plan.models])
+    measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for plan in plans
+                                     if "runtimes" in plan.spec.limits for ref in plan.models
+                                     for runtime in plan.spec.limits["runtimes"].value])
+    outcomes = [evaluate_check(plan.spec, plan.models, plan.unmatched, plan.profiles, measurer, loaded_baseline,
+                               resolved.display_path) for plan in plans]
     document = _document(resolved, outcomes, measurer, loaded_baseline, estimate_only, use_cache)
     document["settings"]["adb_serials"] = adb_serials
     document["notes"] = measurer.notes

@@ -68,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--github", action="store_true", help="print GitHub Actions ::error annotations")
     parser.add_argument("--hide-passed", action="store_true", help="show only failed or unmeasured limits")
     parser.add_argument("--no-cache", action="store_true", help="measure again instead of reusing cached results")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the resolved checks (models found, devices, limits in base units) as JSON and stop")
     parser.add_argument("--print-schema", action="store_true", help="print the budget file's JSON Schema and exit")
 
 
@@ -83,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
                                                ("--markdown", args.markdown), ("--html", args.html))
                if value and value != "-"}
     _refuse_clobbering_inputs(outputs, args)
+
+    if args.dry_run:
+        from edge_sdk.budgets.checker import plan_checks
+        from edge_sdk.cli.common import print_json
+
+        budget, plans = plan_checks(args.models or None, budget=args.budget, devices=args.devices or None,
+                                    threads=args.threads)
+        print_json({"budget": str(budget.path) if budget.path else None, "checks": [p.to_dict() for p in plans]})
+        return EXIT_OK
 
     from edge_sdk.budgets import check
     from edge_sdk.budgets.writers import github_annotations, terminal_report

@@ -198,3 +198,13 @@ def test_unwritable_output_is_a_usage_error_not_a_crash(project):
     result = run_check(project, "--junit", "file-not-dir/junit.xml")
     assert result.returncode == 2 and "--junit file-not-dir/junit.xml: cannot write it" in result.stderr
     assert "internal error" not in result.stderr and "PASSED" in result.stdout
+
+
+def test_dry_run_prints_the_resolved_checks_without_measuring(project):
+    result = run_check(project, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert [c["name"] for c in plan["checks"]] == ["keyword spotting fits", "classifier fits"]
+    assert plan["checks"][0]["models"] == ["build/kws.tflite"]
+    assert plan["checks"][0]["limits"]["size"] == {"value": 60000.0, "unit": "B", "as_written": "60 kB"}
+    assert not (project / ".edge-sdk-cache").exists()                     # nothing was measured
