@@ -114,7 +114,8 @@ def plan_checks(models: list[str] | str | None = None, *, budget: str | Path | N
 
 def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
           devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
-          use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None) -> CheckResult:
+          use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None,
+          progress: bool = False) -> CheckResult:
     """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
 
     ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
@@ -123,7 +124,7 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     resolved, plans = plan_checks(models, budget=budget, devices=devices, threads=threads)
     loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
     cache = MeasurementCache(default_cache_dir(resolved.base_dir if resolved.path else None), enabled=use_cache)
-    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials)
+    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, progress=progress)
     _hash_models([ref for plan in plans for ref in plan.models])
     measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for plan in plans
                                      if "runtimes" in plan.spec.limits for ref in plan.models

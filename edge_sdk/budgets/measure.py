@@ -31,8 +31,9 @@ class Measurer:
     """Measures models for a check run; remembers results within the run and across runs (cache)."""
 
     def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False,
-                 adb_serials: list[str] | None = None) -> None:
+                 adb_serials: list[str] | None = None, progress: bool = False) -> None:
         self.cache = cache
+        self.progress = progress                  # a live line per host run (on a terminal)
         self.estimate_only = estimate_only
         self.adb_serials = adb_serials            # None: no phones; []: the one connected phone
         self.notes: list[str] = []
@@ -124,7 +125,8 @@ class Measurer:
         from edge_sdk.profiling import profile
 
         try:
-            return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only)
+            return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only,
+                           progress=self.progress)
         except UnsupportedModelError as exc:
             if self.estimate_only:
                 raise

@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = check(args.models or None, budget=args.budget, devices=args.devices or None,
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
-                   threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None)
+                   threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
+                   progress=sys.stderr.isatty())
     table_stream = sys.stderr if args.json_path == "-" else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:
