@@ -9,6 +9,7 @@ Legacy ``.h5`` files that Keras 3 cannot read fall back to ``tf_keras`` (the Ker
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,9 @@ def keras_reference(model: Any, specs: list[TensorSpec], batch_size: int = 32):
         chunks: list[list[np.ndarray]] = []
         for start in range(0, count, batch_size):
             batch = [data[s.name][start:start + batch_size] for s in specs]
-            out = model(batch if len(batch) > 1 else batch[0], training=False)
+            with warnings.catch_warnings():  # Keras warns when a 1-input model gets a bare tensor
+                warnings.simplefilter("ignore")
+                out = model(batch if len(batch) > 1 else batch[0], training=False)
             outs = out if isinstance(out, (list, tuple)) else [out]
             chunks.append([np.asarray(o) for o in outs])
         return [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]

@@ -8,6 +8,7 @@ cross-entropy, anything else mean squared error.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -37,8 +38,10 @@ def _looks_like_probabilities(outputs: np.ndarray) -> bool:
 def choose_loss(model: Any, data: Dataset) -> tuple[Any, str]:
     kmod = keras_module(model)
     labels = data.labels
-    sample = np.asarray(model([data.inputs[k][:16] for k in data.inputs] if len(data.inputs) > 1
-                              else next(iter(data.inputs.values()))[:16], training=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = np.asarray(model([data.inputs[k][:16] for k in data.inputs] if len(data.inputs) > 1
+                                  else next(iter(data.inputs.values()))[:16], training=False))
     losses = kmod.losses
     if sample.ndim == 2 and sample.shape[1] > 1:
         logits = not _looks_like_probabilities(sample)
@@ -63,7 +66,8 @@ def fine_tune(model: Any, data: Dataset, epochs: int, callbacks: list[Any] | Non
     x = [data.inputs[k] for k in data.inputs] if len(data.inputs) > 1 else next(iter(data.inputs.values()))
     y = data.labels.astype(np.float32) if "squared" in loss_name else data.labels
     model.compile(optimizer=kmod.optimizers.Adam(LEARNING_RATE), loss=loss)
-    with captured_output():
+    with captured_output(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         history = model.fit(x, y, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, shuffle=True,
                             callbacks=callbacks or [])
     losses = [float(v) for v in history.history.get("loss", [])]
