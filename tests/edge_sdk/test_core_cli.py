@@ -83,3 +83,10 @@ def test_documents_refuse_other_kinds_versions_and_truncation(tmp_path: Path):
         load_document(tmp_path / "x.json")
     with pytest.raises(InputError, match="no such file"):
         load_document(tmp_path / "missing.json")
+
+
+def test_atomic_write_gives_normal_file_mode(tmp_path: Path):
+    path = atomic_write_bytes(tmp_path / "r.json", b"{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
