@@ -141,7 +141,6 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
         "p5": runs.p5_ms if runs else None, "p95": runs.p95_ms if runs else None,
         "mean": mean, "std": runs.std_ms if runs else None,
         "min": runs.min_ms if runs else None, "max": runs.max_ms if runs else None,
-        "count": runs.count if runs else None,
     }
     notes = []
     if median is None:
@@ -161,6 +160,7 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
         "threads": outcome.threads,
         "source": "measured",
         "latency_ms": latency,
+        "runs": runs.count if runs else None,  # timed runs behind the statistics
         "samples_ms": [],
         "error_band_pct": None,
         "memory": {"peak_bytes": as_int(peak), "arena_bytes": None, "init_bytes": as_int(out.memory_init_bytes),

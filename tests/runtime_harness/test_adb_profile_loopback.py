@@ -29,7 +29,7 @@ def test_measured_profile_document_with_provenance_and_push_reuse(phone, adb_cli
     result = first["results"][0]
     assert result["source"] == "measured" and result["backend"] == "adb"
     assert result["device"] == "pixel-4"  # matched through devices/profiles/pixel-4.toml [adb]
-    assert result["latency_ms"]["count"] == 10
+    assert result["runs"] == 10
     assert 0 < result["latency_ms"]["min"] <= result["latency_ms"]["p50"] <= result["latency_ms"]["max"]
     assert result["memory"]["peak_bytes"] > 0
     prov = result["provenance"]
