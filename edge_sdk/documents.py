@@ -5,7 +5,7 @@ Every document has the same envelope, so any reader can tell what it holds befor
     {"schema": "edge-sdk/profile", "version": 1, "tool": {"name": "edge-sdk", "version": "0.1.0"},
      "created": "2026-11-28T17:00:00Z", ...body...}
 
-Kinds: ``inspect`` (a ModelGraph summary), ``profile`` (measurements and estimates per device),
+Kinds: ``devices`` (the profile catalog), ``inspect`` (a ModelGraph summary), ``profile`` (measurements and estimates per device),
 ``check`` (verdicts; also a baseline for the next check), ``convert`` (an artifact manifest).
 
 The body of a ``profile`` document (the contract between profile, check, adb, report, compare)::
@@ -40,7 +40,7 @@ from edge_sdk import __version__
 from edge_sdk.errors import InputError
 
 SCHEMA_VERSION = 1
-KINDS = ("inspect", "profile", "check", "convert")
+KINDS = ("inspect", "profile", "check", "convert", "devices")
 
 
 def envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
