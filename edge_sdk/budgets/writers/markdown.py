@@ -45,7 +45,7 @@ def markdown_summary(result: CheckResult) -> str:
                 lines.append(f"> **{_cell(outcome.spec.name)}**: {_cell(outcome.spec.message)}")
         lines.append("")
     if good:
-        lines += [f"<details><summary>{len(good)} limits passed</summary>", ""]
+        lines += [f"<details><summary>{len(good)} limit{'' if len(good) == 1 else 's'} passed</summary>", ""]
         lines += _table(good, with_before) + ["", "</details>", ""]
     where = f"`{result.budget.path.name}`" if result.budget.path else "the device profiles' app constraints"
     lines.append(f"Limits from {where}; estimate-only: {str(result.document['settings']['estimate_only']).lower()}.")
