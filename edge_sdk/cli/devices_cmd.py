@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from typing import Any
 
-from edge_sdk import __version__
 from edge_sdk.errors import InfrastructureError, UsageError
 from edge_sdk.table import render_table
 from edge_sdk.units import format_bytes
@@ -67,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_json(body: dict[str, Any]) -> None:
     from edge_sdk.cli.common import print_json
+    from edge_sdk.documents import envelope
 
-    print_json({"schema": "edge-sdk/devices", "version": 1, "tool": {"name": "edge-sdk", "version": __version__},
-                "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **body})
+    print_json(envelope("devices", body))
 
 
 def _cores(profile: Any) -> str:
