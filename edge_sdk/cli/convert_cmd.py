@@ -24,16 +24,21 @@ examples:
   edge-sdk convert model.keras -o m.tflite --recipe channels-50-int8 --calibration-data calib.npz --dry-run"""
 
 
-def _recipes_help() -> str:
+def _recipes_text() -> str:
     from converters.recipes import load_recipes
 
-    return "; ".join(f"{name}: {r.get('description', '')}" for name, r in load_recipes().items())
+    recipes = load_recipes()
+    width = max(len(name) for name in recipes)
+    return "\n".join(f"  {name:<{width}}  {r.get('description', '')}" for name, r in recipes.items())
+
+
+DESCRIPTION += "\n\nrecipes (--recipe NAME; explicit flags override them):\n" + _recipes_text()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="the model: .keras, .h5, a SavedModel directory, .onnx (or .tflite to re-validate)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.tflite", help="the artifact to write")
-    parser.add_argument("--recipe", metavar="NAME", help="a named preset (flags override it): " + _recipes_help())
+    parser.add_argument("--recipe", metavar="NAME", help="a named preset, listed above (flags override it)")
     parser.add_argument("--quantize", choices=("none", "fp16", "dynamic", "int8", "int16x8"),
                         help="none (float32, default), fp16, dynamic (int8 weights), int8 (full integer), "
                              "int16x8 (int16 activations)")

@@ -136,3 +136,10 @@ def test_import_converters_and_dry_run_do_not_import_tensorflow(keras_file: Path
             "print(rc, heavy)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
     assert done.stdout.strip().endswith("0 []"), done.stdout + done.stderr
+
+
+def test_help_lists_every_recipe_and_exits_0(capsys) -> None:
+    assert main(["convert", "--help"]) == 0
+    text = capsys.readouterr().out
+    for name in recipe_names():
+        assert f"  {name} " in text
