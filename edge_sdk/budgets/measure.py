@@ -5,7 +5,8 @@ Sources, all consumed through their public interfaces (this module measures noth
 - static facts (size, gzip size, params, MACs, precision, ops, delegate support, static memory plan)
   from :func:`edge_sdk.graph.analyze`;
 - latency, peak memory, arena and energy per device from :func:`edge_sdk.profiling.profile`
-  (host measurement in a child process plus per-device estimates, or estimates only);
+  (host measurement in a child process plus per-device estimates, or estimates only), or measured
+  on a phone over adb (:func:`edge_sdk.adb_profiling.profile_on_adb`) when one matches the device;
 - accuracy drop from the convert manifest beside the model (``MODEL.tflite.json``);
 - runtime compatibility by really loading the model in the named runtime, in a child process
   (:mod:`edge_sdk.budgets.runtime_probe`).
