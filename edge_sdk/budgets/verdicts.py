@@ -39,7 +39,8 @@ class Verdict:
         return self.status != PASS
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The report row; ``name`` repeats the check name (the field the report contract names)."""
+        return {"name": self.check, **asdict(self)}
 
     def actual_text(self) -> str:
         return format_value(self.metric, self.actual)

@@ -80,7 +80,7 @@ message = "Ask the MCU team."
     (entry,) = document["checks"]
     assert entry["name"] == "tiny models" and entry["line"] == 2
     for verdict in entry["verdicts"]:
-        assert {"check", "model", "device", "metric", "actual", "limit", "unit", "margin", "margin_pct",
+        assert {"name", "check", "model", "device", "metric", "actual", "limit", "unit", "margin", "margin_pct",
                 "status", "how", "message"} <= set(verdict)
     json.dumps(document)  # serializable as is
 
