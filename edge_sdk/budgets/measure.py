@@ -122,17 +122,20 @@ class Measurer:
     def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> dict[str, Any]:
         """A profile document; a model this host's runtime refuses (a custom op the app links in, say)
         still gets its device estimates from the graph, with a note saying why nothing ran."""
-        from edge_sdk.errors import UnsupportedModelError
+        from edge_sdk.errors import InputError, UnsupportedModelError
         from edge_sdk.profiling import profile
 
         try:
             return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only,
                            progress=self.progress)
-        except UnsupportedModelError as exc:
-            if self.estimate_only:
+        except (UnsupportedModelError, InputError) as exc:
+            refused = isinstance(exc, UnsupportedModelError) or "dynamic shape" in exc.message
+            if self.estimate_only or not refused:
                 raise
-            self.notes.append(f"{path.name}: not run on this host ({exc.message.splitlines()[0]}); "
-                              "its device numbers are estimated from the graph")
+            reason = exc.message.splitlines()[0].removeprefix(f"{path}: ")
+            self.notes.append(f"{path.name}: not run on this host ({reason}); its device numbers are estimated "
+                              "from the graph" + (" (`edge-sdk profile --input-shape` runs it)"
+                                                  if "dynamic shape" in exc.message else ""))
             return profile(str(path), devices=device_ids, threads=threads, estimate_only=True)
 
     def _phone_results(self, path: Path, sha256: str, threads: int | None) -> dict[str, dict[str, Any]]:
@@ -184,11 +187,21 @@ class Measurer:
         if result is None:
             from edge_sdk.budgets.runtime_probe import probe_load
 
-            result = probe_load(path, spec)
+            result = probe_load(path, spec, _fixed_shapes(self.model_facts(path, sha256)))
             if result.get("loaded") is not None:   # never cache "could not try"
                 self.cache.put("runtime", key, result)
         self._memo[memo_key] = result
         return result
+
+
+def _fixed_shapes(facts: dict[str, Any]) -> dict[str, list[int]]:
+    """Shapes for inputs with dynamic dimensions: the ones the converter recorded (a load check only
+    needs the model to load and run once, not a particular input size)."""
+    shapes = {}
+    for tensor in facts.get("inputs") or []:
+        if any(d is None or d < 0 for d in tensor.get("shape_signature") or []):
+            shapes[tensor["name"]] = [d if d and d > 0 else 1 for d in tensor.get("shape") or []]
+    return shapes
 
 
 def _profile_fingerprint(device: Any) -> Any:
@@ -242,6 +255,9 @@ def _static_facts(path: Path) -> dict[str, Any]:
         "delegates": compatibility.get("delegates", {}),
         "runtimes": compatibility.get("runtimes", {}),
         "op_count": sum((getattr(graph, "op_counts", {}) or {}).values()),
+        "inputs": [{"name": t.name, "shape": list(t.shape or []),
+                    "shape_signature": list(getattr(t, "shape_signature", None) or t.shape or [])}
+                   for t in getattr(graph, "inputs", []) or []],
     }
 
 

@@ -17,14 +17,17 @@ from edge_sdk.errors import InputError, RuntimeCrash, UnsupportedModelError
 PROBE_TIMEOUT_S = 120.0
 
 
-def probe_load(path: Path, spec: RuntimeSpec) -> dict[str, Any]:
-    """``{"loaded": True|False|None, "version", "problem", "detail"}``; None = could not try."""
+def probe_load(path: Path, spec: RuntimeSpec, input_shapes: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """``{"loaded": True|False|None, "version", "problem", "detail"}``; None = could not try.
+
+    ``input_shapes`` fixes dynamic input dimensions (the converter's recorded shapes).
+    """
     from edge_sdk.errors import InfrastructureError
     from runtime_harness.host import HostRequest, TimingPolicy, measure
 
     policy = TimingPolicy(runs=1, min_runs=1, warmup_s=0.0, max_warmup_runs=1, time_limit_s=30.0)
     request = HostRequest(model=str(path), runtime=spec.harness_id, threads=1, policy=policy,
-                          timeout_s=PROBE_TIMEOUT_S)
+                          input_shapes=dict(input_shapes or {}), timeout_s=PROBE_TIMEOUT_S)
     version = spec.installed_version()
     try:
         measure(request)
@@ -33,8 +36,9 @@ def probe_load(path: Path, spec: RuntimeSpec) -> dict[str, Any]:
     except RuntimeCrash as exc:
         return {"loaded": False, "version": version, "problem": _first_line(exc.message, path),
                 "detail": "the runtime crashed or hung on this model; it will in the app too"}
-    except InputError as exc:
-        return {"loaded": False, "version": version, "problem": _first_line(exc.message, path), "detail": exc.hint}
+    except InputError as exc:  # the model is not even a valid file for this runtime, or its inputs cannot be fed
+        loaded = None if "shape" in exc.message else False
+        return {"loaded": loaded, "version": version, "problem": _first_line(exc.message, path), "detail": exc.hint}
     except InfrastructureError as exc:
         return {"loaded": None, "version": version, "problem": _first_line(exc.message, path), "detail": exc.hint}
     return {"loaded": True, "version": version, "problem": None, "detail": None}

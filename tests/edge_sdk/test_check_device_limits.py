@@ -152,3 +152,15 @@ def test_a_model_the_host_runtime_refuses_still_gets_device_estimates(project):
     assert latency.status == "pass" and latency.how.startswith("estimated for Google Pixel 4 from the model graph")
     assert [v for v in result.verdicts if v.metric == "no_custom_ops"][0].status == "fail"
     assert any("not run on this host" in note and "AppLinkedOp" in note for note in result.document["notes"])
+
+
+def test_a_model_with_dynamic_input_dims_is_loaded_and_estimated(project):
+    import tflite_variants
+
+    build = project / "build"
+    tflite_variants.with_dynamic_input_dim(build / "kws.tflite", build / "kws_dynamic.tflite", 1)
+    result = check(["build/kws_dynamic.tflite"], devices=["pixel-4"])     # no budget: the device's defaults
+    runtime = [v for v in result.verdicts if v.metric == "runtimes"][0]
+    assert runtime.status == "pass" and runtime.actual == "loads and runs"
+    assert [v for v in result.verdicts if v.metric == "peak_memory"][0].how.startswith("estimated for Google Pixel 4")
+    assert any("dynamic shape" in note for note in result.document["notes"]) and result.passed
