@@ -114,6 +114,9 @@ class Measurer:
                 found[device.id] = result
                 self.cache.put("device", keys[device.id], result)
         for device_id, result in found.items():
+            skipped = result.get("host_run_skipped")
+            if skipped and skipped not in self.notes:
+                self.notes.append(skipped)
             if ("device", keys[device_id]) not in self._memo:
                 self._memo[("device", keys[device_id])] = result
                 self.profile_results.append({"model_sha256": sha256, **result})
@@ -133,10 +136,12 @@ class Measurer:
             if self.estimate_only or not refused:
                 raise
             reason = exc.message.splitlines()[0].removeprefix(f"{path}: ")
-            self.notes.append(f"{path.name}: not run on this host ({reason}); its device numbers are estimated "
-                              "from the graph" + (" (`edge-sdk profile --input-shape` runs it)"
-                                                  if "dynamic shape" in exc.message else ""))
-            return profile(str(path), devices=device_ids, threads=threads, estimate_only=True)
+            note = (f"{path.name}: not run on this host ({reason}); its device numbers are estimated from the "
+                    "graph" + (" (`edge-sdk profile --input-shape` runs it)" if "dynamic shape" in exc.message else ""))
+            document = profile(str(path), devices=device_ids, threads=threads, estimate_only=True)
+            for result in document.get("results", []):
+                result["host_run_skipped"] = note   # kept with the cached result: the note survives a re-run
+            return document
 
     def _phone_results(self, path: Path, sha256: str, threads: int | None) -> dict[str, dict[str, Any]]:
         """Measured results from phones over adb, by matched device profile id (cached like the rest)."""

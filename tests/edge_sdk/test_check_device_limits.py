@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture()
 def project(tmp_path, monkeypatch, kws_tflite, sine_tflite):
     monkeypatch.delenv("EDGE_SDK_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))   # no-budget checks cache there
     (tmp_path / "build").mkdir()
     shutil.copy(kws_tflite, tmp_path / "build" / "kws.tflite")
     shutil.copy(sine_tflite, tmp_path / "build" / "sine.tflite")
