@@ -272,7 +272,9 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         estimate = _need("runtime_harness.estimator", "estimate", "the device estimator (runtime_harness.estimator)")
         for device in targets or [host_device]:
             result = dict(estimate(graph, device, threads=threads, host=host_result))
-            result["notes"] = list(result.get("notes") or []) + _emulated_notes(device, emulator)
+            checks, facts = _host_checks(device, emulator)
+            result.setdefault("provenance", {})["host_checks"] = checks
+            result["notes"] = list(result.get("notes") or []) + facts
             results.append(result)
 
     body = {
@@ -289,27 +291,41 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     return envelope("profile", body)
 
 
-def _emulated_notes(device: Any, emulator: _Emulator | None) -> list[str]:
+def _host_checks(device: Any, emulator: _Emulator | None) -> tuple[dict[str, Any], list[str]]:
+    """What the host checked for real about ``device`` (provenance) and the facts found (notes)."""
     if emulator is None:
-        return []
-    notes = []
+        return {"runtime": "not checked (--estimate-only)", "memory_budget": "not checked (--estimate-only)"}, []
     runtime = _device_runtime(device)
-    if runtime is not None:
-        problem = emulator.runtime_problem(runtime)
-        if problem:
-            loader = problem.split("(loader: ", 1)[-1].rstrip(")") if "(loader: " in problem else problem
-            notes.append(f"runtime: confirmed on the host with {runtime} {emulator.version(runtime)}: it refuses "
-                         f"this model ({loader})")
-        budget = getattr(device, "app_memory_bytes", None)
-        if budget:
-            fact = emulator.memory_problem(int(budget))
-            if fact:
-                notes.append(f"memory: {fact}")
-            elif int(budget) in emulator.memory_checks:
-                notes.append(f"memory: a host run capped at the app budget ({format_bytes(budget)} of private memory "
-                             "beyond the interpreter) succeeded, although the process RSS grew by "
-                             f"{format_bytes(emulator.measured)} (RSS also counts the mapped model file and code)")
-    return notes
+    if runtime is None:
+        return {"runtime": "not emulated (MCU runtime)", "memory_budget": "not emulated (MCU: see flash/RAM notes)"}, []
+    checks: dict[str, Any] = {}
+    notes = []
+    version = emulator.version(runtime)
+    problem = emulator.runtime_problem(runtime)
+    if runtime == emulator.base.runtime:
+        checks["runtime"] = f"loaded by the host measurement ({runtime} {version})"
+    elif problem:
+        loader = problem.split("(loader: ", 1)[-1].rstrip(")") if "(loader: " in problem else problem
+        checks["runtime"] = f"refused by {runtime} {version}"
+        notes.append(f"runtime: confirmed on the host with {runtime} {version}: it refuses this model ({loader})")
+    else:
+        checks["runtime"] = f"loaded and ran once in {runtime} {version}"
+    budget = int(getattr(device, "app_memory_bytes", 0) or 0)
+    fact = emulator.memory_problem(budget) if budget else None
+    if not budget or emulator.measured is None:
+        checks["memory_budget"] = "not checked"
+    elif fact:
+        checks["memory_budget"] = f"over: a run capped at {format_bytes(budget)} failed"
+        notes.append(f"memory: {fact}")
+    elif budget in emulator.memory_checks:
+        checks["memory_budget"] = f"within: a run capped at {format_bytes(budget)} succeeded"
+        notes.append(f"memory: a host run capped at the app budget ({format_bytes(budget)} of private memory "
+                     "beyond the interpreter) succeeded, although the process RSS grew by "
+                     f"{format_bytes(emulator.measured)} (RSS also counts the mapped model file and code)")
+    else:
+        checks["memory_budget"] = (f"within: measured {format_bytes(emulator.measured)} on the host, "
+                                   f"budget {format_bytes(budget)}")
+    return checks, notes
 
 
 def _unfit_host_result(request: Any, fact: Any, size_bytes: int, cpu: str) -> dict[str, Any]:

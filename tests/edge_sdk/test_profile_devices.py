@@ -42,6 +42,9 @@ def test_host_measurement_and_device_estimates_in_one_document(capsys, resnet8_t
     assert (measured["device"], measured["source"]) == ("host", "measured")
     assert (estimated["device"], estimated["source"]) == ("raspberry-pi-4", "estimated")
     assert estimated["provenance"]["host_p50_ms"] == measured["latency_ms"]["p50"]
+    checks = estimated["provenance"]["host_checks"]
+    assert checks["runtime"] == "loaded by the host measurement (litert 2.3.0)"
+    assert checks["memory_budget"].startswith("within: measured")
 
 
 def test_model_over_an_mcu_flash_is_a_budget_fact_with_exit_0(capsys, mobilenet_v2_int8):
@@ -86,6 +89,7 @@ def test_the_runtime_a_device_ships_is_checked_for_real(capsys, sine_tflite, tmp
     code, document, _ = profile_json(capsys, str(model), "--device", device, "--runs", "10")
     assert code == 0  # a fact about the model on that device, not an error of the command
     notes = "\n".join(document["results"][1]["notes"])
+    assert document["results"][1]["provenance"]["host_checks"]["runtime"] == "refused by tflite-runtime 2.14.0"
     assert "confirmed on the host with tflite-runtime 2.14.0" in notes
     assert "Didn't find op for builtin opcode 'FULLY_CONNECTED' version '12'" in notes  # the loader's own words
 
@@ -97,6 +101,7 @@ def test_a_model_over_the_app_memory_budget_is_confirmed_by_a_capped_run(capsys,
     host, estimate = document["results"]
     assert host["memory"]["peak_bytes"] > 4 * 2**20 and host["latency_ms"]["p50"] > 0
     notes = "\n".join(estimate["notes"])
+    assert estimate["provenance"]["host_checks"]["memory_budget"] == "over: a run capped at 4.19 MB failed"
     assert "memory: does not fit the app memory budget (4.19 MB)" in notes and "a run capped at the budget failed" in notes
 
 
