@@ -72,12 +72,15 @@ def summarize_failure(text: str, max_lines: int = 4) -> str:
     if raised:  # a Python exception: its last line is the cause; a tool's "where" line is context
         where = [line for line in lines if "onnx_op_name" in line or "op_name:" in line][:1]
         return " | ".join([raised[-1][:300]] + [w.replace("ERROR:", "").strip()[:200] for w in where])
-    keys = ("error", "exception", "failed", "not supported", "unsupported", "must be", "invalid")
+    keys = ("error", "exception", "failed", "not supported", "not yet supported", "unsupported", "must be", "invalid")
     picked: list[str] = []
+    seen: set[str] = set()
     for line in lines:
         low = line.lower()
-        if any(k in low for k in keys) and not low.startswith(("traceback", "file \"")) and line not in picked:
+        key = re.sub(r"^\S*:\d+(:\d+)?:\s*", "", low)  # "loc:12:3: error: ..." -> "error: ..."
+        if any(k in low for k in keys) and not low.startswith(("traceback", "file \"")) and key not in seen:
+            seen.add(key)
             picked.append(line[:300])
     if not picked:
         picked = [line[:300] for line in lines[-max_lines:]]
-    return " | ".join(picked[-max_lines:]) if picked else "(the tool printed nothing)"
+    return " | ".join(picked[:max_lines]) if picked else "(the tool printed nothing)"

@@ -71,11 +71,15 @@ def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, c
     text = f"{error}\n{log.text}"
     cause = summarize_failure(str(error) or log.text)
     converter_error = getattr(getattr(tf.lite, "experimental", None), "ConverterError", None)
-    model_problem = isinstance(error, (ValueError, TypeError)) or (
+    unsupported = any(k in text.lower() for k in ("not supported", "not yet supported", "unsupported",
+                                                  "neither a custom op", "failed to legalize"))
+    model_problem = unsupported or isinstance(error, (ValueError, TypeError)) or (
         converter_error is not None and isinstance(error, converter_error)) or "ConverterError" in type(error).__name__
     if model_problem:
         hint = "the model uses an op or shape TFLite cannot convert in this mode"
-        if mode in ("int8", "int16x8") and ("quantiz" in text.lower() or "int8" in text.lower()):
+        if mode == "int16x8":
+            hint += "; int16x8 kernels exist for fewer ops than int8: try --quantize int8 or dynamic"
+        elif mode == "int8" and ("quantiz" in text.lower() or "int8" in text.lower()):
             hint += "; try --quantize dynamic or fp16, or --io float"
         raise UnsupportedModelError(f"{source.path}: TFLiteConverter failed (--quantize {mode}): {cause}",
                                     hint=hint, path=str(source.path))

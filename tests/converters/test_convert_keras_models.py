@@ -194,6 +194,12 @@ def test_bad_inputs_exit_2_and_leave_nothing_behind(mnist, tmp_path: Path) -> No
     out = tmp_path / "o.tflite"
     done = cli(truncated, "-o", out)
     assert done.returncode == 2 and "truncated" in done.stderr and "Traceback" not in done.stderr
+    import keras
+
+    keras.saving.load_model(mnist["model"]).save(tmp_path / "full.h5")
+    (tmp_path / "cut.h5").write_bytes((tmp_path / "full.h5").read_bytes()[:5000])
+    done = cli(tmp_path / "cut.h5", "-o", out)
+    assert done.returncode == 2 and "cut.h5" in done.stderr and "Traceback" not in done.stderr
     done = cli(mnist["model"], "-o", out, "--quantize", "int8", "--calibration-data", mnist["dir"] / "calib_uint8.npz")
     assert done.returncode == 2 and "uint8" in done.stderr and "float32" in done.stderr
     done = cli(mnist["model"], "-o", out, "--quantize", "int8", "--calibration-data",

@@ -118,3 +118,10 @@ def test_generated_inputs_need_static_shapes() -> None:
     assert data.inputs["image"].shape == (4, 28, 28, 1) and data.origin == "generated"
     with pytest.raises(UsageError, match="dynamic dimensions"):
         generated([TensorSpec("seq", (None, None, 8), "float32")], 2)
+
+
+def test_repeated_converter_messages_are_summarised_once_each() -> None:
+    text = "Quantization to 16x8-bit not yet supported for op: 'HARD_SWISH'.\n" * 5 + \
+        "Quantization to 16x8-bit not yet supported for op: 'RELU_0_TO_1'.\n"
+    assert summarize_failure(text) == ("Quantization to 16x8-bit not yet supported for op: 'HARD_SWISH'. | "
+                                       "Quantization to 16x8-bit not yet supported for op: 'RELU_0_TO_1'.")
