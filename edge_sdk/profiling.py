@@ -34,7 +34,10 @@ RUNTIME_CHOICES = ("litert", "tflite-runtime")
 
 
 def parse_input_shapes(specs: list[str] | dict[str, list[int]] | None) -> dict[str, list[int]]:
-    """``["NAME:1,224,224,3", ...]`` -> ``{"NAME": [1, 224, 224, 3]}`` (a dict passes through)."""
+    """``["NAME:1,224,224,3", ...]`` -> ``{"NAME": [1, 224, 224, 3]}`` (a dict passes through).
+
+    A bare ``1,224,224,3`` is keyed ``""``: the harness applies it to a model's only input.
+    """
     if not specs:
         return {}
     if isinstance(specs, dict):
@@ -46,11 +49,11 @@ def parse_input_shapes(specs: list[str] | dict[str, list[int]] | None) -> dict[s
             shape = [int(d) for d in dims.split(",") if d.strip()]
         except ValueError:
             shape = []
-        if not sep or not name or not shape or any(d <= 0 for d in shape):
-            raise UsageError(f"--input-shape {spec!r}: expected NAME:DIM,DIM,... with positive sizes",
+        if not shape or any(d <= 0 for d in shape):
+            raise UsageError(f"--input-shape {spec!r}: expected [NAME:]DIM,DIM,... with positive sizes",
                              hint="e.g. --input-shape serving_default_input:0:1,224,224,3 "
                                   "(the input names are in `edge-sdk inspect MODEL`)")
-        shapes[name] = shape
+        shapes[name if sep else ""] = shape
     return shapes
 
 

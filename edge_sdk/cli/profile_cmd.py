@@ -62,8 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--estimate-only", action="store_true", help="skip the host run; estimates only (fast)")
     parser.add_argument("--input-data", metavar="PATH", help="real inputs: .npy (one input) or .npz (arrays named "
                         "like the inputs); default: generated within each input's dtype/quantization range")
-    parser.add_argument("--input-shape", action="append", metavar="NAME:D,D,..", default=[],
-                        help="shape of an input with dynamic dimensions (repeatable)")
+    parser.add_argument("--input-shape", action="append", metavar="[NAME:]D,D,..", default=[],
+                        help="shape of an input with dynamic dimensions (repeatable; NAME may be omitted "
+                             "for a single-input model)")
     stop = parser.add_mutually_exclusive_group()
     stop.add_argument("--runs", type=int, metavar="N", help="exactly N timed runs (default: adaptive)")
     stop.add_argument("--min-time", type=float, metavar="S", dest="min_time_s",

@@ -161,6 +161,14 @@ def plan_inputs(details: list[dict[str, Any]], requested_shapes: dict[str, list[
                 data_path: str | None) -> tuple[list[InputPlan], list[str]]:
     """Resolve every input's shape and data; returns the plans and notes on defaults taken."""
     names = {d["name"] for d in details}
+    if "" in requested_shapes:  # an unnamed --input-shape: only meaningful for a single-input model
+        if len(details) != 1:
+            raise InputProblem(
+                f"an unnamed --input-shape, but the model has {len(details)} inputs",
+                hint=f"name each one: --input-shape NAME:D,D,... (inputs: {', '.join(sorted(names))})",
+            )
+        requested_shapes = {details[0]["name"]: requested_shapes[""],
+                            **{k: v for k, v in requested_shapes.items() if k}}
     unknown = sorted(set(requested_shapes) - names)
     if unknown:
         raise InputProblem(

@@ -65,7 +65,7 @@ def test_output_may_not_overwrite_the_model(capsys, sine_tflite, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--runs", "0"], "--runs must be 1 or more"),
-    (["--input-shape", "nocolon"], "expected NAME:DIM,DIM"),
+    (["--input-shape", "x:one,two"], "expected [NAME:]DIM,DIM"),
     (["--memory-cap", "lots"], "cannot read 'lots' as a size"),
     (["--serial", "abc"], "--serial only apply to real phones"),
     (["--cpus", "4096"], "this process may only use CPUs"),
@@ -103,6 +103,8 @@ def test_dynamic_shape_without_input_shape_exits_2_then_runs_with_it(capsys, sin
     assert code == 2 and "--input-shape" in err
     code, document, _ = profile_json(capsys, str(model), "--runs", "5",
                                      "--input-shape", "serving_default_dense_input:0:1,1")
+    assert code == 0 and document["host"]["inputs"][0]["shape"] == [1, 1]
+    code, document, _ = profile_json(capsys, str(model), "--runs", "5", "--input-shape", "1,1")  # the only input
     assert code == 0 and document["host"]["inputs"][0]["shape"] == [1, 1]
 
 
