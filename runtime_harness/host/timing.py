@@ -108,6 +108,6 @@ def time_invokes(invoke: Callable[[], object], policy: TimingPolicy,
                 break
     elapsed = (time.perf_counter_ns() - started) / 1e9
     samples_ms = [s / NS_PER_MS for s in samples_ns]
-    if len(samples_ns) >= 2:
-        rel_ci = relative_ci_halfwidth(sorted(samples_ns), policy.confidence)
+    # below 6 samples no order-statistic interval reaches 95%: the median's precision is unknown
+    rel_ci = relative_ci_halfwidth(sorted(samples_ns), policy.confidence) if len(samples_ns) >= 6 else math.inf
     return TimingResult(first_ms, warmup_ms, samples_ms, stop_reason, elapsed, rel_ci)

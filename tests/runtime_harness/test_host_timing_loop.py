@@ -42,3 +42,8 @@ def test_fixed_runs_and_progress_reports():
 def test_samples_are_the_invoke_time_in_milliseconds():
     result = time_invokes(busy(0.003), TimingPolicy(runs=30))
     assert all(2.9 <= s < 30 for s in result.samples_ms) and result.first_ms >= 2.9
+
+
+def test_too_few_samples_claim_no_precision():
+    result = time_invokes(busy(0.001), TimingPolicy(runs=3))
+    assert len(result.samples_ms) == 3 and result.achieved_rel_ci == float("inf")
