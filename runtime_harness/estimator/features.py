@@ -9,7 +9,11 @@ are compute bound GEMMs, depthwise convolutions are closer to memory bound and r
 fraction of peak, everything else (adds, pooling, activations, concatenations, resizes) is a pass
 over its output elements. Every output of a conv/GEMM also pays a fixed cost (bias, requantization,
 activation, store) that a small reduction dimension (a 1x1 conv on few channels, a depthwise 3x3)
-cannot amortize: that is ``mac_outputs``.
+cannot amortize: that is ``mac_outputs``. TFLite's pre-XNNPACK conv kernels (ruy/Eigen float,
+gemmlowp/ruy int8) first copy each output pixel's k x k x Cin input patch into a matrix (im2col)
+and then run a GEMM; XNNPACK reads the patch in place through an indirection buffer. The copy is
+``im2col_elements`` (MACs / Cout of every conv with a kernel larger than 1x1 or a stride): a conv
+with few output channels spends a large share of its time copying.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class ModelFeatures:
     size_bytes: int = 0
     arena_bytes: int = 0
     mac_outputs: float = 0.0  # output elements of conv/depthwise/GEMM ops: each is requantized/activated/stored
+    im2col_elements: float = 0.0  # elements the legacy conv kernels copy into an im2col matrix
 
     @property
     def compute(self) -> str:
@@ -74,9 +79,22 @@ def _ref_bytes(ref: Any) -> int:
     return (element_count(ref.shape) * _BITS.get(ref.dtype, 8) + 7) // 8
 
 
+def _im2col_elements(op: Any) -> float:
+    """Input-patch elements a legacy (im2col + GEMM) kernel copies for one conv: MACs / Cout, or 0
+    for a 1x1 stride-1 conv (which is a GEMM on the input as it is)."""
+    weights = op.inputs[1] if len(op.inputs) > 1 else None
+    if weights is None or len(weights.shape) < 4 or op.type != "CONV_2D":
+        return 0.0
+    cout, kh, kw = weights.shape[0], weights.shape[1], weights.shape[2]
+    strided = any(op.options.get(k, 1) not in (1, 1.0) for k in ("StrideH", "StrideW"))
+    if kh * kw == 1 and not strided:
+        return 0.0
+    return float(op.macs) / max(1, cout)
+
+
 def extract_features(graph: Any) -> ModelFeatures:
     """Derive :class:`ModelFeatures` from an ``edge_sdk.graph.ModelGraph``."""
-    conv = depthwise = gemm = other = moved = mac_outputs = 0.0
+    conv = depthwise = gemm = other = moved = mac_outputs = im2col = 0.0
     ops = 0
     for op in graph.ops:
         if op.type in FREE_OPS:
@@ -89,6 +107,7 @@ def extract_features(graph: Any) -> ModelFeatures:
             mac_outputs += sum(element_count(r.shape) for r in outputs)
         if op.type in CONV_OPS:
             conv += op.macs
+            im2col += _im2col_elements(op)
         elif op.type in DEPTHWISE_OPS:
             depthwise += op.macs
         elif op.type in GEMM_OPS:
@@ -99,7 +118,7 @@ def extract_features(graph: Any) -> ModelFeatures:
         precision=graph.precision, conv_macs=conv, depthwise_macs=depthwise, gemm_macs=gemm,
         other_work=other, activation_bytes=moved, weight_bytes=float(sum(graph.weight_bytes.values())),
         ops=ops, size_bytes=int(graph.size_bytes), arena_bytes=int(graph.peak_activation_bytes),
-        mac_outputs=mac_outputs,
+        mac_outputs=mac_outputs, im2col_elements=im2col,
     )
 
 

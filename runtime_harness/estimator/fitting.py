@@ -113,8 +113,8 @@ class FittedFamily:
 
     def predict(self, features: ModelFeatures, profile: DeviceProfile, threads: int,
                 kernels: str | None = None) -> float:
-        raw = float(design_row(features, profile, threads, self.alpha) @ self.theta)
         kernels = kernels or runtime_kernels(profile, features.compute)
+        raw = float(design_row(features, profile, threads, self.alpha, kernels) @ self.theta)
         return raw * self.factor(profile, features.compute)[0] * self.kernel_factor(kernels, features.compute)
 
 
@@ -149,7 +149,8 @@ def _nonnegative_lstsq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _fit_theta(obs: list[Observation], family: str, alpha: float,
                kernel_log: dict[str, float]) -> tuple[np.ndarray, float]:
     prior = PRIORS[family]
-    rows = [design_row(o.features, o.device, effective_threads(o.device, o.point.threads), alpha)
+    rows = [design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
+                       alpha, o.point.kernels)
             * math.exp(kernel_log.get(o.kernel_key, 0.0)) / o.point.latency_ms for o in obs]
     a = np.vstack(rows + [np.diag(PRIOR_WEIGHT / prior)]) if rows else np.diag(PRIOR_WEIGHT / prior)
     b = np.concatenate([np.ones(len(rows)), np.full(len(prior), PRIOR_WEIGHT)])
@@ -188,7 +189,7 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
                 continue  # fixed at its published prior below
             if not o.kernel_key.startswith(reference + ":"):
                 pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                                        alpha) @ theta)
+                                        alpha, o.point.kernels) @ theta)
                 by_kernel[o.kernel_key].append(math.log(o.point.latency_ms / max(pred, 1e-12)))
         kernel_log = _log_factors(by_kernel)
         for key, prior in KERNEL_PRIORS.items():
@@ -201,7 +202,8 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
     core_of: dict[str, str] = {}
     device_of: dict[str, str] = {}
     for o in obs:
-        pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads), alpha) @ theta)
+        pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
+                                alpha, o.point.kernels) @ theta)
         r = math.log(o.point.latency_ms / max(pred, 1e-12)) - kernel_log.get(o.kernel_key, 0.0)
         residual[o.device.id].append(r)
         by_core[o.core].append(r)

@@ -23,7 +23,7 @@ from devices.profile import DeviceProfile
 from runtime_harness.estimator.features import ModelFeatures
 
 COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_depthwise", "int8_gemm",
-           "other", "memory", "per_op", "float_outputs", "int8_outputs")
+           "other", "memory", "per_op", "float_outputs", "int8_outputs", "sync", "im2col")
 
 # Prior theta per core family: times slower than the SIMD peak (compute columns), than the
 # bandwidth (memory), microseconds per op at 1 GHz (per_op), and cycles per output element of a
@@ -33,9 +33,9 @@ COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_dep
 # XNNPACK GEMM microkernels reach ~60-70% of NEON peak on big cores (1.5x); depthwise kernels are
 # load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us.
 PRIORS: dict[str, np.ndarray] = {
-    "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0, 1.0, 3.0]),
-    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0, 10.0, 30.0]),
-    "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0, 1.0, 3.0]),
+    "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0, 1.0, 3.0, 10.0, 0.5]),
+    "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0, 10.0, 30.0, 10.0, 2.0]),
+    "x86": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 4.0, 1.0, 5.0, 1.0, 3.0, 10.0, 0.5]),
 }
 
 
@@ -48,8 +48,13 @@ def effective_threads(profile: DeviceProfile, threads: int | None) -> int:
     return max(1, min(int(wanted), profile.cores))
 
 
-def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, alpha: float) -> np.ndarray:
-    """The model's work expressed in ms-at-peak per column, for ``profile`` with ``threads``."""
+def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, alpha: float,
+               kernels: str = "xnnpack") -> np.ndarray:
+    """The model's work expressed in ms-at-peak per column, for ``profile`` with ``threads``.
+
+    ``kernels`` is the kernel library: ``legacy`` (TFLite before XNNPACK) copies conv input
+    patches (im2col) on the calling thread and runs element-wise ops (add, pool, concat) on one
+    thread; XNNPACK, CMSIS-NN and vendor libraries do neither."""
     cores = profile.cores_by_speed()[:threads]
     g_float = sum(c.ghz * c.core_type.fp32 * c.core_type.efficiency for c in cores) * 1e6  # MACs per ms
     g_int8 = sum(c.ghz * c.core_type.int8 * c.core_type.efficiency for c in cores) * 1e6
@@ -71,14 +76,22 @@ def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, al
     cycles = sum(c.ghz * c.core_type.efficiency for c in cores) * 1e6  # core-cycles per ms
     row[9 if compute == "float" else 10] = slowdown * features.mac_outputs / cycles
     row[0:7] *= slowdown
+    if kernels == "legacy":
+        # element-wise ops on one core; im2col copies (bytes) on one core, theta = cycles per byte
+        one_core = row[6] / slowdown * sum(c.ghz * c.core_type.efficiency for c in cores) / (
+            cores[0].ghz * cores[0].core_type.efficiency)
+        row[6] = one_core
+        width = 4.0 if compute == "float" else 1.0
+        row[12] = features.im2col_elements * width / (cores[0].ghz * 1e6)
     # one core cannot saturate DRAM: each thread pulls at most CORE_BANDWIDTH_SHARE of it
     bandwidth = profile.bandwidth_gbps * min(1.0, CORE_BANDWIDTH_SHARE * threads)
     row[7] = (features.activation_bytes + features.weight_bytes) / (bandwidth * 1e6)
     row[8] = features.ops / (cores[0].ghz * 1e3)
+    row[11] = features.ops * (threads - 1) / (cores[0].ghz * 1e3)
     return row
 
 
 def predict_ms(features: ModelFeatures, profile: DeviceProfile, threads: int, alpha: float,
-               theta: np.ndarray) -> float:
+               theta: np.ndarray, kernels: str = "xnnpack") -> float:
     """Latency in ms before the per-device correction."""
-    return float(design_row(features, profile, threads, alpha) @ theta)
+    return float(design_row(features, profile, threads, alpha, kernels) @ theta)

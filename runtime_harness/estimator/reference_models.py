@@ -44,6 +44,7 @@ REFERENCE_MODELS: dict[str, dict[str, object]] = {
     "ssdlite_mobilenet_v2_300": {"builder": "ssdlite_mobilenet_v2", "size": 300, "quant": ["float32", "int8"]},
     "resnet_50": {"builder": "ResNet50", "size": 224, "quant": ["float32", "int8"]},
     "resnet_18": {"builder": "resnet18", "size": 224, "quant": ["float32"]},
+    "resnet_v2_101_299": {"builder": "ResNet101V2", "size": 299, "quant": ["float32"]},
     "efficientnet_b0": {"builder": "EfficientNetB0", "size": 224, "quant": ["float32", "int8"]},
 }
 
