@@ -47,4 +47,4 @@ bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit $$?; done
 
 clean:
-	rm -rf demo-out bench/out .pytest_cache
+	rm -rf demo-out bench/out .pytest_cache .edge-sdk-cache examples/.edge-sdk-cache

@@ -39,6 +39,13 @@ KIND_UNITS: dict[str, dict[str, float]] = {
     "energy": ENERGY_UNITS,
     "count": COUNT_UNITS,
 }
+# how units are shown in error messages (the tables above are matched case-insensitively)
+DISPLAY_UNITS = {
+    "size": "B, kB, MB, GB, KiB, MiB, GiB",
+    "time": "us, ms, s",
+    "energy": "uJ, mJ, J",
+    "count": "k, M, G",
+}
 KIND_EXAMPLES = {"size": '"4 MB"', "time": '"18 ms"', "energy": '"30 mJ"', "count": '"600 M"',
                  "fraction": '"5%"'}
 
@@ -74,7 +81,7 @@ def parse_quantity(value: str | int | float, kind: str, field: str = "value") ->
             key = ""
             table = {**table, "": 1.0}  # a bare number is in the base unit (bytes, ms, mJ)
         if key not in table:
-            valid = ", ".join(sorted({u for u in table if u}))
+            valid = DISPLAY_UNITS[kind]
             raise ConfigError(
                 f"{field}: unknown {kind} unit {unit!r} in {value!r}",
                 hint=f"use one of: {valid} (e.g. {field} = {KIND_EXAMPLES[kind]})",
