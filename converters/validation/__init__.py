@@ -13,7 +13,7 @@ import numpy as np
 from converters.data import Dataset
 from converters.sources.base import LoadedSource, natural_key
 from converters.validation.metrics import accuracy, align, parity
-from converters.validation.runner import run_tflite
+from converters.validation.runner import start_tflite
 
 GENERATED_NOTE = ("inputs were generated (uniform random): the figures show numerical parity only; "
                   "pass --eval-data with real labelled samples to measure accuracy")
@@ -29,13 +29,17 @@ def _pair_outputs(source_names: list[str], artifact_names: list[str]) -> list[tu
 
 def validate(source: LoadedSource, artifact: Path, dataset: Dataset, max_accuracy_drop: float | None) -> dict[str, Any]:
     """Run both models on ``dataset`` and return the manifest's ``validation`` and ``gate`` sections."""
-    feed = source.to_artifact_layout(dataset.inputs)
-    result = run_tflite(artifact, feed)
+    pending = start_tflite(artifact, source.to_artifact_layout(dataset.inputs))
+    try:  # the source framework computes its reference while LiteRT runs in its child
+        reference = source.reference(dataset.inputs) if source.reference is not None else None
+    except BaseException:
+        pending.cancel()
+        raise
+    result = pending.result()
     art_outputs, art_names = result["outputs"], result["output_names"]
     notes = [GENERATED_NOTE] if dataset.origin == "generated" else []
     failures: list[str] = []
     outputs: list[dict[str, Any]] = []
-    reference = source.reference(dataset.inputs) if source.reference is not None else None
     acc: dict[str, Any] | None = None
     if reference is None:
         notes.append("no source model to compare with (a .tflite source): parity figures are omitted")

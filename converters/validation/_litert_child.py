@@ -37,8 +37,7 @@ def _describe(detail: dict[str, Any], name: str) -> dict[str, Any]:
             "float_dtype": "float32" if (scale and dtype.kind in "iu") else dtype.name}
 
 
-def describe(model: str) -> dict[str, Any]:
-    interp = _interpreter(model, delegates=False)
+def describe(interp: Any) -> dict[str, Any]:
     runner = _signature_runner(interp)
     if runner is not None:
         ins, outs = runner.get_input_details(), runner.get_output_details()
@@ -114,13 +113,13 @@ def run(model: str, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray
     return {n: np.concatenate([r[n] for r in rows]) for n in names}, names
 
 
-def weight_sparsity(model: str) -> dict[str, Any]:
+def weight_sparsity(interp: Any) -> dict[str, Any]:
     """Fraction of zero weights in the constant tensors of rank >= 2 (kernels), as stored in the file.
 
     For quantized weights "zero" means the stored integer equals the zero point. Biases and other
-    1-D constants are left out: pruning never targets them.
+    1-D constants are left out: pruning never targets them. ``interp`` must run without delegates
+    (XNNPACK repacks weights and may release the original buffers).
     """
-    interp = _interpreter(model, delegates=False)
     produced, consumed = set(), set()
     for op in interp._get_ops_details():  # noqa: SLF001 - the only offline way to see op wiring without TF
         produced.update(int(t) for t in op["outputs"] if t >= 0)
@@ -150,7 +149,8 @@ def weight_sparsity(model: str) -> dict[str, Any]:
 def main(model: str, request_dir: str) -> int:
     folder = Path(request_dir)
     request = json.loads((folder / "request.json").read_text())
-    result: dict[str, Any] = {"describe": describe(model)}
+    plain = _interpreter(model, delegates=False)
+    result: dict[str, Any] = {"describe": describe(plain)}
     if request.get("run", True):
         with np.load(folder / "inputs.npz") as data:
             inputs = {k: data[k] for k in data.files}
@@ -158,7 +158,7 @@ def main(model: str, request_dir: str) -> int:
         np.savez(folder / "outputs.npz", **{f"out{i}": outputs[n] for i, n in enumerate(names)})
         result["output_names"] = names
     if request.get("sparsity", True):
-        result["sparsity"] = weight_sparsity(model)
+        result["sparsity"] = weight_sparsity(plain)
     (folder / "result.json").write_text(json.dumps(result))
     return 0
 

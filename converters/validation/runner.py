@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,48 +20,63 @@ CHILD = "converters.validation._litert_child"
 TIMEOUT_S = 900
 
 
-def _call_child(model: Path, inputs: dict[str, np.ndarray] | None, *, sparsity: bool) -> tuple[dict[str, Any], Path]:
-    folder = Path(tempfile.mkdtemp(prefix="edge-sdk-parity-"))
-    (folder / "request.json").write_text(json.dumps({"run": inputs is not None, "sparsity": sparsity}))
-    if inputs is not None:
-        np.savez(folder / "inputs.npz", **inputs)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    try:
-        done = subprocess.run([sys.executable, "-m", CHILD, str(model), str(folder)], capture_output=True,
-                              text=True, timeout=TIMEOUT_S, env=env)
-    except subprocess.TimeoutExpired:
-        raise RuntimeCrash(f"{model}: LiteRT did not finish the validation run within {TIMEOUT_S} s",
-                           path=str(model)) from None
-    if done.returncode < 0:
-        name = signal.Signals(-done.returncode).name
-        raise RuntimeCrash(f"{model}: the LiteRT interpreter crashed ({name}) running the converted model",
-                           hint="the artifact was not published; try another --quantize mode and report the crash",
-                           path=str(model))
-    if done.returncode != 0 or not (folder / "result.json").exists():
-        last = [line for line in (done.stderr or "").strip().splitlines() if line.strip()][-1:] or ["no output"]
-        raise InputError(f"{model}: LiteRT cannot run this model: {last[0][:400]}",
-                         hint="the model may use ops this LiteRT build lacks (Flex/custom ops)", path=str(model))
-    return json.loads((folder / "result.json").read_text()), folder
+class PendingRun:
+    """A LiteRT child started in the background; ``result()`` waits for it and reads its answer.
+
+    Starting the child first lets the source framework compute its reference outputs meanwhile.
+    """
+
+    def __init__(self, model: Path, inputs: dict[str, np.ndarray] | None, *, sparsity: bool) -> None:
+        self.model = model
+        self.folder = Path(tempfile.mkdtemp(prefix="edge-sdk-parity-"))
+        (self.folder / "request.json").write_text(json.dumps({"run": inputs is not None, "sparsity": sparsity}))
+        if inputs is not None:
+            np.savez(self.folder / "inputs.npz", **inputs)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        self.process = subprocess.Popen([sys.executable, "-m", CHILD, str(model), str(self.folder)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def result(self) -> dict[str, Any]:
+        model = self.model
+        try:
+            try:
+                _, stderr = self.process.communicate(timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate()
+                raise RuntimeCrash(f"{model}: LiteRT did not finish the validation run within {TIMEOUT_S} s",
+                                   path=str(model)) from None
+            code = self.process.returncode
+            if code < 0:
+                name = signal.Signals(-code).name
+                raise RuntimeCrash(f"{model}: the LiteRT interpreter crashed ({name}) running the converted model",
+                                   hint="the artifact was not published; try another --quantize mode and report "
+                                        "the crash", path=str(model))
+            if code != 0 or not (self.folder / "result.json").exists():
+                last = [line for line in (stderr or "").strip().splitlines() if line.strip()][-1:] or ["no output"]
+                raise InputError(f"{model}: LiteRT cannot run this model: {last[0][:400]}",
+                                 hint="the model may use ops this LiteRT build lacks (Flex/custom ops)",
+                                 path=str(model))
+            result = json.loads((self.folder / "result.json").read_text())
+            if (self.folder / "outputs.npz").exists():
+                with np.load(self.folder / "outputs.npz") as data:
+                    result["outputs"] = [data[f"out{i}"] for i in range(len(result["output_names"]))]
+            return result
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def describe_tflite(model: Path) -> dict[str, Any]:
     """Input/output names, shapes, dtypes and quantization of a .tflite, read by LiteRT in a child."""
-    result, folder = _call_child(model, None, sparsity=False)
-    _remove(folder)
-    return result["describe"]
+    return PendingRun(model, None, sparsity=False).result()["describe"]
 
 
-def run_tflite(model: Path, inputs: dict[str, np.ndarray] | None) -> dict[str, Any]:
-    """Outputs (dequantized to float when the I/O is integer), their names, the I/O description and sparsity."""
-    result, folder = _call_child(model, inputs, sparsity=True)
-    if inputs is not None:
-        with np.load(folder / "outputs.npz") as data:
-            result["outputs"] = [data[f"out{i}"] for i in range(len(result["output_names"]))]
-    _remove(folder)
-    return result
-
-
-def _remove(folder: Path) -> None:
-    for child in folder.iterdir():
-        child.unlink()
-    folder.rmdir()
+def start_tflite(model: Path, inputs: dict[str, np.ndarray] | None) -> PendingRun:
+    """Start running ``model`` on ``inputs`` (outputs dequantized when the I/O is integer) and measuring sparsity."""
+    return PendingRun(model, inputs, sparsity=True)
