@@ -10,10 +10,11 @@ fraction of peak, everything else (adds, pooling, activations, concatenations, r
 over its output elements. Every output of a conv/GEMM also pays a fixed cost (bias, requantization,
 activation, store) that a small reduction dimension (a 1x1 conv on few channels, a depthwise 3x3)
 cannot amortize: that is ``mac_outputs``. TFLite's pre-XNNPACK conv kernels (ruy/Eigen float,
-gemmlowp/ruy int8) first copy each output pixel's k x k x Cin input patch into a matrix (im2col)
-and then run a GEMM; XNNPACK reads the patch in place through an indirection buffer. The copy is
-``im2col_elements`` (MACs / Cout of every conv with a kernel larger than 1x1 or a stride): a conv
-with few output channels spends a large share of its time copying.
+gemmlowp/ruy int8) first copy each output pixel's k x k x Cin input patch into a matrix (im2col,
+for every conv but a 1x1 stride-1 one) and then pack that matrix again for the GEMM; XNNPACK reads
+the input in place (indirection buffer, pre-packed weights). Those copies are ``im2col_elements``
+(MACs / Cout per copy of every conv): a conv with few output channels spends a large share of its
+time copying.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class ModelFeatures:
     size_bytes: int = 0
     arena_bytes: int = 0
     mac_outputs: float = 0.0  # output elements of conv/depthwise/GEMM ops: each is requantized/activated/stored
-    im2col_elements: float = 0.0  # elements the legacy conv kernels copy into an im2col matrix
+    im2col_elements: float = 0.0  # input elements the legacy conv kernels copy (im2col + GEMM packing)
 
     @property
     def compute(self) -> str:
@@ -80,16 +81,14 @@ def _ref_bytes(ref: Any) -> int:
 
 
 def _im2col_elements(op: Any) -> float:
-    """Input-patch elements a legacy (im2col + GEMM) kernel copies for one conv: MACs / Cout, or 0
-    for a 1x1 stride-1 conv (which is a GEMM on the input as it is)."""
+    """Input elements a legacy (im2col + GEMM) kernel copies for one conv: MACs / Cout for packing
+    the GEMM input, twice that when an im2col matrix is built first (any conv but 1x1 stride 1)."""
     weights = op.inputs[1] if len(op.inputs) > 1 else None
     if weights is None or len(weights.shape) < 4 or op.type != "CONV_2D":
         return 0.0
     cout, kh, kw = weights.shape[0], weights.shape[1], weights.shape[2]
     strided = any(op.options.get(k, 1) not in (1, 1.0) for k in ("StrideH", "StrideW"))
-    if kh * kw == 1 and not strided:
-        return 0.0
-    return float(op.macs) / max(1, cout)
+    return float(op.macs) / max(1, cout) * (1.0 if kh * kw == 1 and not strided else 2.0)
 
 
 def extract_features(graph: Any) -> ModelFeatures:

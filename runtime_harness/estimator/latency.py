@@ -5,6 +5,8 @@ For a model on a device with ``n`` threads, each term is physical:
     t = sum_c  W_c / (G_p(n) * par(n)) * theta_pc      compute, per op class c and precision p
       + B / BW * theta_mem                            bytes moved through memory
       + ops / f_big * theta_op                        fixed per-op (kernel call) overhead
+      + ops (n - 1) / f_big * theta_sync              thread-pool hand-off and barrier per op
+      + [legacy kernels] C / f_big * theta_copy       im2col + GEMM packing copies, on one core
 
 ``W_c`` are the MACs of dense convolutions, depthwise convolutions and GEMMs, and the elements of
 all other ops (``features.py``); ``G_p(n)`` is the peak MAC rate of the ``n`` fastest cores for
@@ -13,6 +15,13 @@ precision ``p`` (clock x SIMD MACs/cycle x core efficiency, ``devices/cores.py``
 ``f_big`` the fastest core's clock. ``theta`` (one vector per core family) is the only thing
 fitted on published measurements (``calibration.py``): each entry is "how many times slower than
 peak" a kernel class runs, which is what transfers to a device the model has never seen.
+
+The kernel library behind a number changes the shape of the cost, not only a factor: TFLite's
+pre-XNNPACK kernels ("legacy": ruy/Eigen float, gemmlowp/ruy int8) copy every conv's input into an
+im2col and packed matrix on the calling thread (``C`` bytes, ``features.im2col_elements``) and
+run element-wise ops (add, pool, concat) on one thread; XNNPACK does neither. A per-op barrier
+(``sync``) makes small models scale worse with threads than big ones, as published 1-to-4-thread
+numbers do (MobileNet v3 small 2.3x, v1 3.2x on a Pixel 2).
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ COLUMNS = ("float_conv", "float_depthwise", "float_gemm", "int8_conv", "int8_dep
 # ~1 and ~3 cycles in XNNPACK's NEON kernels, tens of cycles in CMSIS-NN's scalar epilogue on an
 # MCU). Sources of the reasoning:
 # XNNPACK GEMM microkernels reach ~60-70% of NEON peak on big cores (1.5x); depthwise kernels are
-# load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us.
+# load bound (~4x); int8 GEMMs lose more to requantization (2x); per-op cost is a few us; a
+# thread-pool barrier ~10 us at 1 GHz; a copied byte ~0.5 cycle (NEON load/store, one core).
 PRIORS: dict[str, np.ndarray] = {
     "a-profile": np.array([1.6, 4.0, 2.0, 2.0, 6.0, 3.0, 1.0, 0.3, 5.0, 1.0, 3.0, 10.0, 0.5]),
     "m-profile": np.array([3.0, 6.0, 3.0, 2.5, 4.0, 3.0, 4.0, 1.0, 5.0, 10.0, 30.0, 10.0, 2.0]),
