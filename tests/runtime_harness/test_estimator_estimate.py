@@ -33,10 +33,11 @@ def test_result_follows_the_profile_result_contract(resnet8_graph):
 
 
 def test_published_mlperf_tiny_point_is_reproduced_within_the_band(resnet8_graph):
-    """ResNet-8 on the NUCLEO-U575ZI-Q: 111 ms published (MLPerf Tiny v1.2); the estimate and its band."""
+    """ResNet-8 on the NUCLEO-U575ZI-Q: 139.7 ms published (MLPerf Tiny v1.0, X-CUBE-AI 7.3.0, the
+    runtime generation the profile declares); the estimate and its band."""
     result = estimate(resnet8_graph, load_profile("nucleo-u575zi-q"))
     p50, band = result["latency_ms"]["p50"], result["error_band_pct"]
-    assert 111.0 / (1 + band / 100) <= p50 <= 111.0 * (1 + band / 100), (p50, band)
+    assert 139.7 / (1 + band / 100) <= p50 <= 139.7 * (1 + band / 100), (p50, band)
 
 
 def test_mcu_flash_and_ram_limits_become_budget_notes(mobilenet_v2_int8):
