@@ -136,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
         plan = converters.plan(args.source, args.output, **options)
         print_json(plan) if args.json else _print_plan(plan)
         return EXIT_OK
-    manifest = converters.convert(args.source, args.output, **options)
+    from converters.isolated import convert_in_child
+
+    converters.plan(args.source, args.output, **options)  # flag errors are reported at once, before the child
+    manifest = convert_in_child(args.source, args.output, **options)
     if args.json:
         print_json(manifest)
         if not manifest["gate"]["passed"]:

@@ -236,3 +236,29 @@ def test_image_folder_calibration_resizes_and_normalises(tmp_path: Path) -> None
     assert manifest["validation"]["samples"] == len(photos)
     assert manifest["validation"]["outputs"][0]["cosine"] > 0.95
     assert tf.__version__  # the folder was decoded by TensorFlow's own image ops
+
+
+def test_a_converter_crash_is_contained_exit_3_and_nothing_written(mnist, tmp_path: Path) -> None:
+    """A real SIGSEGV delivered to the real conversion process (TensorFlow loading in it)."""
+    import signal
+    import time
+
+    import psutil
+
+    out = tmp_path / "crash.tflite"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    cli_process = subprocess.Popen([sys.executable, "-m", "edge_sdk", "convert", str(mnist["model"]), "-o", str(out),
+                                    "--quantize", "int8", "--calibration-data", str(mnist["calib"])],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 30
+    children: list = []
+    while not children and time.time() < deadline:
+        children = psutil.Process(cli_process.pid).children()
+        time.sleep(0.05)
+    assert children, "the conversion child never started"
+    time.sleep(0.5)
+    os.kill(children[0].pid, signal.SIGSEGV)
+    _, stderr = cli_process.communicate(timeout=120)
+    assert cli_process.returncode == 3, stderr
+    assert "crashed (SIGSEGV)" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not (tmp_path / "crash.tflite.json").exists()

@@ -143,3 +143,12 @@ def test_help_lists_every_recipe_and_exits_0(capsys) -> None:
     text = capsys.readouterr().out
     for name in recipe_names():
         assert f"  {name} " in text
+
+
+def test_a_corrupt_tflite_source_is_refused_by_litert_in_its_child(tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(TFLITE_HEAD + b"\xff" * 64)
+    code = main(["convert", str(broken), "-o", str(tmp_path / "copy.tflite")])
+    err = capsys.readouterr().err
+    assert code == 2 and "LiteRT cannot run this model" in err and "broken.tflite" in err
+    assert not (tmp_path / "copy.tflite").exists()
