@@ -12,7 +12,6 @@ process stays light); :func:`load_interpreter` is only called inside the child p
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +39,8 @@ class LoadProblem(Exception):
 
 def runtime_version(name: str) -> str | None:
     """Installed version of a runtime's package, or None when it is not installed."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(RUNTIMES[name][1])
     except importlib.metadata.PackageNotFoundError:
