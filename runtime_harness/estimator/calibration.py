@@ -56,7 +56,7 @@ def held_out(obs: list[Observation], *, mode: str = "leave-one-out") -> list[Hel
             train = [x for x in obs if x.device.id != o.device.id and family_of(x.device) == family]
         fitted = fit_family(train, family)
         pred = fitted.predict(o.features, o.device, effective_threads(o.device, o.point.threads),
-                              kernels=o.point.kernels)
+                              kernels=o.kernels)
         out.append(HeldOut(o.device.id, o.point.model, o.point.precision, o.point.threads,
                            o.point.latency_ms, pred, o.point.source, mode))
     return out

@@ -16,6 +16,7 @@ Levels, each shrunk toward the one above so that a device with few points borrow
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -44,8 +45,12 @@ class Observation:
         return self.device.clusters[0].core
 
     @property
+    def kernels(self) -> str:
+        return point_kernels(self.point)
+
+    @property
     def kernel_key(self) -> str:
-        return kernel_key(self.point.kernels, self.features.compute)
+        return kernel_key(self.kernels, self.features.compute)
 
 
 REFERENCE_KERNELS = {"a-profile": "xnnpack", "m-profile": "vendor", "x86": "xnnpack"}
@@ -55,6 +60,19 @@ KERNEL_ITERATIONS = 4
 # the default TensorFlow Lite quantized kernels" on ARM64 phones (Dukhan & Barchard, "Faster
 # Quantized Inference with XNNPACK", blog.tensorflow.org, 2021-09-09).
 KERNEL_PRIORS = {"legacy:int8": math.log(1.3)}
+
+
+AARCH32 = re.compile(r"\b32-bit\b", re.IGNORECASE)
+
+
+def point_kernels(point: CalibrationPoint) -> str:
+    """The kernel library behind a published number, as its runtime records it: the profile's
+    ``kernels`` field, with ``-aarch32`` when the runtime names a 32-bit OS (XNNPACK's and TFLite's
+    AArch32 NEON kernels are a different, slower code path than AArch64's, fitted as its own
+    kernel-library factor so that such a number still calibrates a 64-bit profile)."""
+    if AARCH32.search(point.runtime) and point.kernels in ("xnnpack", "legacy"):
+        return f"{point.kernels}-aarch32"
+    return point.kernels
 
 
 def kernel_key(kernels: str, compute: str) -> str:
@@ -150,7 +168,7 @@ def _fit_theta(obs: list[Observation], family: str, alpha: float,
                kernel_log: dict[str, float]) -> tuple[np.ndarray, float]:
     prior = PRIORS[family]
     rows = [design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                       alpha, o.point.kernels)
+                       alpha, o.kernels)
             * math.exp(kernel_log.get(o.kernel_key, 0.0)) / o.point.latency_ms for o in obs]
     a = np.vstack(rows + [np.diag(PRIOR_WEIGHT / prior)]) if rows else np.diag(PRIOR_WEIGHT / prior)
     b = np.concatenate([np.ones(len(rows)), np.full(len(prior), PRIOR_WEIGHT)])
@@ -189,7 +207,7 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
                 continue  # fixed at its published prior below
             if not o.kernel_key.startswith(reference + ":"):
                 pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                                        alpha, o.point.kernels) @ theta)
+                                        alpha, o.kernels) @ theta)
                 by_kernel[o.kernel_key].append(math.log(o.point.latency_ms / max(pred, 1e-12)))
         kernel_log = _log_factors(by_kernel)
         for key, prior in KERNEL_PRIORS.items():
@@ -203,7 +221,7 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
     device_of: dict[str, str] = {}
     for o in obs:
         pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                                alpha, o.point.kernels) @ theta)
+                                alpha, o.kernels) @ theta)
         r = math.log(o.point.latency_ms / max(pred, 1e-12)) - kernel_log.get(o.kernel_key, 0.0)
         residual[o.device.id].append(r)
         by_core[o.core].append(r)

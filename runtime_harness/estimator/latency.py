@@ -86,7 +86,7 @@ def design_row(features: ModelFeatures, profile: DeviceProfile, threads: int, al
     cycles = sum(c.ghz * c.core_type.efficiency for c in cores) * 1e6  # core-cycles per ms
     row[9 if compute == "float" else 10] = slowdown * features.mac_outputs / cycles
     row[0:7] *= slowdown
-    if kernels == "legacy":
+    if kernels.startswith("legacy"):
         # element-wise ops on one core; im2col copies (bytes) on one core, theta = cycles per byte
         one_core = row[6] / slowdown * sum(c.ghz * c.core_type.efficiency for c in cores) / (
             cores[0].ghz * cores[0].core_type.efficiency)
