@@ -33,7 +33,7 @@ class TimingPolicy:
     confidence: float = 0.95
     min_runs: int = 20
     max_runs: int = 100_000
-    warmup_s: float = 0.1
+    warmup_s: float = 0.05
     max_warmup_runs: int = 20
 
     def describe(self) -> str:
@@ -66,7 +66,9 @@ def time_invokes(invoke: Callable[[], object], policy: TimingPolicy,
                  progress: Callable[[int, float, float], None] | None = None) -> TimingResult:
     """Run the first inference, warmup and the timed loop; ``progress(runs, elapsed_s, rel_ci)``."""
     first_ms = _timed(invoke) / NS_PER_MS
-    warmup_count = min(policy.max_warmup_runs, max(1, math.ceil(policy.warmup_s * 1000 / max(first_ms, 1e-3))))
+    # warmup: ~warmup_s of runs (at least 2 when any warmup is asked for) after the first inference
+    wanted = math.ceil(policy.warmup_s * 1000 / max(first_ms, 1e-3)) if policy.warmup_s > 0 else 1
+    warmup_count = min(policy.max_warmup_runs, max(2 if policy.warmup_s > 0 else 1, wanted))
     if policy.runs is not None:
         warmup_count = min(warmup_count, max(1, policy.runs // 5))
     warmup_ms = [_timed(invoke) / NS_PER_MS for _ in range(warmup_count)]
