@@ -39,6 +39,7 @@ from devices import list_profiles  # noqa: E402
 from edge_sdk.table import render_table  # noqa: E402
 from runtime_harness.estimator import estimate  # noqa: E402
 from runtime_harness.estimator.calibration import build_calibration  # noqa: E402
+from runtime_harness.estimator.fitting import point_kernels  # noqa: E402
 
 
 def models() -> list[Path]:
@@ -67,7 +68,7 @@ def held_out_report() -> None:
     family_of = {p.id: p.family for p in list_profiles()}
     for h in calibration.loo:
         by_family.setdefault(family_of[h.device], []).append(abs(h.error))
-    kernels = {(p.id, c.model, c.precision, c.threads, c.latency_ms): c.kernels
+    kernels = {(p.id, c.model, c.precision, c.threads, c.latency_ms): point_kernels(c)
                for p in list_profiles() for c in p.calibration}
     for h in calibration.loo:
         key = f"kernels {kernels[(h.device, h.model, h.precision, h.threads, h.measured_ms)]}"
