@@ -6,8 +6,10 @@ Levels, each shrunk toward the one above so that a device with few points borrow
    relative error over every calibration point of the family, with a ridge pull toward physical
    priors (``latency.PRIORS``) and theta >= 0; the parallel-efficiency ``alpha`` is picked from a
    small grid by the same loss;
-2. a factor per kernel library and precision (TFLite's pre-XNNPACK kernels vs XNNPACK), so old
-   published numbers calibrate today's runtime instead of biasing it;
+2. a factor per kernel library and precision (TFLite's pre-XNNPACK kernels vs XNNPACK, AArch32
+   builds vs AArch64, TFLite Micro vs a vendor library), so old published numbers calibrate
+   today's runtime instead of biasing it (the legacy kernels also change the shape of the cost:
+   ``latency.design_row``);
 3. a per-core-type factor (e.g. every Cortex-A76 device) in log space, shrunk toward 1;
 4. a per-device factor (runtime version, OS, thermal habits of one device), shrunk toward its core
    type's, and a per-device-and-precision factor shrunk toward the device's.
