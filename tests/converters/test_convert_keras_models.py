@@ -63,8 +63,11 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_full_int8_keeps_accuracy_and_is_4x_smaller(mnist, tmp_path: Path) -> None:
+    import hashlib
+
     from converters import convert
 
+    before = hashlib.sha256(mnist["model"].read_bytes()).hexdigest()
     float32 = convert(mnist["model"], tmp_path / "f32.tflite", eval_data=str(mnist["test"]))
     done = cli(mnist["model"], "-o", tmp_path / "int8.tflite", "--recipe", "int8", "--calibration-data",
                mnist["calib"], "--eval-data", mnist["test"], "--max-accuracy-drop", "0.5%")
@@ -83,6 +86,7 @@ def test_full_int8_keeps_accuracy_and_is_4x_smaller(mnist, tmp_path: Path) -> No
     parity = manifest["validation"]["outputs"][0]
     assert parity["top1_agreement"] >= 0.97 and parity["cosine"] > 0.99 and parity["sqnr_db"] > 20
     assert float32["validation"]["outputs"][0]["max_abs_error"] < 1e-4
+    assert manifest["source"]["sha256"] == before == hashlib.sha256(mnist["model"].read_bytes()).hexdigest()
 
 
 def test_unstructured_pruning_with_fine_tuning_shows_in_the_file_and_its_gzip_size(mnist, tmp_path: Path) -> None:

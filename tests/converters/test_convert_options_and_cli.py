@@ -152,3 +152,10 @@ def test_a_corrupt_tflite_source_is_refused_by_litert_in_its_child(tmp_path: Pat
     err = capsys.readouterr().err
     assert code == 2 and "LiteRT cannot run this model" in err and "broken.tflite" in err
     assert not (tmp_path / "copy.tflite").exists()
+
+
+def test_json_mode_prints_the_error_as_json(tmp_path: Path, capsys) -> None:
+    code = main(["convert", str(tmp_path / "missing.onnx"), "-o", str(tmp_path / "o.tflite"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 2 and document["exit_code"] == 2 and document["error"] == "InputError"
+    assert "missing.onnx" in document["message"]
