@@ -23,15 +23,16 @@ from converters.sources.base import LoadedSource
 def representative_dataset(source: LoadedSource, calibration: Dataset):
     """A generator factory yielding one artifact-layout sample at a time, in the model's input order."""
     data = source.to_artifact_layout(calibration.inputs)
+    dtypes = {s.name: np.dtype(s.dtype) for s in source.inputs}  # token ids stay integers
     names = [s.name for s in source.inputs]
     by_name = source.format in ("savedmodel", "onnx") and len(names) > 1
 
     def generate() -> Iterator[Any]:
         for i in range(len(calibration)):
             if by_name:
-                yield {n: data[n][i:i + 1].astype(np.float32) for n in names}
+                yield {n: data[n][i:i + 1].astype(dtypes[n]) for n in names}
             else:
-                yield [data[n][i:i + 1].astype(np.float32) for n in names]
+                yield [data[n][i:i + 1].astype(dtypes[n]) for n in names]
 
     return generate
 
