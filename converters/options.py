@@ -6,7 +6,7 @@ reported all at once with what to do. ``ConvertOptions.plan()`` is what ``--dry-
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +81,6 @@ class ConvertOptions:
 
     def _calibration_is_file(self) -> bool:
         return bool(self.calibration_data) and self.calibration_data != RANDOM_CALIBRATION
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["source"], data["output"] = str(self.source), str(self.output)
-        return data
 
 
 def _choice(value: Any, allowed: tuple[str, ...], flag: str) -> str:
@@ -181,6 +176,8 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
 
     opts.calibration_data = settings.get("calibration_data")
     opts.calibration_samples = int(settings.get("calibration_samples", DEFAULT_CALIBRATION_SAMPLES))
+    if opts.calibration_samples < 1:
+        problems.append(f"--calibration-samples {opts.calibration_samples}: must be at least 1 (about 100 is typical)")
     opts.image_mean = _floats(settings.get("image_mean"), "--image-mean")
     opts.image_std = _floats(settings.get("image_std"), "--image-std")
     if opts.image_std is not None and any(s == 0 for s in opts.image_std):
