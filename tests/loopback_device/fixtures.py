@@ -69,6 +69,7 @@ class AdbLab:
         if description.get("auth") == "keys" and key.exists():
             shutil.copy(key, box / "data/misc/adb/adb_keys")
         port_file = box / ".loopback" / "port"
+        port_file.unlink(missing_ok=True)  # a stale one from an earlier lab in the same folder
         log = (box / ".loopback" / "adbd.log").open("w")
         process = subprocess.Popen([sys.executable, str(HERE / "adbd.py"), "--sandbox", str(box),
                                     "--port-file", str(port_file)], stdout=log, stderr=log)
@@ -126,6 +127,7 @@ def start_lab(root: Path) -> AdbLab:
     adb = shutil.which("adb")
     if adb is None:
         raise RuntimeError("the adb client is not installed (apt-get install adb)")
+    root = root.resolve()  # the sandbox's scripts run with other working directories
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
