@@ -54,7 +54,7 @@ def build_manifest(options: ConvertOptions, *, source_sha256: str, steps: list[d
     body = {
         "status": "passed" if gate["passed"] else "failed",
         "recipe": options.recipe,
-        "quantize": options.quantize,
+        "quantize": options.quantize if options.source_format != "tflite" else "unchanged",
         "io": options.io,
         "prune": None if options.prune is None else {"sparsity": options.prune, "structure": options.prune_structure},
         "source": {"path": str(options.source), "sha256": source_sha256, "format": options.source_format,

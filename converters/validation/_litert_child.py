@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 
-def _interpreter(model: str, *, delegates: bool = True) -> Any:
+def _interpreter(model: str, *, delegates: bool = True, reference_kernels: bool = False) -> Any:
+    """LiteRT as apps run it (XNNPACK), without delegates, or with its plain reference kernels."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: PLC0415
 
     kind = OpResolverType.AUTO if delegates else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    if reference_kernels:
+        kind = OpResolverType.BUILTIN_REF
     return Interpreter(model_path=model, num_threads=1, experimental_op_resolver_type=kind)
 
 
@@ -86,8 +89,8 @@ def _from_model(array: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
     return np.asarray(array)
 
 
-def run(model: str, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[str]]:
-    interp = _interpreter(model)
+def run(model: str, inputs: dict[str, np.ndarray], *, reference_kernels: bool = False) -> tuple[dict[str, np.ndarray], list[str]]:
+    interp = _interpreter(model, delegates=not reference_kernels, reference_kernels=reference_kernels)
     runner = _signature_runner(interp)
     count = len(next(iter(inputs.values())))
     if runner is not None:
@@ -154,7 +157,7 @@ def main(model: str, request_dir: str) -> int:
     if request.get("run", True):
         with np.load(folder / "inputs.npz") as data:
             inputs = {k: data[k] for k in data.files}
-        outputs, names = run(model, inputs)
+        outputs, names = run(model, inputs, reference_kernels=bool(request.get("reference_kernels")))
         np.savez(folder / "outputs.npz", **{f"out{i}": outputs[n] for i, n in enumerate(names)})
         result["output_names"] = names
     if request.get("sparsity", True):

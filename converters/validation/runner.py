@@ -26,10 +26,12 @@ class PendingRun:
     Starting the child first lets the source framework compute its reference outputs meanwhile.
     """
 
-    def __init__(self, model: Path, inputs: dict[str, np.ndarray] | None, *, sparsity: bool) -> None:
+    def __init__(self, model: Path, inputs: dict[str, np.ndarray] | None, *, sparsity: bool,
+                 reference_kernels: bool = False) -> None:
         self.model = model
         self.folder = Path(tempfile.mkdtemp(prefix="edge-sdk-parity-"))
-        (self.folder / "request.json").write_text(json.dumps({"run": inputs is not None, "sparsity": sparsity}))
+        (self.folder / "request.json").write_text(json.dumps(
+            {"run": inputs is not None, "sparsity": sparsity, "reference_kernels": reference_kernels}))
         if inputs is not None:
             np.savez(self.folder / "inputs.npz", **inputs)
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -80,3 +82,8 @@ def describe_tflite(model: Path) -> dict[str, Any]:
 def start_tflite(model: Path, inputs: dict[str, np.ndarray] | None) -> PendingRun:
     """Start running ``model`` on ``inputs`` (outputs dequantized when the I/O is integer) and measuring sparsity."""
     return PendingRun(model, inputs, sparsity=True)
+
+
+def run_reference_kernels(model: Path, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Outputs of ``model`` under LiteRT's plain reference kernels (no XNNPACK), in output order."""
+    return PendingRun(model, inputs, sparsity=False, reference_kernels=True).result()["outputs"]

@@ -190,6 +190,10 @@ def test_tflite_source_is_revalidated_unchanged(mnist, tmp_path: Path) -> None:
     again = convert(tmp_path / "a.tflite", tmp_path / "b.tflite", eval_data=str(mnist["test"]))
     assert again["output"]["sha256"] == first["output"]["sha256"]
     assert again["validation"]["accuracy"]["artifact"] > 0.85
+    # parity: XNNPACK (as apps run it) against LiteRT's reference kernels, on the same int8 file
+    parity = again["validation"]["outputs"][0]
+    assert parity["top1_agreement"] >= 0.99 and parity["max_abs_error"] <= 0.05
+    assert abs(again["validation"]["accuracy"]["drop"]) <= 0.01
 
 
 def test_bad_inputs_exit_2_and_leave_nothing_behind(mnist, tmp_path: Path) -> None:
