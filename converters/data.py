@@ -40,6 +40,18 @@ class Dataset:
     def __len__(self) -> int:
         return len(next(iter(self.inputs.values())))
 
+    def whole_batches(self, batch: int) -> "Dataset":
+        """Drop the last rows that do not fill a call of a model with a fixed batch size."""
+        keep = len(self) // batch * batch
+        if batch <= 1 or keep == len(self):
+            return self
+        if keep == 0:
+            raise InputError(f"{self.description}: {len(self)} samples, but the model takes {batch} per call",
+                             hint=f"give at least {batch} samples")
+        labels = self.labels[:keep] if self.labels is not None else None
+        return Dataset({k: v[:keep] for k, v in self.inputs.items()}, labels, self.origin,
+                       f"{self.description} (first {keep}: whole batches of {batch})")
+
     def subset(self, count: int, seed: int = 0) -> "Dataset":
         """At most ``count`` samples, spread over the whole set (deterministic)."""
         if len(self) <= count:
@@ -50,9 +62,10 @@ class Dataset:
                        f"{self.description} ({count} of {len(self)} samples)")
 
 
-def generated(specs: list[TensorSpec], count: int, seed: int = 0) -> Dataset:
-    """Uniform random inputs in [-1, 1] (integers: 0..9): numerical parity only, never accuracy."""
+def generated(specs: list[TensorSpec], count: int, seed: int = 0, batch: int = 1) -> Dataset:
+    """Uniform random inputs in [-1, 1] (integers: 0 or 1): numerical parity only, never accuracy."""
     rng = np.random.default_rng(seed)
+    count = -(-count // batch) * batch  # whole model calls
     inputs = {}
     for spec in specs:
         try:
@@ -63,7 +76,7 @@ def generated(specs: list[TensorSpec], count: int, seed: int = 0) -> Dataset:
         if spec.is_float:
             inputs[spec.name] = rng.uniform(-1.0, 1.0, shape).astype(spec.dtype)
         else:
-            inputs[spec.name] = rng.integers(0, 10, shape).astype(spec.dtype)
+            inputs[spec.name] = rng.integers(0, 2, shape).astype(spec.dtype)  # 0/1: valid ids for any table
     return Dataset(inputs, None, "generated", f"{count} generated samples, uniform in [-1, 1]")
 
 

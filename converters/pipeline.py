@@ -47,22 +47,23 @@ def _calibration(options: ConvertOptions, source: LoadedSource) -> Dataset | Non
     if options.calibration_data == RANDOM_CALIBRATION:
         options.notes.append("calibrated on random inputs (--calibration-data random): activation ranges and "
                              "accuracy are unknown until checked on real data")
-        return generated(source.inputs, RANDOM_CALIBRATION_SAMPLES, seed=1)
+        return generated(source.inputs, RANDOM_CALIBRATION_SAMPLES, seed=1, batch=source.batch)
     data = load_dataset(str(options.calibration_data), source.inputs, "calibration-data",
                         image_mean=options.image_mean, image_std=options.image_std)
-    return data.subset(options.calibration_samples)
+    return data.subset(options.calibration_samples).whole_batches(source.batch)
 
 
 def _evaluation(options: ConvertOptions, source: LoadedSource, calibration: Dataset | None) -> Dataset:
     if options.eval_data:
         return load_dataset(options.eval_data, source.inputs, "eval-data", image_mean=options.image_mean,
-                            image_std=options.image_std, need_labels=options.max_accuracy_drop is not None)
+                            image_std=options.image_std, need_labels=options.max_accuracy_drop is not None
+                            ).whole_batches(source.batch)
     if calibration is not None and calibration.origin == "calibration-data":
-        subset = calibration.subset(PARITY_FROM_CALIBRATION, seed=2)
+        subset = calibration.subset(PARITY_FROM_CALIBRATION, seed=2).whole_batches(source.batch)
         options.notes.append("no --eval-data: parity measured on calibration samples (real inputs, but the same "
                              "ones that set the quantization ranges, so figures are optimistic)")
         return Dataset(subset.inputs, None, "calibration-data", subset.description)
-    return generated(source.inputs, options.generated_samples)
+    return generated(source.inputs, options.generated_samples, batch=source.batch)
 
 
 def _prune(options: ConvertOptions, source: LoadedSource, steps: list[dict[str, Any]]) -> Any:

@@ -59,6 +59,15 @@ class LoadedSource:
     versions: dict[str, str] = field(default_factory=dict)
     cleanup: Callable[[], None] = lambda: None
 
+    @property
+    def batch(self) -> int:
+        """Rows per model call: the fixed batch size of models exported with one (e.g. 2), else 1.
+
+        Data always holds one sample per row; models with a fixed batch B consume B rows per call.
+        """
+        fixed = [s.shape[0] for s in self.inputs if s.shape and isinstance(s.shape[0], int) and s.shape[0] > 1]
+        return max(fixed) if fixed else 1
+
     def to_artifact_layout(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Transpose source-layout input arrays into the artifact's layout (batch axis kept first)."""
         out = {}

@@ -117,8 +117,10 @@ def keras_reference(model: Any, specs: list[TensorSpec], batch_size: int = 32):
     def run(data: dict[str, np.ndarray]) -> list[np.ndarray]:
         count = len(next(iter(data.values())))
         chunks: list[list[np.ndarray]] = []
-        for start in range(0, count, batch_size):
-            batch = [data[s.name][start:start + batch_size] for s in specs]
+        fixed = [s.shape[0] for s in specs if isinstance(s.shape[0], int)]
+        step = max(fixed) if fixed else batch_size  # a model built with a fixed batch takes exactly that
+        for start in range(0, count, step):
+            batch = [data[s.name][start:start + step] for s in specs]
             with warnings.catch_warnings():  # Keras warns when a 1-input model gets a bare tensor
                 warnings.simplefilter("ignore")
                 out = model(batch if len(batch) > 1 else batch[0], training=False)

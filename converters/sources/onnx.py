@@ -127,15 +127,26 @@ def load_onnx_source(options: ConvertOptions) -> LoadedSource:
         perm = channels_last_perm(spec.shape, artifact_shape)
         perms[spec.name] = perm
         if perm:
-            notes.append(f"input {spec.name!r}: NCHW {list(spec.shape)} -> NHWC {list(artifact_shape)} "
+            kind = "NCHW -> NHWC" if len(spec.shape) == 4 else "channels-first -> channels-last"
+            notes.append(f"input {spec.name!r}: {kind}, {list(spec.shape)} -> {list(artifact_shape)} "
                          "(calibration/eval data is given in the ONNX layout and transposed)")
     import onnxruntime as ort  # noqa: PLC0415
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session_error = ""
+    except Exception as exc:  # noqa: BLE001 - e.g. an op version onnxruntime lacks: parity is then skipped
+        session, session_error = None, str(exc).splitlines()[0][:300]
+
+    fixed = [s.shape[0] for s in specs if isinstance(s.shape[0], int) and s.shape[0] > 1]
+    step = max(fixed) if fixed else 1
 
     def reference(data: dict[str, np.ndarray]) -> list[np.ndarray]:
+        if session is None:
+            raise RuntimeError(f"onnxruntime {ort.__version__} cannot load it: {session_error}")
         count = len(next(iter(data.values())))
-        rows = [session.run(output_names, {s.name: data[s.name][i:i + 1] for s in specs}) for i in range(count)]
+        rows = [session.run(output_names, {s.name: data[s.name][i:i + step] for s in specs})
+                for i in range(0, count, step)]
         return [np.concatenate([r[k] for r in rows]) for k in range(len(output_names))]
 
     def make_converter(_model: Any) -> Any:

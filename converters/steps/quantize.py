@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import InfrastructureError, UnsupportedModelError
+from edge_sdk.errors import InfrastructureError, InputError, UnsupportedModelError
 
 from converters._runtime import captured_output, import_tensorflow, summarize_failure
 from converters.data import Dataset
@@ -27,12 +27,14 @@ def representative_dataset(source: LoadedSource, calibration: Dataset):
     names = [s.name for s in source.inputs]
     by_name = source.format in ("savedmodel", "onnx") and len(names) > 1
 
+    step = source.batch
+
     def generate() -> Iterator[Any]:
-        for i in range(len(calibration)):
+        for i in range(0, len(calibration) - step + 1, step):
             if by_name:
-                yield {n: data[n][i:i + 1].astype(dtypes[n]) for n in names}
+                yield {n: data[n][i:i + step].astype(dtypes[n]) for n in names}
             else:
-                yield [data[n][i:i + 1].astype(dtypes[n]) for n in names]
+                yield [data[n][i:i + step].astype(dtypes[n]) for n in names]
 
     return generate
 
@@ -76,6 +78,10 @@ def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, c
                                                   "neither a custom op", "failed to legalize"))
     model_problem = unsupported or isinstance(error, (ValueError, TypeError)) or (
         converter_error is not None and isinstance(error, converter_error)) or "ConverterError" in type(error).__name__
+    if "failed to invoke" in text or "failed to prepare" in text:
+        raise InputError(f"{source.path}: the model failed on the calibration data (--quantize {mode}): {cause}",
+                         hint="check that the calibration data fits the model (shapes, value ranges, token ids "
+                              "within the vocabulary)", path=str(source.path))
     if model_problem:
         hint = "the model uses an op or shape TFLite cannot convert in this mode"
         if mode == "int16x8":

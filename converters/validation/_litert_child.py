@@ -89,6 +89,12 @@ def _from_model(array: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
     return np.asarray(array)
 
 
+def _batch(details: Any) -> int:
+    """Rows per call: the fixed leading dimension of the inputs (1 for the usual batch-1 models)."""
+    sizes = [int(d["shape"][0]) for d in details if len(d["shape"]) > 0 and int(d["shape"][0]) > 1]
+    return max(sizes) if sizes else 1
+
+
 def run(model: str, inputs: dict[str, np.ndarray], *, reference_kernels: bool = False) -> tuple[dict[str, np.ndarray], list[str]]:
     interp = _interpreter(model, delegates=not reference_kernels, reference_kernels=reference_kernels)
     runner = _signature_runner(interp)
@@ -96,9 +102,10 @@ def run(model: str, inputs: dict[str, np.ndarray], *, reference_kernels: bool = 
     if runner is not None:
         in_details, out_details = runner.get_input_details(), runner.get_output_details()
         mapping = _match(list(in_details), list(inputs))
+        step = _batch(in_details.values())
         rows = []
-        for i in range(count):
-            feed = {n: _to_model(inputs[mapping[n]][i:i + 1], d) for n, d in in_details.items()}
+        for i in range(0, count, step):
+            feed = {n: _to_model(inputs[mapping[n]][i:i + step], d) for n, d in in_details.items()}
             result = runner(**feed)
             rows.append({n: _from_model(result[n], d) for n, d in out_details.items()})
         names = list(out_details)
@@ -106,10 +113,11 @@ def run(model: str, inputs: dict[str, np.ndarray], *, reference_kernels: bool = 
         interp.allocate_tensors()
         in_list, out_list = interp.get_input_details(), interp.get_output_details()
         mapping = _match([d["name"] for d in in_list], list(inputs))
+        step = _batch(in_list)
         rows = []
-        for i in range(count):
+        for i in range(0, count, step):
             for d in in_list:
-                interp.set_tensor(d["index"], _to_model(inputs[mapping[d["name"]]][i:i + 1], d))
+                interp.set_tensor(d["index"], _to_model(inputs[mapping[d["name"]]][i:i + step], d))
             interp.invoke()
             rows.append({_clean(d["name"]): _from_model(interp.get_tensor(d["index"]), d) for d in out_list})
         names = [_clean(d["name"]) for d in out_list]

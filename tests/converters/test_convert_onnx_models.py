@@ -74,3 +74,17 @@ def test_corrupt_onnx_is_a_clear_input_error(tmp_path: Path) -> None:
     cut.write_bytes(source.read_bytes()[:50_000])
     done = cli(cut, "-o", tmp_path / "o.tflite", cache=tmp_path / "cache")
     assert done.returncode == 2 and "not a valid ONNX model" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_fixed_batch_channels_first_1d_model_from_the_onnx_wheel(tmp_path: Path, monkeypatch) -> None:
+    """ONNX's own PyTorch-exported Conv1d test model: fixed batch 2, NCW input, never seen by the code."""
+    from converters import convert
+
+    source = fetch(assets.wheel_member, "onnx", "pytorch-converted/test_Conv1d_stride/model.onnx")
+    monkeypatch.setenv("EDGE_SDK_CACHE", str(tmp_path / "cache"))
+    manifest = convert(source, tmp_path / "conv1d.tflite", quantize="int8", io="float", calibration_data="random")
+    assert manifest["source"]["inputs"][0]["shape"] == [2, 4, 10]
+    assert manifest["output"]["inputs"][0]["shape"] == [2, 10, 4]
+    assert any("channels-first -> channels-last" in note for note in manifest["layout"])
+    assert manifest["validation"]["samples"] % 2 == 0
+    assert manifest["validation"]["outputs"][0]["sqnr_db"] > 25
