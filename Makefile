@@ -12,7 +12,8 @@ setup: python-deps system-deps
 
 python-deps: $(STAMP)
 
-$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+# (top-level __init__.py files too: the editable install maps each top-level package once)
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml $(wildcard */__init__.py)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt

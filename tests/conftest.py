@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The repository first (tests/edge_sdk etc. would otherwise shadow the real packages as namespace
+# packages when plain `pytest` runs), then tests/ itself for `import assets`.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 import assets  # noqa: E402
 
