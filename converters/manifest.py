@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from edge_sdk.hashing import file_sha256
 from edge_sdk.documents import envelope
 
 from converters.options import ConvertOptions
@@ -23,10 +24,7 @@ def sha256_file(path: Path) -> str:
             digest.update(str(item.relative_to(path)).encode())
             digest.update(item.read_bytes())
         return digest.hexdigest()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def gzip_size(data: bytes) -> int:

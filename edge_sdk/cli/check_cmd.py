@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge_sdk.budgets.metrics import CHECK_SETTINGS, METRICS
+from edge_sdk.budgets.metrics import CHECK_SETTINGS, EXAMPLE_BUDGET, METRICS
 from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -26,16 +27,7 @@ Budgets come from --budget PATH, else the nearest edge-budget.toml or [tool.edge
 pyproject.toml; with neither, --device checks the device profiles' default app constraints.
 Paths and globs in a budget file are relative to that file. Example edge-budget.toml:
 
-  [[check]]
-  name = "face detector, mid-range phones"
-  models = ["build/*.tflite"]
-  devices = ["pixel-4", "raspberry-pi-4"]
-  size = "1 MB"
-  latency_p90 = "20 ms"
-  peak_memory = "64 MB"
-  energy = "30 mJ"
-  message = "Talk to the perf team before raising this."
-
+""" + textwrap.indent(EXAMPLE_BUDGET, "  ") + """
 Keys of a [[check]] (quantities take units: B kB MB KiB MiB, us ms s, uJ mJ J, k M G, %):
 """ + "\n".join(f"  {key:<16}{text}" for key, (text, _) in CHECK_SETTINGS.items()) + "\n" + "\n".join(
     f"  {key:<16}{metric.description}" for key, metric in METRICS.items()) + """

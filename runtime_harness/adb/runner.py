@@ -14,7 +14,6 @@ are kept.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import signal
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge_sdk.hashing import file_sha256
 from edge_sdk.errors import DeviceError, EdgeSdkError, RuntimeCrash, UsageError
 from runtime_harness.adb import benchmark_output, binary, device_state
 from runtime_harness.adb.client import AdbClient, ShellResult, quote
@@ -80,14 +80,6 @@ class RunFailed(Exception):
     def __init__(self, error: EdgeSdkError, stage: str, partial: dict[str, Any]) -> None:
         super().__init__(str(error))
         self.error, self.stage, self.partial = error, stage, partial
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _exit_meaning(code: int) -> str:
@@ -211,7 +203,7 @@ class DeviceRun:
         mkdir = f"mkdir -p {REMOTE_ROOT}/models {REMOTE_ROOT}/bin"
         if local is not None:
             binary.check_binary_for_device(Path(local), info.abilist, self.serial)
-            digest = sha256_of(Path(local))
+            digest = file_sha256(Path(local))
             remote = f"{REMOTE_ROOT}/bin/benchmark_model-{digest[:16]}"
             if not self._remote_matches(remote, digest, prefix=f"{mkdir}; "):
                 self._enter("push")
@@ -236,7 +228,7 @@ class DeviceRun:
         return result.exit_code == 0 and result.stdout.split()[:1] == [digest]
 
     def _push_model(self, model: Path) -> tuple[str, bool]:
-        digest = sha256_of(model)
+        digest = file_sha256(model)
         remote = f"{REMOTE_ROOT}/models/{digest[:20]}.tflite"
         if self._remote_matches(remote, digest, then=f"touch {quote(remote)}"):  # touch: newest in the cache
             return remote, True
