@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from edge_sdk.errors import EXIT_BAD_INPUT
 from edge_sdk.table import render_table
 from edge_sdk.units import format_bytes, format_count
 
@@ -41,6 +43,13 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
     else:
         print(render_text(graph, max_ops=args.max_ops, memory=args.memory))
+    if graph.unresolved_ops:
+        # The report above is complete; the exit code says the model cannot run as it is.
+        print(f"edge-sdk: error: {args.model}: uses {', '.join(graph.unresolved_ops)}, which no stock TFLite "
+              "runtime provides: LiteRT and tflite-runtime will refuse to allocate it\n"
+              "  hint: register the kernel in your app, or re-convert "
+              "without it (Flex ops: convert without SELECT_TF_OPS)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 
@@ -69,9 +78,11 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
         f"subgraphs    {len(graph.subgraphs)}: "
         + ", ".join(f"#{s['index']} {s['name'] or '-'} ({s['ops']} ops)" for s in graph.subgraphs),
     ]
-    if graph.custom_ops or graph.flex_ops:
-        lines.append(f"WARNING      custom ops {graph.custom_ops or '-'}, Select-TF (Flex) ops {graph.flex_ops or '-'}: "
-                     "the stock runtimes cannot run this model until those kernels are registered")
+    if graph.unresolved_ops:
+        lines.append(f"WARNING      {', '.join(graph.unresolved_ops)}: no stock runtime provides these ops; "
+                     "they cannot run until the app registers their kernels")
+    elif graph.custom_ops:
+        lines.append(f"custom ops   {', '.join(graph.custom_ops)}: registered by the stock runtimes themselves")
     if graph.sparse_tensors:
         lines.append(f"sparse       {len(graph.sparse_tensors)} sparse tensors: {', '.join(graph.sparse_tensors[:5])}")
     if graph.control_flow:

@@ -64,6 +64,13 @@ def runtime_ops() -> dict[str, dict[str, frozenset[int]]]:
 
 
 @lru_cache(maxsize=1)
+def stock_custom_ops() -> dict[str, frozenset[str]]:
+    """runtime key -> the custom op names it registers itself (edge_sdk/data/custom_ops.toml)."""
+    table = tomllib.loads((DATA / "custom_ops.toml").read_text())
+    return {key: frozenset(section.get("ops", [])) for key, section in table.items()}
+
+
+@lru_cache(maxsize=1)
 def delegate_support() -> dict[str, dict[str, Any]]:
     return tomllib.loads((DATA / "op_support.toml").read_text())
 
@@ -95,6 +102,8 @@ def runtime_verdict(key: str, ops: list[OpFacts], min_runtime_version: str | Non
         if op.kind == "flex":
             problems.append(f"Select-TF op {op.type} (op #{op.index}): needs the Flex delegate library "
                             "(tensorflow-lite-select-tf-ops), which the stock runtime does not include")
+        elif op.kind == "custom" and op.type in stock_custom_ops().get(key, ()):
+            continue  # registered by the runtime itself (e.g. the SSD post-processing head)
         elif op.kind == "custom":
             problems.append(f"custom op {op.type!r} (op #{op.index}): not registered in the stock "
                             "runtime; the app must register its kernel, or re-convert without it")
@@ -114,6 +123,8 @@ def runtime_verdict(key: str, ops: list[OpFacts], min_runtime_version: str | Non
 
 def _unsupported_reason(delegate: str, spec: dict[str, Any], op: OpFacts) -> str | None:
     name = spec.get("name", delegate)
+    if op.kind == "custom" and spec.get("ops_from_probe") and op.type in stock_custom_ops().get(delegate, ()):
+        return None  # TFLite Micro registers it (AddDetectionPostprocess)
     if op.kind in ("custom", "flex"):
         return f"{op.kind} op: delegates take builtin ops only"
     if spec.get("ops_from_probe"):

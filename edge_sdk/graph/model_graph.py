@@ -86,6 +86,18 @@ class ModelGraph:
     signatures: list[str] = field(default_factory=list)
     planner: str = "litert"  # whose arena the memory plan reproduces (memory_plan.PLANNERS)
 
+    @property
+    def unresolved_ops(self) -> list[str]:
+        """Custom and Flex ops no stock runtime resolves: the app must register their kernels.
+
+        Custom ops the runtimes register themselves (TFLite_Detection_PostProcess, Mfcc, ...:
+        ``edge_sdk/data/custom_ops.toml``) are not in this list.
+        """
+        from edge_sdk.graph.compatibility import stock_custom_ops
+
+        stock = stock_custom_ops().get("litert-2.3", frozenset())
+        return sorted({name for name in self.custom_ops if name not in stock} | set(self.flex_ops))
+
     def activation_timeline(self) -> list[int]:
         """Live activation bytes during each op, in the order of ``ops``."""
         return self.memory_plan.timeline()
@@ -105,7 +117,7 @@ class ModelGraph:
             "inputs": [t.to_dict() for t in self.inputs],
             "outputs": [t.to_dict() for t in self.outputs],
             "op_counts": self.op_counts,
-            "custom_ops": self.custom_ops, "flex_ops": self.flex_ops,
+            "custom_ops": self.custom_ops, "flex_ops": self.flex_ops, "unresolved_ops": self.unresolved_ops,
             "sparse_tensors": self.sparse_tensors,
             "control_flow": self.control_flow, "resource_variables": self.resource_variables,
             "min_runtime_version": self.min_runtime_version,

@@ -38,6 +38,7 @@ class Op:
     options: tuple[str, dict[str, Any]] | None = None  # ("Conv2DOptions", {"strideH": 1, ...})
     version: int = 1
     custom: bool = False
+    custom_options: bytes | None = None  # a custom op's flexbuffer options
 
 
 @dataclass
@@ -106,6 +107,8 @@ def build(spec: ModelSpec) -> bytes:
             operator.opcodeIndex = opcode_index[key]
             operator.inputs = list(o.inputs)
             operator.outputs = list(o.outputs)
+            if o.custom_options is not None:
+                operator.customOptions = list(o.custom_options)
             if o.options is not None:
                 name, values = o.options
                 options = getattr(fb, name + "T")()

@@ -36,16 +36,33 @@ def test_json_document_and_output_file(kws_tflite, tmp_path):
     assert json.loads(target.read_text())["sha256"] == document["sha256"]
 
 
-def test_custom_op_model_is_inspected_and_flagged(tmp_path):
+def test_unresolved_custom_op_is_reported_in_full_then_exits_2(tmp_path):
+    """The issue's bad-input case: the report is complete, the exit code says it cannot run."""
     model = tmp_path / "custom.tflite"
-    model.write_bytes(single_op("TFLite_Detection_PostProcess", [Tensor([1, 10, 4]), Tensor([1, 10, 3])],
+    model.write_bytes(single_op("MyAppPostProcess", [Tensor([1, 10, 4]), Tensor([1, 10, 3])],
                                 [Tensor([1, 5, 4])], custom=True))
     run = _cli(str(model), "--json")
-    assert run.returncode == 0
+    assert run.returncode == 2
     document = json.loads(run.stdout)
-    assert document["custom_ops"] == ["TFLite_Detection_PostProcess"]
+    assert document["custom_ops"] == document["unresolved_ops"] == ["MyAppPostProcess"]
     assert not any(v["loadable"] for v in document["compatibility"]["runtimes"].values())
-    assert "WARNING" in _cli(str(model)).stdout
+    assert str(model) in run.stderr and "MyAppPostProcess" in run.stderr and "Traceback" not in run.stderr
+    text = _cli(str(model))
+    assert text.returncode == 2 and "WARNING" in text.stdout
+
+
+def test_stock_custom_op_ssd_head_loads_everywhere(tmp_path):
+    """TFLite_Detection_PostProcess is a custom op every stock runtime registers: SSD models load."""
+    from edge_sdk.graph.custom_op_models import detection_postprocess
+
+    model = tmp_path / "ssd_head.tflite"
+    model.write_bytes(detection_postprocess())
+    run = _cli(str(model), "--json")
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert document["custom_ops"] == ["TFLite_Detection_PostProcess"] and document["unresolved_ops"] == []
+    assert all(v["loadable"] for v in document["compatibility"]["runtimes"].values())
+    assert document["compatibility"]["delegates"]["tflm"]["all_supported"]
 
 
 def _bad_inputs(tmp: Path, real: Path, onnx_bytes: bytes) -> dict[str, tuple[Path, str]]:
