@@ -200,7 +200,7 @@ def variant_label(convert_doc: dict[str, Any], precision: str | None = None) -> 
     quantize = convert_doc.get("quantize")
     if isinstance(quantize, dict):
         quantize = quantize.get("mode") or quantize.get("precision") or quantize.get("recipe")
-    if quantize not in (None, "", "none", False):
+    if quantize not in (None, "", "none", "unchanged", False):  # "unchanged": a .tflite source, copied
         label = QUANTIZE_LABELS.get(str(quantize), str(quantize))
     else:
         source = convert_doc.get("source") if isinstance(convert_doc.get("source"), dict) else {}
