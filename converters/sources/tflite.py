@@ -16,7 +16,9 @@ from converters.sources.base import LoadedSource, TensorSpec
 def load_tflite_source(options: ConvertOptions) -> LoadedSource:
     """Input specs come from LiteRT itself (no TensorFlow)."""
     from converters.validation.runner import describe_tflite, run_reference_kernels  # noqa: PLC0415
+    from edge_sdk.graph import analyze  # noqa: PLC0415
 
+    analyze(options.source)  # a corrupt or truncated file gets inspect's exact message (exit 2)
     info = describe_tflite(options.source)
     specs = [TensorSpec(d["name"], tuple(d["shape"]), d["float_dtype"]) for d in info["inputs"]]
 

@@ -145,12 +145,13 @@ def test_help_lists_every_recipe_and_exits_0(capsys) -> None:
         assert f"  {name} " in text
 
 
-def test_a_corrupt_tflite_source_is_refused_by_litert_in_its_child(tmp_path: Path, capsys) -> None:
+def test_a_corrupt_tflite_source_is_refused_with_the_readers_message(tmp_path: Path, capsys) -> None:
+    """The same exact message inspect gives (the flatbuffer reader runs before LiteRT is asked)."""
     broken = tmp_path / "broken.tflite"
     broken.write_bytes(TFLITE_HEAD + b"\xff" * 64)
     code = main(["convert", str(broken), "-o", str(tmp_path / "copy.tflite")])
     err = capsys.readouterr().err
-    assert code == 2 and "LiteRT cannot run this model" in err and "broken.tflite" in err
+    assert code == 2 and "broken.tflite" in err and "no subgraph" in err and "Traceback" not in err
     assert not (tmp_path / "copy.tflite").exists()
 
 
