@@ -33,11 +33,11 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from edge_sdk import __version__
 from edge_sdk.errors import InputError
+from edge_sdk.files import read_text_input
 
 SCHEMA_VERSION = 1
 KINDS = ("inspect", "profile", "check", "convert", "devices")
@@ -68,15 +68,7 @@ def load_document(path: str | os.PathLike[str], kinds: tuple[str, ...] | None = 
 
     Raises :class:`InputError` (exit 2) with a message that names the file and what to do.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file", path=str(p))
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected an edge-sdk JSON report", path=str(p))
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read it as UTF-8 text ({exc})", path=str(p)) from None
+    p, text = read_text_input(path, "edge-sdk JSON report", missing="no such file")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

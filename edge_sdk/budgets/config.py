@@ -22,6 +22,7 @@ from edge_sdk.budgets.metrics import (
 )
 from edge_sdk.budgets.runtimes import RuntimeSpec, parse_runtime
 from edge_sdk.errors import ConfigError
+from edge_sdk.files import read_text_input
 from edge_sdk.units import parse_fraction, parse_quantity
 
 BUDGET_FILE = "edge-budget.toml"
@@ -95,16 +96,9 @@ def _has_tool_section(pyproject: Path) -> bool:
 
 def load_budget(path: str | Path) -> Budget:
     """Read and validate a budget file (edge-budget.toml or a pyproject.toml)."""
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"{p}: budget file not found", path=str(p),
-                          hint=f"create {BUDGET_FILE} (see `edge-sdk check --help`) or pass --budget PATH")
-    if p.is_dir():
-        raise ConfigError(f"{p}: is a directory, expected a budget TOML file", path=str(p))
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read it as UTF-8 text ({exc})", path=str(p)) from None
+    p, text = read_text_input(
+        path, "budget TOML", error=ConfigError, missing="budget file not found",
+        missing_hint=f"create {BUDGET_FILE} (see `edge-sdk check --help`) or pass --budget PATH")
     return parse_budget(text, p)
 
 

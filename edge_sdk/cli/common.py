@@ -8,20 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edge_sdk import files
 from edge_sdk.atomic import atomic_write_json
 from edge_sdk.errors import InputError
 
 
 def require_file(path: str | os.PathLike[str], what: str = "model") -> Path:
     """Return ``path`` as a Path if it is a readable regular file, else raise a clear InputError."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file (expected a {what})", path=str(p))
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected a {what} file", path=str(p))
-    if not os.access(p, os.R_OK):
-        raise InputError(f"{p}: permission denied", path=str(p))
-    return p
+    return files.require_file(path, what)
 
 
 def print_json(document: Any) -> None:
