@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import platform
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from devices.profile import DeviceProfile
@@ -45,6 +44,8 @@ def _max_ghz(info: dict[str, str]) -> tuple[float, str]:
 
 
 def _version(package: str) -> str | None:
+    from importlib import metadata  # only when the host profile is built: keeps `import devices` cheap
+
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
