@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 import assets  # noqa: E402
 
 from devices import list_profiles  # noqa: E402
-from edge_sdk.table import render_table  # noqa: E402
+from edge_sdk.core.table import render_table  # noqa: E402
 from runtime_harness.estimator import estimate  # noqa: E402
 from runtime_harness.estimator.calibration import build_calibration  # noqa: E402
 from runtime_harness.estimator.fitting import point_kernels  # noqa: E402

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "tests"))
 
 import assets  # noqa: E402
-from edge_sdk.atomic import atomic_write_json  # noqa: E402
-from edge_sdk.documents import load_document  # noqa: E402
+from edge_sdk.core.atomic import atomic_write_json  # noqa: E402
+from edge_sdk.core.documents import load_document  # noqa: E402
 from edge_sdk.graph import analyze  # noqa: E402
 from edge_sdk.profiling import profile  # noqa: E402
 from edge_sdk.reporting import compare, render_html  # noqa: E402

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import InputError, UsageError
+from edge_sdk.core.errors import InputError, UsageError
 
 from converters.sources.base import TensorSpec
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 
 FORMATS = ("keras", "h5", "savedmodel", "onnx", "tflite")
 _BY_SUFFIX = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".onnx": "onnx", ".tflite": "tflite"}

@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from edge_sdk import errors
-from edge_sdk.errors import EdgeSdkError, InfrastructureError, RuntimeCrash
+from edge_sdk.core import errors
+from edge_sdk.core.errors import EdgeSdkError, InfrastructureError, RuntimeCrash
 
 
 def _error_from_dict(data: dict[str, Any]) -> EdgeSdkError:
@@ -59,7 +59,7 @@ def convert_in_child(source: str | os.PathLike[str], output: str | os.PathLike[s
 
 
 def _child(request_path: str, result_path: str) -> int:
-    from edge_sdk.atomic import atomic_write_json  # noqa: PLC0415
+    from edge_sdk.core.atomic import atomic_write_json  # noqa: PLC0415
 
     from converters import convert  # noqa: PLC0415
 

@@ -9,8 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.hashing import file_sha256
-from edge_sdk.documents import envelope
+from edge_sdk.core.hashing import file_sha256
+from edge_sdk.core.documents import envelope
 
 from converters.options import ConvertOptions
 

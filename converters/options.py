@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.errors import ConfigError, UnsupportedModelError, UsageError
-from edge_sdk.units import parse_fraction
+from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
+from edge_sdk.core.units import parse_fraction
 
 from converters.formats import detect_format
 from converters.recipes import get_recipe

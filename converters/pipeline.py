@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.atomic import atomic_write_bytes, atomic_write_json
+from edge_sdk.core.atomic import atomic_write_bytes, atomic_write_json
 
 from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, sha256_file

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.errors import ConfigError, UsageError
+from edge_sdk.core.errors import ConfigError, UsageError
 
 RECIPES_FILE = Path(__file__).with_name("recipes.toml")
 RECIPE_KEYS = {"description", "quantize", "io", "prune", "prune_structure"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from devices.profile import DeviceProfile
 from devices.schema import validate_profile
-from edge_sdk.errors import ConfigError, UsageError
+from edge_sdk.core.errors import ConfigError, UsageError
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "profiles"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from devices.cores import CORE_TYPES
-from edge_sdk.errors import ConfigError
-from edge_sdk.units import parse_size
+from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.units import parse_size
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -256,7 +256,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "profile.schema.json"
 
 
 def main() -> int:
-    from edge_sdk.atomic import atomic_write_text
+    from edge_sdk.core.atomic import atomic_write_text
 
     atomic_write_text(SCHEMA_FILE, json.dumps(json_schema(), indent=2) + "\n")
     print(f"wrote {SCHEMA_FILE}", file=sys.stderr)

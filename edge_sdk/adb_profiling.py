@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.hashing import file_sha256
-from edge_sdk.atomic import atomic_write_json
+from edge_sdk.core.hashing import file_sha256
+from edge_sdk.core.atomic import atomic_write_json
 from edge_sdk.cli.common import require_file
-from edge_sdk.documents import envelope
-from edge_sdk.errors import EdgeSdkError, InputError, UsageError
+from edge_sdk.core.documents import envelope
+from edge_sdk.core.errors import EdgeSdkError, InputError, UsageError
 from runtime_harness.adb import runner
 from runtime_harness.adb.client import AdbClient
 from runtime_harness.adb.discovery import known_profiles
@@ -132,7 +132,7 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
 
 
 def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path) -> dict[str, Any]:
-    """One ProfileResult (edge_sdk.documents contract) from a device run."""
+    """One ProfileResult (edge_sdk.core.documents contract) from a device run."""
     out, info, runs = outcome.output, outcome.info, outcome.output.runs
     mean = out.inference_avg_ms
     median = runs.median_ms if runs and runs.median_ms is not None else None

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk import __version__
-from edge_sdk.documents import envelope
-from edge_sdk.errors import InfrastructureError, UsageError
-from edge_sdk.hashing import file_sha256
-from edge_sdk.units import format_bytes, parse_size
+from edge_sdk.core.documents import envelope
+from edge_sdk.core.errors import InfrastructureError, UsageError
+from edge_sdk.core.hashing import file_sha256
+from edge_sdk.core.units import format_bytes, parse_size
 
 RUNTIME_CHOICES = ("litert", "tflite-runtime")
 
@@ -160,7 +160,7 @@ class _Emulator:
         if runtime == self.base.runtime:
             return None
         if runtime not in self.runtime_checks:
-            from edge_sdk.errors import EdgeSdkError
+            from edge_sdk.core.errors import EdgeSdkError
 
             try:
                 self._quick(runtime=runtime, memory_cap_bytes=None)
@@ -194,7 +194,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             progress: bool = False) -> dict[str, Any]:
     """Measure ``model`` on this host (unless ``estimate_only``) and estimate it on ``devices``.
 
-    Returns a ``profile`` document (see :mod:`edge_sdk.documents`). Raises InputError /
+    Returns a ``profile`` document (see :mod:`edge_sdk.core.documents`). Raises InputError /
     UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
     unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
     """

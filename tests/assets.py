@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_sdk.hashing import file_sha256
+from edge_sdk.core.hashing import file_sha256
 
 CACHE = Path(os.environ.get("EDGE_SDK_ASSET_CACHE", Path.home() / ".cache" / "edge-sdk-assets"))
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import InputError, UnsupportedModelError
+from edge_sdk.core.errors import InputError, UnsupportedModelError
 
 from converters._runtime import captured_output, import_tensorflow, summarize_failure
 from converters.options import ConvertOptions

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 
 from converters._runtime import captured_output, import_tensorflow
 from converters.options import ConvertOptions

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import UnsupportedModelError
+from edge_sdk.core.errors import UnsupportedModelError
 
 from converters._runtime import captured_output
 from converters.data import Dataset

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import UnsupportedModelError
+from edge_sdk.core.errors import UnsupportedModelError
 
 from converters.steps.finetune import keras_module
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.errors import InputError, RuntimeCrash
+from edge_sdk.core.errors import InputError, RuntimeCrash
 
 CHILD = "converters.validation._litert_child"
 TIMEOUT_S = 900

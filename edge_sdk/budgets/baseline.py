@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.documents import load_document
-from edge_sdk.errors import InputError
+from edge_sdk.core.documents import load_document
+from edge_sdk.core.errors import InputError
 
 
 class Baseline:

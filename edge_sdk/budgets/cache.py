@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk import __version__
-from edge_sdk.atomic import atomic_write_json
-from edge_sdk.hashing import file_sha256  # noqa: F401  (re-exported for the checker)
+from edge_sdk.core.atomic import atomic_write_json
+from edge_sdk.core.hashing import file_sha256  # noqa: F401  (re-exported for the checker)
 
 CACHE_DIR_NAME = ".edge-sdk-cache"
 

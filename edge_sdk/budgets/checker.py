@@ -22,8 +22,8 @@ from edge_sdk.budgets.evaluate import CheckOutcome, ModelRef, evaluate_check, lo
 from edge_sdk.budgets.measure import Measurer
 from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.verdicts import Verdict, summarize
-from edge_sdk.documents import envelope
-from edge_sdk.errors import InputError, UsageError
+from edge_sdk.core.documents import envelope
+from edge_sdk.core.errors import InputError, UsageError
 
 
 @dataclass

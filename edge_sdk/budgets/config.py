@@ -5,7 +5,7 @@ found automatically from the working directory upwards (stopping at the reposito
 with ``--budget``. Validation is strict, because a typo in a gate (``latncy_p90``) must not turn into
 a limit that is silently never checked: unknown keys are rejected with the list of valid ones and a
 valid example; TOML syntax errors name the line and column; units and signs are checked by
-:mod:`edge_sdk.units`. Paths and globs are relative to the budget file's own directory.
+:mod:`edge_sdk.core.units`. Paths and globs are relative to the budget file's own directory.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from edge_sdk.budgets.metrics import (
     CHECK_SETTINGS, DELEGATES, EXAMPLE_BUDGET, METRICS, PRECISIONS, VALID_CHECK_KEYS,
 )
 from edge_sdk.budgets.runtimes import RuntimeSpec, parse_runtime
-from edge_sdk.errors import ConfigError
-from edge_sdk.files import read_text_input
-from edge_sdk.units import parse_fraction, parse_quantity
+from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.files import read_text_input
+from edge_sdk.core.units import parse_fraction, parse_quantity
 
 BUDGET_FILE = "edge-budget.toml"
 

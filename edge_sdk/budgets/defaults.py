@@ -13,8 +13,8 @@ from typing import Any
 from edge_sdk.budgets.config import CheckSpec, Limit
 from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.runtimes import parse_runtime
-from edge_sdk.errors import ConfigError
-from edge_sdk.units import format_bytes, parse_fraction, parse_quantity
+from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.units import format_bytes, parse_fraction, parse_quantity
 
 
 def device_default_checks(profiles: list[Any]) -> list[CheckSpec]:

@@ -21,7 +21,7 @@ from edge_sdk.budgets.metrics import METRICS, format_value
 from edge_sdk.budgets.rules import rule_verdicts
 from edge_sdk.budgets.values import collect_values
 from edge_sdk.budgets.verdicts import Verdict, numeric_verdict, rule_verdict
-from edge_sdk.errors import ConfigError, InputError
+from edge_sdk.core.errors import ConfigError, InputError
 
 _GLOB_CHARS = set("*?[")
 

@@ -125,7 +125,7 @@ class Measurer:
     def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> dict[str, Any]:
         """A profile document; a model this host's runtime refuses (a custom op the app links in, say)
         still gets its device estimates from the graph, with a note saying why nothing ran."""
-        from edge_sdk.errors import InputError, UnsupportedModelError
+        from edge_sdk.core.errors import InputError, UnsupportedModelError
         from edge_sdk.profiling import profile
 
         try:

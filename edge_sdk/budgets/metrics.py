@@ -7,7 +7,7 @@ how to obtain its value; nothing else enumerates metrics by hand.
 ``kind`` says how a limit is written and compared:
 
 - ``size`` / ``time`` / ``energy`` / ``count`` / ``fraction``: a quantity with a unit; the measured
-  value must be at most the limit (parsed by :mod:`edge_sdk.units` into bytes, ms, mJ, ...).
+  value must be at most the limit (parsed by :mod:`edge_sdk.core.units` into bytes, ms, mJ, ...).
 - ``precisions``: a list of allowed precisions; the model's precision must be one of them.
 - ``delegates``: a list of delegates every op must run on (static op-support tables).
 - ``runtimes``: a list of runtimes the model must load in (checked by really loading it).
@@ -99,7 +99,7 @@ message = "Talk to the perf team before raising this."
 
 def format_value(metric: str, value: object) -> str:
     """A measured or limit value in the unit people read (``1.20 MB``, ``12.40 ms``, ``0.5%``)."""
-    from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
+    from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
 
     if value is None:
         return "-"

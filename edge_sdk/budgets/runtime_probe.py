@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.runtimes import RuntimeSpec
-from edge_sdk.errors import InputError, RuntimeCrash, UnsupportedModelError
+from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
 
 PROBE_TIMEOUT_S = 120.0
 
@@ -22,7 +22,7 @@ def probe_load(path: Path, spec: RuntimeSpec, input_shapes: dict[str, list[int]]
 
     ``input_shapes`` fixes dynamic input dimensions (the converter's recorded shapes).
     """
-    from edge_sdk.errors import InfrastructureError
+    from edge_sdk.core.errors import InfrastructureError
     from runtime_harness.host import HostRequest, TimingPolicy, measure
 
     policy = TimingPolicy(runs=1, min_runs=1, warmup_s=0.0, max_warmup_runs=1, time_limit_s=30.0)

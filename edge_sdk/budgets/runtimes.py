@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from edge_sdk.errors import ConfigError
+from edge_sdk.core.errors import ConfigError
 
 # name people write -> (canonical name, distribution, runtime id understood by the host harness)
 RUNTIMES: dict[str, tuple[str, str, str]] = {

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.metrics import CHECK_SETTINGS, DELEGATES, EXAMPLE_BUDGET, METRICS, PRECISIONS
-from edge_sdk.units import KIND_UNITS
+from edge_sdk.core.units import KIND_UNITS
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "budget.schema.json"
 _QUANTITY = r"^\s*[+]?(\d+(?:[._]\d+)*|\.\d+)(?:[eE][+-]?\d+)?\s*{units}\s*$"
@@ -103,7 +103,7 @@ def schema_text() -> str:
 
 
 def main() -> int:
-    from edge_sdk.atomic import atomic_write_text
+    from edge_sdk.core.atomic import atomic_write_text
 
     atomic_write_text(SCHEMA_PATH, schema_text())
     print(f"wrote {SCHEMA_PATH}", file=sys.stderr)

@@ -4,7 +4,7 @@ Verbs are registered by name -> module path and imported only when run, so ``edg
 and the fast verbs (inspect, profile, check) never pay for TensorFlow or for each other's imports.
 Each verb module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 
-Exit codes (see :mod:`edge_sdk.errors`): 0 ok, 1 gate failed, 2 bad usage/config/input,
+Exit codes (see :mod:`edge_sdk.core.errors`): 0 ok, 1 gate failed, 2 bad usage/config/input,
 3 infrastructure failure. No user error ever ends in a Python traceback.
 """
 
@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 
 from edge_sdk import __version__
-from edge_sdk.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EdgeSdkError
+from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EdgeSdkError
 
 # verb -> (module, one-line summary). Order is the order of the help text: the pipeline order.
 VERBS: dict[str, tuple[str, str]] = {

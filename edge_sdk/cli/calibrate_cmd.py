@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.errors import ConfigError, UsageError
+from edge_sdk.core.errors import ConfigError, UsageError
 
 DESCRIPTION = __doc__.replace("``edge-sdk calibrate``: ", "", 1) + """
 examples:
@@ -118,7 +118,7 @@ def new_profile(profile_id: str, info: Any, facts: Any, binary_sha: str | None) 
 def validated_text(data: dict[str, Any], profile_id: str, header: str) -> str:
     """The TOML text, checked by the catalog's own reader (schema, id = file name) before writing."""
     from devices.catalog import read_profile
-    from edge_sdk.toml_writer import dumps
+    from edge_sdk.core.toml_writer import dumps
 
     text = dumps(data, header=header)
     with tempfile.TemporaryDirectory() as scratch:
@@ -133,9 +133,9 @@ def validated_text(data: dict[str, Any], profile_id: str, header: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edge_sdk.atomic import atomic_write_text
+    from edge_sdk.core.atomic import atomic_write_text
     from edge_sdk.cli.common import print_json
-    from edge_sdk.table import render_table
+    from edge_sdk.core.table import render_table
     from runtime_harness.adb import calibration
     from runtime_harness.adb.client import AdbClient
     from runtime_harness.adb.discovery import discover, known_profiles

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import CHECK_SETTINGS, EXAMPLE_BUDGET, METRICS
-from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+from edge_sdk.core.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from edge_sdk.budgets import CheckResult
@@ -124,7 +124,7 @@ def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace)
 
 def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     """Write every report the user named, atomically; an unwritable path is a clear usage error."""
-    from edge_sdk.atomic import atomic_write_json, atomic_write_text
+    from edge_sdk.core.atomic import atomic_write_json, atomic_write_text
     from edge_sdk.budgets.writers import junit_xml, markdown_summary
     from edge_sdk.cli.common import print_json
 

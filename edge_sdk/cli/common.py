@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edge_sdk import files
-from edge_sdk.atomic import atomic_write_json
-from edge_sdk.errors import InputError
+from edge_sdk.core import files
+from edge_sdk.core.atomic import atomic_write_json
+from edge_sdk.core.errors import InputError
 
 
 def require_file(path: str | os.PathLike[str], what: str = "model") -> Path:

@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from edge_sdk.cli.common import print_json
-from edge_sdk.errors import EXIT_GATE_FAILED, EXIT_OK
-from edge_sdk.units import format_bytes
+from edge_sdk.core.errors import EXIT_GATE_FAILED, EXIT_OK
+from edge_sdk.core.units import format_bytes
 
 DESCRIPTION = """Convert a Keras (.keras/.h5), SavedModel or ONNX model to a .tflite artifact, optionally
 pruned and quantized, and measure what it cost: parity with the source model (max abs error, SQNR,
@@ -91,7 +91,7 @@ def _pct(value: float | None) -> str:
 
 
 def _print_summary(manifest: dict[str, Any]) -> None:
-    from edge_sdk.table import render_table
+    from edge_sdk.core.table import render_table
 
     out, val = manifest["output"], manifest["validation"]
     print(f"wrote {out['path']}  ({format_bytes(out['size_bytes'])}, gzip {format_bytes(out['gzip_size_bytes'])}, "

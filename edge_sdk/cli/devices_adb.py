@@ -11,8 +11,8 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from edge_sdk.errors import DeviceError
-from edge_sdk.table import render_table
+from edge_sdk.core.errors import DeviceError
+from edge_sdk.core.table import render_table
 
 STATE_HINTS = {
     "unauthorized": "tap 'Allow' on the phone's 'Allow USB debugging?' dialog",

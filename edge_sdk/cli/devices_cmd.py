@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edge_sdk.errors import InfrastructureError, UsageError
-from edge_sdk.table import render_table
-from edge_sdk.units import format_bytes
+from edge_sdk.core.errors import InfrastructureError, UsageError
+from edge_sdk.core.table import render_table
+from edge_sdk.core.units import format_bytes
 
 DESCRIPTION = """Device profiles: real phones, boards and microcontrollers described by data files in
 devices/profiles/<id>.toml (CPU clusters, ISA, RAM and app budget, flash, bandwidth, runtime and
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_json(body: dict[str, Any]) -> None:
     from edge_sdk.cli.common import print_json
-    from edge_sdk.documents import envelope
+    from edge_sdk.core.documents import envelope
 
     print_json(envelope("devices", body))
 

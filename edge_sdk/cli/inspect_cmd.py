@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edge_sdk.errors import EXIT_BAD_INPUT
-from edge_sdk.table import render_table
-from edge_sdk.units import format_bytes, format_count
+from edge_sdk.core.errors import EXIT_BAD_INPUT
+from edge_sdk.core.table import render_table
+from edge_sdk.core.units import format_bytes, format_count
 
 DESCRIPTION = """Static analysis of a .tflite file, read straight from its flatbuffer (no TensorFlow,
 no interpreter): size and sha256, inputs/outputs with quantization, every op with shapes,

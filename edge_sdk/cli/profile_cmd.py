@@ -13,9 +13,9 @@ import importlib
 import sys
 from typing import Any
 
-from edge_sdk.errors import InfrastructureError, UsageError
-from edge_sdk.table import render_table
-from edge_sdk.units import format_bytes, format_mj, format_ms
+from edge_sdk.core.errors import InfrastructureError, UsageError
+from edge_sdk.core.table import render_table
+from edge_sdk.core.units import format_bytes, format_mj, format_ms
 
 DESCRIPTION = """Measure a .tflite model on this machine (in an isolated child process) and estimate it on
 device profiles: latency p50/p90/p99, peak memory, energy per inference, size.
@@ -39,8 +39,8 @@ def _cpus(text: str) -> list[int]:
 
 
 def _percent(text: str) -> float:
-    from edge_sdk.errors import ConfigError
-    from edge_sdk.units import parse_fraction
+    from edge_sdk.core.errors import ConfigError
+    from edge_sdk.core.units import parse_fraction
 
     try:
         value = parse_fraction(text if "%" in text else f"{text}%", "--target-ci")

@@ -16,7 +16,7 @@ from typing import Any
 
 from edge_sdk.graph import reader
 from edge_sdk.graph.compatibility import OpFacts, compatibility as check_compatibility
-from edge_sdk.errors import UsageError
+from edge_sdk.core.errors import UsageError
 from edge_sdk.graph.memory_plan import PLANNERS, MemoryPlan, Planner, SubgraphPlan, plan_subgraph
 from edge_sdk.graph.ops.macs import CONV_LIKE, count_macs, param_input_positions
 from edge_sdk.graph.ops.names import CUSTOM_CODE, FLEX_PREFIX, builtin_name
@@ -104,7 +104,7 @@ class ModelGraph:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``inspect --json`` document (an edge-sdk ``inspect`` envelope)."""
-        from edge_sdk.documents import envelope
+        from edge_sdk.core.documents import envelope
 
         body = {
             "model": {"path": self.path, "sha256": self.sha256, "size_bytes": self.size_bytes},

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 
 IDENTIFIER = b"TFL3"
 _HINT_TFLITE = "pass a .tflite file (convert a model first: edge-sdk convert MODEL -o model.tflite)"

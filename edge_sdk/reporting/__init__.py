@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from edge_sdk.atomic import atomic_write_text
-from edge_sdk.errors import InputError
+from edge_sdk.core.atomic import atomic_write_text
+from edge_sdk.core.errors import InputError
 from edge_sdk.reporting.compare import Comparison, compare
 from edge_sdk.reporting.loading import DocumentSource, load_documents
 from edge_sdk.reporting.model_files import AnalysedModels, analyse_referenced_models
@@ -43,7 +43,7 @@ def write_html_report(documents: list[DocumentSource] | DocumentSource, output: 
                       title: str | None = None, analyse_models: bool = True) -> Path:
     """Render ``documents`` (dicts or paths of edge-sdk JSON documents) into one HTML file, atomically.
 
-    Raises :class:`~edge_sdk.errors.InputError` (exit 2) for a document of another kind or version,
+    Raises :class:`~edge_sdk.core.errors.InputError` (exit 2) for a document of another kind or version,
     truncated JSON, or an output path that is one of the inputs. Returns the written path.
     """
     if isinstance(documents, (dict, str, os.PathLike)):

@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_sdk.errors import UsageError
+from edge_sdk.core.errors import UsageError
 from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
-from edge_sdk.table import render_table
-from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
+from edge_sdk.core.table import render_table
+from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
 
 # Envelope and identity fields, and per-tensor memory allocations (offsets differ with any change;
 # the plan's peak and lower bound say what matters).

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.documents import KINDS, SCHEMA_VERSION, document_kind, load_document
-from edge_sdk.errors import InputError
+from edge_sdk.core.documents import KINDS, SCHEMA_VERSION, document_kind, load_document
+from edge_sdk.core.errors import InputError
 
 DocumentSource = dict[str, Any] | str | os.PathLike[str]
 MODEL_SUFFIXES = {".tflite", ".onnx", ".keras", ".h5", ".pb", ".lite"}

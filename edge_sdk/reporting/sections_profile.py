@@ -14,7 +14,7 @@ from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
-from edge_sdk.units import format_bytes, format_count, format_mj, format_ms
+from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
 
 STATUS_CSS = {"pass": "ok", "ok": "ok", "fail": "bad", "failed": "bad", "missing": "warn", "skip": "warn"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from edge_sdk.errors import DeviceError, InputError
+from edge_sdk.core.errors import DeviceError, InputError
 
 # ELF e_machine -> (Android ABI, the name of TFLite's prebuilt benchmark_model for it)
 MACHINES = {

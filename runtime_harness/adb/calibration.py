@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.errors import InfrastructureError, UsageError
+from edge_sdk.core.errors import InfrastructureError, UsageError
 from runtime_harness.adb.client import AdbClient
 from runtime_harness.adb.runner import DeviceRun, RunFailed, RunResult, RunSpec
 

@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_sdk.errors import DeviceError, UsageError
+from edge_sdk.core.errors import DeviceError, UsageError
 
 INSTALL_HINT = (
     "install Android platform-tools: `sudo apt-get install adb` (Debian/Ubuntu), "

@@ -109,7 +109,7 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
 
 def estimate(graph: Any, profile: DeviceProfile, *, threads: int | None = None,
              host: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One ProfileResult (``edge_sdk.documents``) with ``source = "estimated"`` for ``profile``.
+    """One ProfileResult (``edge_sdk.core.documents``) with ``source = "estimated"`` for ``profile``.
 
     ``graph`` is an ``edge_sdk.graph.ModelGraph``. ``host`` (a host measurement) is recorded in the
     provenance for comparison but does not change the estimate: the calibration is analytical.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import devices.cores as cores_module
 from devices.profile import CalibrationPoint, DeviceProfile
-from edge_sdk.atomic import atomic_write_json
+from edge_sdk.core.atomic import atomic_write_json
 from runtime_harness.estimator.features import REFERENCE_FEATURES_FILE
 from runtime_harness.estimator.fitting import FittedFamily, Observation, family_of, fit_family, observations
 from runtime_harness.estimator.latency import PRIORS, effective_threads

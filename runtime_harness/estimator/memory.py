@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from devices.profile import DeviceProfile
-from edge_sdk.units import format_bytes
+from edge_sdk.core.units import format_bytes
 from runtime_harness.estimator.features import ModelFeatures
 
 

@@ -192,7 +192,7 @@ def reference_paths() -> dict[str, Path]:
 
 
 def main() -> int:
-    from edge_sdk.atomic import atomic_write_json
+    from edge_sdk.core.atomic import atomic_write_json
     from edge_sdk.graph import analyze
     from runtime_harness.estimator.features import extract_features
 

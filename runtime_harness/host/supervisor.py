@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.errors import InfrastructureError, InputError, RuntimeCrash, UnsupportedModelError
+from edge_sdk.core.errors import InfrastructureError, InputError, RuntimeCrash, UnsupportedModelError
 from runtime_harness.host.timing import TimingPolicy
 
 ProgressCallback = Callable[[dict[str, Any]], None]

@@ -15,7 +15,7 @@ from converters.sources.base import TensorSpec, channels_last_perm
 from converters.sources.keras import unsafe_layers
 from converters.steps.prune_weights import magnitude_mask, two_of_four_mask
 from converters.validation.metrics import accuracy, align, parity
-from edge_sdk.errors import InputError, UsageError
+from edge_sdk.core.errors import InputError, UsageError
 
 
 def test_parity_of_identical_and_noisy_outputs() -> None:

@@ -13,7 +13,7 @@ import pytest
 from converters import plan, recipe_names, resolve_options
 from converters.formats import detect_format
 from edge_sdk.cli import main
-from edge_sdk.errors import InputError, UnsupportedModelError, UsageError
+from edge_sdk.core.errors import InputError, UnsupportedModelError, UsageError
 
 TFLITE_HEAD = b"\x1c\x00\x00\x00TFL3" + b"\x00" * 24
 

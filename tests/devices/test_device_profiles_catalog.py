@@ -12,7 +12,7 @@ import pytest
 import devices
 from devices import catalog
 from devices.schema import SCHEMA_FILE, json_schema, validate_profile
-from edge_sdk.errors import ConfigError, UsageError
+from edge_sdk.core.errors import ConfigError, UsageError
 
 REQUIRED = {"pixel-2", "pixel-3", "pixel-4", "pixel-7", "pixel-8", "galaxy-s24", "raspberry-pi-3b-plus",
             "raspberry-pi-4", "raspberry-pi-5", "stm32h747"}

@@ -1,4 +1,4 @@
-"""Documents shaped by the contracts in edge_sdk/documents.py, built for the report and compare tests.
+"""Documents shaped by the contracts in edge_sdk/core/documents.py, built for the report and compare tests.
 
 These are test *inputs* (what profile/check/convert/inspect write), not expected outputs: the
 tests assert what the report derives from them. Latency samples are drawn from a seeded
@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from edge_sdk.documents import envelope
+from edge_sdk.core.documents import envelope
 
 
 def samples(median_ms: float, n: int, seed: int) -> list[float]:

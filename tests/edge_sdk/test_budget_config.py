@@ -10,7 +10,7 @@ import pytest
 from edge_sdk.budgets.config import find_budget, load_budget
 from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.schema import SCHEMA_PATH, budget_schema, schema_text
-from edge_sdk.errors import ConfigError
+from edge_sdk.core.errors import ConfigError
 
 MINIMAL = '''[[check]]
 name = "face detector, mid-range phones"
@@ -166,7 +166,7 @@ def test_committed_schema_matches_the_catalogue_and_covers_every_key():
 def test_schema_patterns_agree_with_the_unit_parser():
     import re
 
-    from edge_sdk.units import parse_quantity
+    from edge_sdk.core.units import parse_quantity
 
     properties = budget_schema()["$defs"]["check"]["properties"]
     for key, good, bad in [("size", ["1 MB", "512KiB", "3 bytes"], ["5 parsecs", "1 ms", "-1 MB"]),

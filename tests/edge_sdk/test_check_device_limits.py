@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from edge_sdk.budgets import check
-from edge_sdk.errors import UsageError
+from edge_sdk.core.errors import UsageError
 from edge_sdk.profiling import profile
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 
 import tflite_variants
 from edge_sdk.budgets import check
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 from edge_sdk.graph import analyze
 
 

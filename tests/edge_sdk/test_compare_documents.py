@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report_documents as docs  # noqa: E402
 
-from edge_sdk.atomic import atomic_write_json  # noqa: E402
-from edge_sdk.errors import InputError, UsageError  # noqa: E402
+from edge_sdk.core.atomic import atomic_write_json  # noqa: E402
+from edge_sdk.core.errors import InputError, UsageError  # noqa: E402
 from edge_sdk.reporting import compare  # noqa: E402
 from edge_sdk.reporting.compare import flatten  # noqa: E402
 

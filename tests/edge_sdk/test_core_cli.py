@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_sdk.atomic import atomic_write_bytes, atomic_write_json
+from edge_sdk.core.atomic import atomic_write_bytes, atomic_write_json
 from edge_sdk.cli import VERBS, main
-from edge_sdk.documents import envelope, load_document
-from edge_sdk.errors import InputError
+from edge_sdk.core.documents import envelope, load_document
+from edge_sdk.core.errors import InputError
 
 
 def run_cli(*args: str, **kw) -> subprocess.CompletedProcess:

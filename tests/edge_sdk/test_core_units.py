@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge_sdk.errors import ConfigError
-from edge_sdk.units import (
+from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.units import (
     format_bytes, format_count, format_mj, format_ms, parse_energy_mj, parse_fraction,
     parse_quantity, parse_size, parse_time_ms,
 )

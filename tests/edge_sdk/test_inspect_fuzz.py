@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 from edge_sdk.graph import analyze
 
 CASES = 360

@@ -11,7 +11,7 @@ import pytest
 
 import tflite_variants
 from edge_sdk.cli import main
-from edge_sdk.documents import load_document
+from edge_sdk.core.documents import load_document
 
 RESULT_KEYS = {"device", "backend", "threads", "source", "latency_ms", "samples_ms", "error_band_pct", "memory",
                "energy_mj", "energy_source", "size_bytes", "provenance", "notes"}

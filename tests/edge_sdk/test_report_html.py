@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report_documents as docs  # noqa: E402
 
-from edge_sdk.atomic import atomic_write_json  # noqa: E402
-from edge_sdk.errors import InputError  # noqa: E402
+from edge_sdk.core.atomic import atomic_write_json  # noqa: E402
+from edge_sdk.core.errors import InputError  # noqa: E402
 from edge_sdk.reporting import render_html, write_html_report  # noqa: E402
 
 CHART = re.compile(r'<figure class="figure" data-chart="([^"]+)"><svg[^>]*data-marks="(\d+)"')

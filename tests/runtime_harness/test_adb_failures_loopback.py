@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from edge_sdk.adb_profiling import profile_on_adb
-from edge_sdk.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, DeviceError, InputError, RuntimeCrash, UsageError
+from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, DeviceError, InputError, RuntimeCrash, UsageError
 from edge_sdk.graph.synth import Tensor, single_op
 from loopback_device.fixtures import start_lab
 from loopback_device.pytest_fixtures import adb_client, adb_lab  # noqa: F401 - pytest fixtures

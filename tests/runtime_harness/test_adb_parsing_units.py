@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_sdk.errors import DeviceError
-from edge_sdk.toml_writer import dumps
+from edge_sdk.core.errors import DeviceError
+from edge_sdk.core.toml_writer import dumps
 from runtime_harness.adb.binary import check_binary_for_device, elf_abi
 from runtime_harness.adb.cpu_topology import parse_cpu_facts
 from runtime_harness.adb.device_state import energy_per_inference, parse_samples, parse_state

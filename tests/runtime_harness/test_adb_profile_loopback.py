@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from edge_sdk.adb_profiling import profile_on_adb
-from edge_sdk.documents import document_kind
+from edge_sdk.core.documents import document_kind
 from loopback_device.pytest_fixtures import adb_client, adb_lab  # noqa: F401 - pytest fixtures
 from loopback_device.sandbox import describe
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import tflite_variants
-from edge_sdk.errors import InputError, RuntimeCrash, UnsupportedModelError
+from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
 from runtime_harness.host import HostRequest, TimingPolicy, measure
 from runtime_harness.host.runner import FAULT_ENV
 

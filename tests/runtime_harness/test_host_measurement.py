@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge_sdk.errors import InputError
+from edge_sdk.core.errors import InputError
 from runtime_harness.host import HostRequest, MemoryCapExceeded, TimingPolicy, measure
 from runtime_harness.stats import summarize
 

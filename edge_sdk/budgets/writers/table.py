@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import format_value
-from edge_sdk.table import render_table
+from edge_sdk.core.table import render_table
 
 if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult

@@ -36,8 +36,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from edge_sdk import __version__
-from edge_sdk.errors import InputError
-from edge_sdk.files import read_text_input
+from edge_sdk.core.errors import InputError
+from edge_sdk.core.files import read_text_input
 
 SCHEMA_VERSION = 1
 KINDS = ("inspect", "profile", "check", "convert", "devices")

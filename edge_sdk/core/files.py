@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from edge_sdk.errors import EdgeSdkError, InputError
+from edge_sdk.core.errors import EdgeSdkError, InputError
 
 
 def require_file(path: str | os.PathLike[str], what: str, *, error: type[EdgeSdkError] = InputError,

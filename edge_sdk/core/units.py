@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from edge_sdk.errors import ConfigError
+from edge_sdk.core.errors import ConfigError
 
 _NUMBER = r"(?P<num>[+-]?(?:\d+(?:[._]\d+)*|\.\d+)(?:[eE][+-]?\d+)?)"
 _PATTERN = re.compile(rf"^\s*{_NUMBER}\s*(?P<unit>[A-Za-zµ%]*)\s*$")
