@@ -4,10 +4,11 @@
 
 Figures, measured in one run:
 
-1. Leave-one-out over every profile's own calibration points (each point predicted by a fit that
-   never saw it): the full table, the share within +-15%, the worst ratio; and leave-device-out
-   (each device predicted with all of its points removed: the honest figure for a phone with no
-   published numbers).
+1. Leave-one-source-out (every point of one publication removed together, the family refitted,
+   each removed point predicted) and leave-device-out (all of a device's points removed): the full
+   tables; per device class (phones/boards, MCUs) the share within +-15%, the worst ratio, and the
+   coverage of the printed error band, in sample and nested (the band recomputed without the
+   point's own source); the band of every situation.
 2. Estimate-only wall time for 5 real models on all device profiles: in process (analysis +
    estimate) and end to end (`edge-sdk profile MODEL --estimate-only --device ...` in a fresh
    process), with the held-out cache cold and warm.
@@ -38,8 +39,9 @@ import assets  # noqa: E402
 from devices import list_profiles  # noqa: E402
 from edge_sdk.core.table import render_table  # noqa: E402
 from runtime_harness.estimator import estimate  # noqa: E402
-from runtime_harness.estimator.calibration import build_calibration  # noqa: E402
-from runtime_harness.estimator.fitting import point_kernels  # noqa: E402
+from runtime_harness.estimator.calibration import Calibration, build_calibration  # noqa: E402
+from runtime_harness.estimator.validation import (SITUATION_TEXT, HeldOut, coverage,  # noqa: E402
+                                                  nested_coverage)
 
 
 def models() -> list[Path]:
@@ -48,34 +50,58 @@ def models() -> list[Path]:
             assets.keras_application_tflite("MobileNetV2", 224, "int8")]
 
 
+FAMILIES = (("a-profile", "phones/boards"), ("m-profile", "MCUs"))
+
+
+def _summary(held: list[HeldOut], calibration: Calibration, family: str) -> list[str]:
+    """One row: points, share within +-15%, median error, worst ratio, coverage of the printed band
+    (in sample) and of a band computed without the point's own source (nested: what to expect)."""
+    mine = [h for h in held if h.family == family]
+    if not mine:
+        return ["0", "-", "-", "-", "-", "-"]
+    within = sum(abs(h.error) <= 0.15 for h in mine)
+    bands = {family: calibration.bands(family)}
+    return [str(len(mine)), f"{within}/{len(mine)} ({within / len(mine):.0%})",
+            f"{statistics.median(abs(h.error) for h in mine):.0%}", f"{max(h.ratio for h in mine):.2f}x",
+            f"{coverage(mine, bands):.0%}", f"{nested_coverage(mine):.0%}"]
+
+
 def held_out_report() -> None:
     t0 = time.perf_counter()
     calibration = build_calibration(list_profiles(), held_out_cache=False)
     seconds = time.perf_counter() - t0
-    rows = [[h.device, h.model, h.precision, h.threads, f"{h.measured_ms:g}", f"{h.predicted_ms:.3g}",
-             f"{h.error * 100:+.0f}%", "" if abs(h.error) <= 0.15 else "*"] for h in calibration.loo]
-    print("== leave-one-out over the profiles' published calibration points (* = outside +-15%)")
-    print(render_table(["device", "model", "precision", "threads", "measured ms", "predicted ms", "error", ""],
-                       rows, right_align=[3, 4, 5, 6]))
-    for name, held in (("leave-one-out", calibration.loo), ("leave-device-out", calibration.lodo)):
-        errors = [h.error for h in held]
-        within = sum(abs(e) <= 0.15 for e in errors)
-        worst = max(max(1 + e, 1 / (1 + e)) for e in errors)
-        median = statistics.median(abs(e) for e in errors)
-        print(f"{name:>17}: {within}/{len(errors)} points within +-15% ({within / len(errors):.0%}), "
-              f"median |error| {median:.0%}, worst ratio {worst:.2f}x")
-    by_family: dict[str, list[float]] = {}
-    family_of = {p.id: p.family for p in list_profiles()}
-    for h in calibration.loo:
-        by_family.setdefault(family_of[h.device], []).append(abs(h.error))
-    kernels = {(p.id, c.model, c.precision, c.threads, c.latency_ms): point_kernels(c)
-               for p in list_profiles() for c in p.calibration}
-    for h in calibration.loo:
-        key = f"kernels {kernels[(h.device, h.model, h.precision, h.threads, h.measured_ms)]}"
-        by_family.setdefault(key, []).append(abs(h.error))
-    for family, errs in by_family.items():
-        print(f"{family:>26}: {sum(e <= 0.15 for e in errs)}/{len(errs)} within +-15%")
-    print(f"(fit + {2 * len(calibration.loo)} held-out refits: {seconds:.2f} s, cached on disk afterwards)\n")
+    for mode, held in (("leave-one-source-out", calibration.loso), ("leave-device-out", calibration.lodo)):
+        rows = [[h.device, h.model, h.precision, h.threads, h.kernels, f"{h.measured_ms:g}", f"{h.predicted_ms:.3g}",
+                 f"{h.error * 100:+.0f}%", h.situation, "" if abs(h.error) <= 0.15 else "*"] for h in held]
+        print(f"== {mode} over the profiles' published calibration points (* = outside +-15%)")
+        print(render_table(["device", "model", "precision", "threads", "kernels", "measured ms", "predicted ms",
+                            "error", "situation", ""], rows, right_align=[3, 5, 6, 7]))
+        print()
+    print("== summary: share within +-15%, worst ratio, coverage of the printed band (in sample / nested: band "
+          "computed without the point's own source)")
+    rows = []
+    for family, label in FAMILIES:
+        for mode, held in (("leave-one-source-out", calibration.loso), ("leave-device-out", calibration.lodo)):
+            rows.append([label, mode, *_summary(held, calibration, family)])
+    print(render_table(["devices", "validation", "points", "within +-15%", "median |error|", "worst",
+                        "band coverage", "nested coverage"], rows, right_align=[2, 3, 4, 5, 6, 7]))
+    print("\n== the band printed on an estimate, per situation (80th percentile of |held-out error|, both validations)")
+    rows = []
+    for family, label in FAMILIES:
+        held = [h for h in calibration.held if h.family == family]
+        for name, (band, count) in calibration.bands(family).items():
+            own = [h for h in held if h.situation == name]
+            inside = sum(abs(math.log1p(h.error)) <= math.log1p(band / 100) for h in own)
+            rows.append([label, name, f"+-{band:g}%", count, f"{inside}/{len(own)}" if own else "-",
+                         SITUATION_TEXT[name]])
+    print(render_table(["devices", "situation", "band", "errors behind it", "covered", "meaning"], rows,
+                       right_align=[2, 3, 4]))
+    by_kernels: dict[str, list[float]] = {}
+    for h in calibration.loso:
+        by_kernels.setdefault(f"{h.family} kernels {h.kernels}", []).append(abs(h.error))
+    for key, errs in sorted(by_kernels.items()):
+        print(f"{key:>36}: {sum(e <= 0.15 for e in errs)}/{len(errs)} within +-15% (leave-one-source-out)")
+    print(f"(fits + held-out refits: {seconds:.2f} s, cached on disk afterwards)\n")
 
 
 def _cli(model: Path, device_ids: list[str], env: dict[str, str]) -> float:

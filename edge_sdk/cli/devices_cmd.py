@@ -98,14 +98,15 @@ def render_list(profiles: list[Any]) -> str:
 
 
 def _held_out(profile: Any) -> list[dict[str, Any]]:
-    """This device's leave-one-out predictions (empty for the host or a device without points)."""
+    """This device's leave-one-source-out predictions (empty for the host or a device without points)."""
     if profile.kind == "host" or not profile.calibration:
         return []
     from runtime_harness.estimator.calibration import default_calibration
 
     return [{"model": h.model, "precision": h.precision, "threads": h.threads, "measured_ms": h.measured_ms,
-             "predicted_ms": round(h.predicted_ms, 3), "error_pct": round(h.error * 100, 1)}
-            for h in default_calibration().loo if h.device == profile.id]
+             "predicted_ms": round(h.predicted_ms, 3), "error_pct": round(h.error * 100, 1),
+             "situation": h.situation, "source": h.source}
+            for h in default_calibration().loso if h.device == profile.id]
 
 
 def _section(title: str, table: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -147,13 +148,14 @@ def render_show(profile: Any, held_out: list[dict[str, Any]]) -> str:
         lines += ["  sources:"] + [f"    - {s}" for s in dict.fromkeys(p.source for p in profile.calibration)]
     if held_out:
         within = sum(abs(h["error_pct"]) <= 15 for h in held_out)
-        lines += ["", f"[estimator, leave-one-out] {within}/{len(held_out)} points within +-15%"]
+        lines += ["", f"[estimator, leave-one-source-out] {within}/{len(held_out)} points within +-15% "
+                      "(each predicted by a fit that saw no point of its publication)"]
         rows = [[h["model"], h["precision"], h["threads"], f"{h['measured_ms']:g}", f"{h['predicted_ms']:.3g}",
-                 f"{h['error_pct']:+.0f}%"] for h in held_out]
+                 f"{h['error_pct']:+.0f}%", h["situation"]] for h in held_out]
         lines += ["  " + line for line in render_table(
-            ["model", "precision", "threads", "measured ms", "predicted ms", "error"], rows,
+            ["model", "precision", "threads", "measured ms", "predicted ms", "error", "situation"], rows,
             right_align=[2, 3, 4, 5]).splitlines()]
     elif profile.kind != "host":
         lines += ["", "[calibration] none published: estimates borrow the fitted parameters of its core family "
-                      "and carry the leave-device-out error band"]
+                      "and carry the wider error band of a device without points (docs/estimates.md)"]
     return "\n".join(lines)

@@ -3,8 +3,8 @@
 Method (details in each module): an analytical per-op-class cost model over the model's graph
 (``features``, ``latency``) with the device's clusters, SIMD width, clock and bandwidth, fitted on
 published on-device measurements stored in the profiles (``calibration``), with an error band
-measured by leave-one-out; memory from the graph's memory plan and the runtime (``memory``);
-energy from the profile's power proxy (``energy``). No TensorFlow, no interpreter, ~ms per call.
+measured by leave-one-source-out and leave-device-out cross-validation (``validation``); memory
+from the graph's memory plan and the runtime (``memory``); energy from the profile's power proxy (``energy``). No TensorFlow, no interpreter, ~ms per call.
 
     estimate(graph, profile, *, threads=None, host=None) -> ProfileResult dict (source "estimated")
 """
@@ -58,7 +58,8 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
     n = effective_threads(profile, threads)
     kernels = runtime_kernels(profile, features.compute)
     p50 = fitted.predict(features, profile, n, kernels=kernels)
-    band, band_basis = calibration.band_for(profile)
+    band, band_basis = calibration.band_for(profile, features.compute, n)
+    situation = calibration.situation_for(profile, features.compute, n)
     factor, factor_level = fitted.factor(profile, features.compute)
     notes: list[str] = []
     if threads is not None and threads != n:
@@ -76,6 +77,12 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
         fitted_on = "fitted on published TFLite Micro + CMSIS-NN measurements" if ratio != 1.0 else "no TFLM data"
         notes.append(f"runtime: TFLite Micro + CMSIS-NN kernels costed at {ratio:.2f}x the vendor library "
                      f"({fitted_on}); TFLM reference kernels without CMSIS-NN are several times slower")
+    if situation in ("core", "none"):
+        notes.append(f"calibration: {profile.id} has no published measurement; it borrows the fitted correction of "
+                     f"the {factor_level} and carries the wider +-{band:g}% band of that situation")
+    elif situation == "setup":
+        notes.append(f"calibration: {profile.id} was never measured at {features.precision} with {n} thread"
+                     f"{'s' if n > 1 else ''}; band +-{band:g}% (held-out error of such predictions)")
     memory, memory_notes = estimate_memory(features, profile)
     energy, energy_provenance = estimate_energy(profile, n, p50)
     if graph is not None:
@@ -99,7 +106,8 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
             "cores": [f"{c.core}@{c.ghz}GHz" for c in profile.cores_by_speed()[:n]],
             "calibration": {"points_in_family": fitted.points, "device_points": len(profile.calibration),
                             "correction": round(factor, 3), "correction_from": factor_level,
-                            "error_band_basis": band_basis, "parallel_alpha": fitted.alpha},
+                            "situation": situation, "error_band_basis": band_basis,
+                            "parallel_alpha": fitted.alpha},
             "energy": energy_provenance,
             "runtime": f"{profile.runtime} {profile.runtime_version}",
         },

@@ -30,7 +30,7 @@ def test_show_prints_every_section_with_sources_and_held_out_errors(capsys):
     assert main(["devices", "show", "raspberry-pi-4"]) == 0
     out = capsys.readouterr().out
     for needle in ("[cpu]", "cortex-a72 @ 1.5 GHz", "[memory]", "source:", "(estimate:",
-                   "NobuoTsukamoto/benchmarks", "[estimator, leave-one-out]", "ssdlite_mobilenet_v2_300"):
+                   "NobuoTsukamoto/benchmarks", "[estimator, leave-one-source-out]", "ssdlite_mobilenet_v2_300"):
         assert needle in out, needle
 
 
