@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from edge_sdk.core.version import __version__
 
 # public name -> module that defines it (the composition root in edge_sdk.api wires the packages)
 _LAZY = {

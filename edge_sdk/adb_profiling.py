@@ -18,7 +18,7 @@ from typing import Any
 
 from edge_sdk.core.hashing import file_sha256
 from edge_sdk.core.atomic import atomic_write_json
-from edge_sdk.cli.common import require_file
+from edge_sdk.core.files import require_file
 from edge_sdk.core.documents import envelope
 from edge_sdk.core.errors import EdgeSdkError, InputError, UsageError
 from runtime_harness.adb import runner

@@ -198,7 +198,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
     unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
     """
-    from edge_sdk.cli.common import require_file
+    from edge_sdk.core.files import require_file
 
     path = require_file(model, "model (.tflite)")
     if runtime not in RUNTIME_CHOICES:

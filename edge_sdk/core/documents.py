@@ -35,7 +35,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from edge_sdk import __version__
+from edge_sdk.core.version import __version__
 from edge_sdk.core.errors import InputError
 from edge_sdk.core.files import read_text_input
 
