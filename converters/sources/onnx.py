@@ -53,15 +53,46 @@ def _onnx_specs(path: Path) -> tuple[list[TensorSpec], list[str], str]:
     return specs, [o.name for o in model.graph.output], onnx.__version__
 
 
+def _external_data_files(path: Path) -> list[str]:
+    """Relative names of the external-data files ``path`` refers to (large models keep weights beside it)."""
+    import onnx  # noqa: PLC0415
+    from onnx import external_data_helper as external  # noqa: PLC0415
+
+    model = onnx.load(str(path), load_external_data=False)
+    names = {external.ExternalDataInfo(t).location for t in external._get_all_tensors(model)
+             if external.uses_external_data(t)}
+    return sorted(n for n in names if n)
+
+
+def private_copy(path: Path, into: Path) -> Path:
+    """Copy ``path`` (and its external-data files) into the private directory ``into``.
+
+    onnx2tf runs onnxsim on its input and saves the simplified graph over the file it was given,
+    also when the conversion then fails: it must never see the user's file, only this copy.
+    """
+    copy = into / "model.onnx"
+    shutil.copyfile(path, copy)
+    for name in _external_data_files(path):
+        source, target = (path.parent / name).resolve(), (into / name).resolve()
+        if not target.is_relative_to(into.resolve()) or not source.is_file():
+            continue  # onnx itself refuses such locations; onnx2tf reports the missing data
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return copy
+
+
 def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(path.resolve()), str(out_dir)]
-    try:
-        done = subprocess.run(command, cwd=out_dir.parent, env=env, capture_output=True, text=True,
-                              timeout=ONNX2TF_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        raise InfrastructureError(f"{path}: onnx2tf did not finish within {ONNX2TF_TIMEOUT_S} s", path=str(path)) from None
+    with tempfile.TemporaryDirectory(prefix="edge-sdk-onnx2tf-") as private:
+        copy = private_copy(path, Path(private))
+        command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(copy), str(out_dir)]
+        try:
+            done = subprocess.run(command, cwd=private, env=env, capture_output=True, text=True,
+                                  timeout=ONNX2TF_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise InfrastructureError(f"{path}: onnx2tf did not finish within {ONNX2TF_TIMEOUT_S} s",
+                                      path=str(path)) from None
     log = (done.stdout or "") + "\n" + (done.stderr or "")
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name
