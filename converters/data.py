@@ -72,7 +72,8 @@ def generated(specs: list[TensorSpec], count: int, seed: int = 0, batch: int = 1
             shape = (count, *spec.fixed_shape()[1:])
         except ValueError as exc:
             raise UsageError(f"cannot generate inputs: {exc}",
-                             hint="pass --eval-data with real inputs of the shape you deploy") from None
+                             hint="pass eval_data with real inputs of the shape you deploy",
+                             params=("eval_data",)) from None
         if spec.is_float:
             inputs[spec.name] = rng.uniform(-1.0, 1.0, shape).astype(spec.dtype)
         else:

@@ -25,7 +25,8 @@ def _error_from_dict(data: dict[str, Any]) -> EdgeSdkError:
     cls = getattr(errors, str(data.get("error")), None)
     if not (isinstance(cls, type) and issubclass(cls, EdgeSdkError)):
         cls = InfrastructureError
-    return cls(str(data.get("message")), hint=data.get("hint"), path=data.get("path"))
+    return cls(str(data.get("message")), hint=data.get("hint"), path=data.get("path"),
+               params=tuple(data.get("params") or ()))
 
 
 def convert_in_child(source: str | os.PathLike[str], output: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
@@ -47,8 +48,8 @@ def convert_in_child(source: str | os.PathLike[str], output: str | os.PathLike[s
             name = signal.Signals(-code).name
             raise RuntimeCrash(f"{source}: the converter crashed ({name}) inside TensorFlow/TFLiteConverter; "
                                f"nothing was written to {output}",
-                               hint="try another --quantize mode or recipe; if it persists, report it with the "
-                                    "model and the exact command", path=str(source))
+                               hint="try another quantize mode or recipe; if it persists, report it with the "
+                                    "model and the exact command", path=str(source), params=("quantize", "recipe"))
         if not result.exists():
             raise InfrastructureError(f"{source}: the conversion process ended (exit {code}) without a result",
                                       path=str(source))

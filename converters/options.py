@@ -83,46 +83,52 @@ class ConvertOptions:
         return bool(self.calibration_data) and self.calibration_data != RANDOM_CALIBRATION
 
 
-def _choice(value: Any, allowed: tuple[str, ...], flag: str) -> str:
+def _choice(value: Any, allowed: tuple[str, ...], param: str) -> str:
     if value not in allowed:
-        raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+        raise UsageError(f"{param}={value!r} is not one of {', '.join(allowed)}", params=(param,))
     return str(value)
 
 
-def _floats(value: Any, flag: str) -> list[float] | None:
+def _floats(value: Any, param: str) -> list[float] | None:
     if value is None:
         return None
     parts = value.split(",") if isinstance(value, str) else (list(value) if isinstance(value, (list, tuple)) else [value])
     try:
         return [float(p) for p in parts]
     except (TypeError, ValueError):
-        raise UsageError(f"{flag} {value!r}: expected one number or one per channel, e.g. {flag} 127.5 "
-                         f"or {flag} 123.7,116.3,103.5") from None
+        raise UsageError(f"{param}={value!r}: expected one number or one per channel, e.g. {param}=127.5 "
+                         f"or {param}='123.7,116.3,103.5'", params=(param,)) from None
 
 
-def parse_sparsity(value: Any, flag: str = "--prune") -> float:
+def parse_sparsity(value: Any, param: str = "prune") -> float:
     try:
-        sparsity = parse_fraction(value, flag)
+        sparsity = parse_fraction(value, param)
     except ConfigError as exc:
-        raise UsageError(exc.message, hint="e.g. --prune 0.8 or --prune 80%") from None
+        raise UsageError(exc.message, hint=f"e.g. {param}=0.8 or {param}='80%'", params=(param,)) from None
     if not 0.0 < sparsity < 1.0:
-        raise UsageError(f"{flag} {value!r}: sparsity must be between 0 and 1 (exclusive)",
-                         hint="e.g. --prune 0.8 (80% of the weights set to zero) or --prune 80%")
+        raise UsageError(f"{param}={value!r}: sparsity must be between 0 and 1 (exclusive)",
+                         hint=f"e.g. {param}=0.8 (80% of the weights set to zero) or {param}='80%'", params=(param,))
     return sparsity
 
 
 def parse_accuracy_drop(value: Any) -> float:
     """``"0.5%"`` -> 0.005 (half a point); a bare number is a fraction of 1 (0.005 is half a point)."""
     try:
-        drop = parse_fraction(value, "--max-accuracy-drop")
+        drop = parse_fraction(value, "max_accuracy_drop")
     except ConfigError as exc:
-        raise UsageError(exc.message, hint='e.g. --max-accuracy-drop 0.5% (half a point)') from None
+        raise UsageError(exc.message, hint="e.g. max_accuracy_drop='0.5%' (half a point)",
+                         params=("max_accuracy_drop",)) from None
     if drop >= 1.0:
-        raise UsageError(f"--max-accuracy-drop {value!r} means a drop of {drop * 100:g} points",
-                         hint='write a percentage, e.g. --max-accuracy-drop 0.5%, or a fraction like 0.005')
+        raise UsageError(f"max_accuracy_drop={value!r} means a drop of {drop * 100:g} points",
+                         hint="write a percentage, e.g. max_accuracy_drop='0.5%', or a fraction like 0.005",
+                         params=("max_accuracy_drop",))
     return drop
 
 
+# every parameter a convert message may name (the CLI rewrites them into its flags)
+CONVERT_PARAMS = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
+                  "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
+                  "allow_unsafe_deserialization", "output")
 KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibration_data",
                  "calibration_samples", "image_mean", "image_std", "eval_data", "fine_tune_data",
                  "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples"}
@@ -137,10 +143,11 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
     src, out = Path(source), Path(output)
     fmt = detect_format(src)
     if src.resolve() == out.resolve():
-        raise UsageError(f"-o {out}: the output would overwrite the source model; the input is never modified",
-                         hint="choose another output path, e.g. model_int8.tflite")
+        raise UsageError(f"output={str(out)!r}: writing there would overwrite the source model; the input is "
+                         "never modified", hint="choose another path, e.g. model_int8.tflite", params=("output",))
     if out.is_dir():
-        raise UsageError(f"-o {out}: is a directory; give the path of the .tflite file to write")
+        raise UsageError(f"output={str(out)!r}: is a directory; give the path of the .tflite file to write",
+                         params=("output",))
     settings: dict[str, Any] = {}
     recipe = options.get("recipe")
     if recipe:
@@ -151,64 +158,65 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
     settings.update(explicit)
 
     opts = ConvertOptions(source=src, output=out, source_format=fmt, recipe=recipe or None)
-    opts.quantize = _choice(settings.get("quantize", "none"), QUANTIZE_MODES, "--quantize")
+    opts.quantize = _choice(settings.get("quantize", "none"), QUANTIZE_MODES, "quantize")
     problems: list[str] = []
     if settings.get("io") is not None:
-        opts.io = _choice(settings["io"], IO_TYPES, "--io")
+        opts.io = _choice(settings["io"], IO_TYPES, "io")
         if opts.quantize not in FULL_INTEGER:
-            problems.append(f"--io {opts.io} applies only to full-integer quantization "
-                            f"(--quantize int8 or int16x8), not to --quantize {opts.quantize}")
+            problems.append(f"io={opts.io!r} applies only to full-integer quantization "
+                            f"(quantize='int8' or quantize='int16x8'), not to quantize={opts.quantize!r}")
         elif opts.quantize == "int16x8" and opts.io == "int8":
-            problems.append("--io int8 cannot carry int16 activations: use --io float with --quantize int16x8")
+            problems.append("io='int8' cannot carry int16 activations: use io='float' with quantize='int16x8'")
     elif opts.quantize in FULL_INTEGER:
         opts.io = "int8" if opts.quantize == "int8" else "float"
     if settings.get("prune_structure") is not None:
-        opts.prune_structure = _choice(settings["prune_structure"], PRUNE_STRUCTURES, "--prune-structure")
+        opts.prune_structure = _choice(settings["prune_structure"], PRUNE_STRUCTURES, "prune_structure")
     if settings.get("prune") is not None:
         opts.prune = parse_sparsity(settings["prune"])
         opts.prune_structure = opts.prune_structure or "unstructured"
     elif opts.prune_structure == "2:4":
         opts.prune = 0.5
     elif opts.prune_structure is not None:
-        problems.append(f"--prune-structure {opts.prune_structure} needs a target: add --prune SPARSITY (e.g. 0.5)")
+        problems.append(f"prune_structure={opts.prune_structure!r} needs a target: add prune=SPARSITY (e.g. 0.5)")
     if opts.prune_structure == "2:4" and opts.prune is not None and abs(opts.prune - 0.5) > 1e-9:
-        problems.append(f"2:4 sparsity is 50% by definition; --prune {opts.prune:g} contradicts it (drop --prune)")
+        problems.append(f"2:4 sparsity is 50% by definition; prune={opts.prune:g} contradicts it (drop prune)")
 
     opts.calibration_data = settings.get("calibration_data")
     opts.calibration_samples = int(settings.get("calibration_samples", DEFAULT_CALIBRATION_SAMPLES))
     if opts.calibration_samples < 1:
-        problems.append(f"--calibration-samples {opts.calibration_samples}: must be at least 1 (about 100 is typical)")
-    opts.image_mean = _floats(settings.get("image_mean"), "--image-mean")
-    opts.image_std = _floats(settings.get("image_std"), "--image-std")
+        problems.append(f"calibration_samples={opts.calibration_samples}: must be at least 1 (about 100 is typical)")
+    opts.image_mean = _floats(settings.get("image_mean"), "image_mean")
+    opts.image_std = _floats(settings.get("image_std"), "image_std")
     if opts.image_std is not None and any(s == 0 for s in opts.image_std):
-        problems.append("--image-std must not contain 0 (pixels are divided by it)")
+        problems.append("image_std must not contain 0 (pixels are divided by it)")
     if opts.quantize in FULL_INTEGER and not opts.calibration_data:
         problems.append(
-            f"--quantize {opts.quantize} needs calibration data to choose activation ranges: "
-            "pass --calibration-data PATH (.npz/.npy arrays or a folder of images, about 100 samples), "
-            "or --calibration-data random to accept that the accuracy is then unknown")
+            f"quantize={opts.quantize!r} needs calibration data to choose activation ranges: "
+            "pass calibration_data=PATH (.npz/.npy arrays or a folder of images, about 100 samples), "
+            "or calibration_data='random' to accept that the accuracy is then unknown")
     if opts.calibration_data and opts.quantize not in FULL_INTEGER:
-        problems.append(f"--calibration-data is only used by --quantize int8/int16x8, not by --quantize {opts.quantize}")
+        problems.append(f"calibration_data is only used by full-integer quantization (quantize='int8' or "
+                        f"quantize='int16x8'), not by quantize={opts.quantize!r}")
     opts.eval_data = settings.get("eval_data")
     opts.fine_tune_data = settings.get("fine_tune_data")
     if settings.get("epochs") is not None:
         opts.epochs = int(settings["epochs"])
         if opts.epochs < 1:
-            problems.append(f"--epochs {opts.epochs}: must be at least 1")
+            problems.append(f"epochs={opts.epochs}: must be at least 1")
         if not opts.fine_tune_data:
-            problems.append("--epochs applies to fine-tuning: add --fine-tune-data PATH")
+            problems.append("epochs applies to fine-tuning: add fine_tune_data=PATH")
     if opts.fine_tune_data:
         opts.epochs = opts.epochs or DEFAULT_EPOCHS
         if opts.prune is None:
-            problems.append("--fine-tune-data is used to recover accuracy after pruning: add --prune SPARSITY")
+            problems.append("fine_tune_data is used to recover accuracy after pruning: add prune=SPARSITY")
     if settings.get("max_accuracy_drop") is not None:
         opts.max_accuracy_drop = parse_accuracy_drop(settings["max_accuracy_drop"])
         if not opts.eval_data:
-            problems.append("--max-accuracy-drop needs labelled data: add --eval-data PATH (inputs and labels)")
+            problems.append("max_accuracy_drop needs labelled data: add eval_data=PATH (inputs and labels)")
     opts.allow_unsafe_deserialization = bool(settings.get("allow_unsafe_deserialization", False))
     opts.generated_samples = int(settings.get("generated_samples", DEFAULT_GENERATED_SAMPLES))
     if problems:
-        raise UsageError("conflicting or incomplete options:\n  - " + "\n  - ".join(problems))
+        raise UsageError("conflicting or incomplete options:\n  - " + "\n  - ".join(problems), params=CONVERT_PARAMS)
     _check_format_support(opts)
     return opts
 
@@ -223,4 +231,4 @@ def _check_format_support(opts: ConvertOptions) -> None:
         raise UnsupportedModelError(
             f"{src}: pruning needs a Keras model (.keras or .h5) because it edits layer weights; "
             f"a {fmt} model has no Keras layers",
-            hint="prune the Keras model before exporting it, or drop --prune", path=str(src))
+            hint="prune the Keras model before exporting it, or drop prune", path=str(src), params=("prune",))

@@ -23,8 +23,9 @@ from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec
 
 UNSAFE_LAYERS = ("Lambda",)
-ALLOW_HINT = ("if you trust this file, pass --allow-unsafe-deserialization "
+ALLOW_HINT = ("if you trust this file, pass allow_unsafe_deserialization=True "
               "(it runs the code stored in the model)")
+ALLOW_PARAMS = ("allow_unsafe_deserialization",)
 
 
 def _read_architecture(path: Path, fmt: str) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def load_keras_model(path: Path, fmt: str, allow_unsafe: bool) -> tuple[Any, str
     if risky and not allow_unsafe:
         raise UnsupportedModelError(
             f"{path}: refused to load: layer {', '.join(risky)} stores Python code that would run on load",
-            hint=ALLOW_HINT, path=str(path))
+            hint=ALLOW_HINT, path=str(path), params=ALLOW_PARAMS)
     import_tensorflow()
     import keras  # noqa: PLC0415
 
@@ -91,7 +92,8 @@ def load_keras_model(path: Path, fmt: str, allow_unsafe: bool) -> tuple[Any, str
                 errors.append(f"tf_keras: {exc}")
     text = " / ".join(e.splitlines()[0][:300] for e in errors)
     if "safe_mode" in text or "arbitrary code" in text:
-        raise UnsupportedModelError(f"{path}: refused to load: {text}", hint=ALLOW_HINT, path=str(path))
+        raise UnsupportedModelError(f"{path}: refused to load: {text}", hint=ALLOW_HINT, path=str(path),
+                                    params=ALLOW_PARAMS)
     if "Could not locate" in text or "Unknown layer" in text:
         raise UnsupportedModelError(
             f"{path}: the model uses a custom class edge-sdk cannot import: {text}",

@@ -60,7 +60,8 @@ def fine_tune(model: Any, data: Dataset, epochs: int, callbacks: list[Any] | Non
     if len(model.outputs) != 1:
         raise UnsupportedModelError(
             f"fine-tuning supports single-output models; this one has {len(model.outputs)} outputs",
-            hint="prune without --fine-tune-data (one-shot), or fine-tune the model yourself before converting")
+            hint="prune without fine_tune_data (one-shot), or fine-tune the model yourself before converting",
+            params=("fine_tune_data",))
     kmod = keras_module(model)
     loss, loss_name = choose_loss(model, data)
     x = [data.inputs[k] for k in data.inputs] if len(data.inputs) > 1 else next(iter(data.inputs.values()))

@@ -35,7 +35,8 @@ MERGES = {"Add", "Concatenate", "Multiply", "Average", "Maximum", "Minimum", "Su
 def _refuse(layer: Any, why: str) -> UnsupportedModelError:
     return UnsupportedModelError(
         f"channel pruning cannot safely remove filters around layer {layer.name!r} ({type(layer).__name__}): {why}",
-        hint="use --prune-structure unstructured or 2:4 for this model (they keep the topology)")
+        hint="use prune_structure='unstructured' or prune_structure='2:4' for this model (they keep the topology)",
+        params=("prune_structure",))
 
 
 def _check_chain(model: Any) -> list[Any]:
@@ -43,7 +44,7 @@ def _check_chain(model: Any) -> list[Any]:
         raise UnsupportedModelError(
             f"channel pruning supports single-input, single-output chains; this model has "
             f"{len(model.inputs)} inputs and {len(model.outputs)} outputs",
-            hint="use --prune-structure unstructured or 2:4")
+            hint="use prune_structure='unstructured' or prune_structure='2:4'", params=("prune_structure",))
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
     for layer in layers:
         kind = type(layer).__name__
@@ -91,7 +92,8 @@ def prune_channels(model: Any, sparsity: float) -> tuple[Any, dict[str, Any]]:
     producer_index = [i for i, layer in enumerate(layers) if type(layer).__name__ in PRODUCERS]
     if len(producer_index) < 2:
         raise UnsupportedModelError("channel pruning needs at least two conv/dense layers (the last one, the "
-                                    "output layer, keeps all its outputs)", hint="use --prune-structure unstructured")
+                                    "output layer, keeps all its outputs)", hint="use prune_structure='unstructured'",
+                                    params=("prune_structure",))
     last_producer = producer_index[-1]
     keep: np.ndarray | None = None
     plans: list[tuple[Any, dict[str, Any], list[np.ndarray]]] = []

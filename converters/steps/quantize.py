@@ -79,16 +79,16 @@ def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, c
     model_problem = unsupported or isinstance(error, (ValueError, TypeError)) or (
         converter_error is not None and isinstance(error, converter_error)) or "ConverterError" in type(error).__name__
     if "failed to invoke" in text or "failed to prepare" in text:
-        raise InputError(f"{source.path}: the model failed on the calibration data (--quantize {mode}): {cause}",
+        raise InputError(f"{source.path}: the model failed on the calibration data (quantize={mode!r}): {cause}",
                          hint="check that the calibration data fits the model (shapes, value ranges, token ids "
-                              "within the vocabulary)", path=str(source.path))
+                              "within the vocabulary)", path=str(source.path), params=("quantize",))
     if model_problem:
         hint = "the model uses an op or shape TFLite cannot convert in this mode"
         if mode == "int16x8":
-            hint += "; int16x8 kernels exist for fewer ops than int8: try --quantize int8 or dynamic"
+            hint += "; int16x8 kernels exist for fewer ops than int8: try quantize='int8' or quantize='dynamic'"
         elif mode == "int8" and ("quantiz" in text.lower() or "int8" in text.lower()):
-            hint += "; try --quantize dynamic or fp16, or --io float"
-        raise UnsupportedModelError(f"{source.path}: TFLiteConverter failed (--quantize {mode}): {cause}",
-                                    hint=hint, path=str(source.path))
-    raise InfrastructureError(f"{source.path}: TFLiteConverter crashed (--quantize {mode}): "
-                              f"{type(error).__name__}: {cause}", path=str(source.path))
+            hint += "; try quantize='dynamic' or quantize='fp16', or io='float'"
+        raise UnsupportedModelError(f"{source.path}: TFLiteConverter failed (quantize={mode!r}): {cause}",
+                                    hint=hint, path=str(source.path), params=("quantize", "io"))
+    raise InfrastructureError(f"{source.path}: TFLiteConverter crashed (quantize={mode!r}): "
+                              f"{type(error).__name__}: {cause}", path=str(source.path), params=("quantize",))

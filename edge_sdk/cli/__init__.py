@@ -113,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json = bool(getattr(args, "json", False))
         return int(module.run(args))
     except EdgeSdkError as error:
-        return report_error(error, as_json)
+        from edge_sdk.cli.params import for_cli  # library errors name parameters; users typed flags
+
+        return report_error(for_cli(error, verb), as_json)
     except KeyboardInterrupt:
         print("edge-sdk: interrupted; no partial output was left behind.", file=sys.stderr)
         return 130

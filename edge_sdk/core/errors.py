@@ -15,6 +15,11 @@ so the CLI turns any of them into one clear paragraph and the documented code, n
 
 Messages are written for a tired engineer at 2 a.m.: name the file, say what is wrong, say what
 to do. ``hint`` holds the "what to do" part so the CLI can print it on its own line.
+
+Library code speaks of *parameters*, not command-line flags: a message names the Python parameter
+(``calibration_data``, or ``quantize='int8'`` with its value) and lists it in ``params``; the CLI
+rewrites exactly those names into its flags (``--calibration-data``, ``--quantize int8``), see
+:mod:`edge_sdk.cli.params`. A Python user reads the names of the call they wrote.
 """
 
 from __future__ import annotations
@@ -30,24 +35,29 @@ class EdgeSdkError(Exception):
 
     exit_code: int = EXIT_BAD_INPUT
 
-    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None,
+                 params: tuple[str, ...] | list[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.path = path
+        self.params = tuple(params)  # parameter names the message and hint mention (the CLI maps them)
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for ``--json`` output of failed commands."""
-        return {
+        data: dict[str, object] = {
             "error": type(self).__name__,
             "message": self.message,
             "hint": self.hint,
             "path": self.path,
             "exit_code": self.exit_code,
         }
+        if self.params:
+            data["params"] = list(self.params)
+        return data
 
 
 class UsageError(EdgeSdkError):

@@ -13,6 +13,7 @@ import pytest
 from converters import plan, recipe_names, resolve_options
 from converters.formats import detect_format
 from edge_sdk.cli import main
+from edge_sdk.cli.params import for_cli
 from edge_sdk.core.errors import InputError, UnsupportedModelError, UsageError
 
 TFLITE_HEAD = b"\x1c\x00\x00\x00TFL3" + b"\x00" * 24
@@ -68,13 +69,15 @@ def test_int8_io_defaults_and_2of4_sparsity(keras_file: Path, tmp_path: Path) ->
 def test_bad_options_are_refused_with_what_to_do(keras_file: Path, tmp_path: Path, options: dict, fragment: str) -> None:
     with pytest.raises(UsageError) as caught:
         resolve_options(keras_file, tmp_path / "o.tflite", **options)
-    assert fragment in str(caught.value)
+    assert fragment in str(for_cli(caught.value, "convert"))  # the library names parameters; the CLI, flags
 
 
 def test_all_conflicts_are_reported_at_once(keras_file: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         resolve_options(keras_file, tmp_path / "o.tflite", quantize="int8", epochs=2, max_accuracy_drop="1%")
     message = str(caught.value)
+    assert "calibration data" in message and "fine_tune_data=PATH" in message and "eval_data=PATH" in message
+    message = str(for_cli(caught.value, "convert"))
     assert "calibration data" in message and "--fine-tune-data" in message and "--eval-data" in message
 
 
