@@ -8,7 +8,7 @@
    that the TFLite Micro interpreter records, on every .tflite in the asset cache (--quick: the
    pinned third-party ones), each in a child process (TFLM can SIGABRT; reported, not fatal);
 4. the XNNPACK support table against what LiteRT 2.3 really delegates, op by op, on every
-   .tflite in the asset cache (edge_sdk.graph.xnnpack_probe).
+   .tflite in the asset cache (tools/xnnpack_probe.py).
 
     .venv/bin/python bench/bench_inspect.py [--quick]
 """
@@ -126,7 +126,7 @@ def bench_memory(models: list[Path]) -> None:
 
 def bench_xnnpack(models: list[Path]) -> None:
     """The static XNNPACK table against what LiteRT 2.3 really delegated, op by op."""
-    from edge_sdk.graph.xnnpack_probe import table_agreement
+    from tools.xnnpack_probe import table_agreement
 
     agree = total = 0
     for model in models:

@@ -2,7 +2,7 @@
 
 Two tables, both data with their sources, never conditionals in code:
 ``edge_sdk/data/runtime_ops.toml`` (builtin ops and op versions each runtime registers, probed
-from the real LiteRT 2.3, tflite-runtime 2.14 and TFLite Micro by ``edge_sdk.graph.version_probe``)
+from the real LiteRT 2.3, tflite-runtime 2.14 and TFLite Micro by ``tools/version_probe.py``)
 and ``edge_sdk/data/op_support.toml`` (each delegate's op list, dtypes and rank limit, from the
 delegates' documentation and source). A runtime that lacks an op (or an op version) cannot load
 the model at all; a phone delegate that lacks an op leaves it to the CPU; TFLite Micro has no

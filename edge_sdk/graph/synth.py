@@ -1,7 +1,7 @@
 """Write small ``.tflite`` flatbuffers directly with the schema's object API (no TensorFlow).
 
 Used to build exact test models (one op of each MAC formula, a custom op, a Flex op, a corrupt
-header) and by :mod:`edge_sdk.graph.version_probe` to ask the real runtimes which op versions they
+header) and by ``tools/version_probe.py`` to ask the real runtimes which op versions they
 register. The models are real flatbuffers that LiteRT loads; nothing here fakes a runtime.
 """
 

@@ -8,9 +8,11 @@ once from real architectures converted by the real TFLiteConverter (Keras applic
 :func:`edge_sdk.graph.analyze`, and committed as small numbers in ``data/reference_features.json``.
 The estimator reads that file and never needs TensorFlow.
 
-Regenerate (slow: one TF conversion per model, in a child process, cached)::
+``edge-sdk calibrate`` builds these models (:func:`build_tflite`) to run them on a phone. The
+features file is regenerated offline by ``tools/reference_features.py`` (slow: one TF conversion
+per model, in a child process, cached)::
 
-    PATH=$PWD/.venv/bin:$PATH python -m runtime_harness.estimator.reference_models
+    PATH=$PWD/.venv/bin:$PATH python -m tools.reference_features
 """
 
 from __future__ import annotations
@@ -174,39 +176,3 @@ def build_tflite(key: str, quant: str) -> Path:
         raise RuntimeError(f"building {key} {quant} failed:\n{result.stderr[-3000:]}")
     return target
 
-
-def reference_paths() -> dict[str, Path]:
-    """Feature key (``model:precision``) -> .tflite path, building what is missing."""
-    tests_dir = Path(__file__).resolve().parents[2] / "tests"
-    sys.path.insert(0, str(tests_dir))
-    import assets  # the one cached helper for real third-party models
-
-    paths: dict[str, Path] = {}
-    for key, member in MLTK_MODELS.items():
-        paths[f"{key}:int8"] = assets.mltk_model(member)
-    for key, spec in REFERENCE_MODELS.items():
-        for quant in spec["quant"]:  # type: ignore[union-attr]
-            print(f"  building {key} {quant}", file=sys.stderr, flush=True)
-            paths[f"{key}:{quant}"] = build_tflite(key, quant)
-    return paths
-
-
-def main() -> int:
-    from edge_sdk.core.atomic import atomic_write_json
-    from edge_sdk.graph import analyze
-    from runtime_harness.estimator.features import extract_features
-
-    features = {}
-    for key, path in reference_paths().items():
-        features[key] = extract_features(analyze(str(path))).to_dict()
-    atomic_write_json(FEATURES_FILE, {
-        "about": "Graph features of the reference models behind the device profiles' calibration points. "
-                 "Regenerate with: python -m runtime_harness.estimator.reference_models",
-        "models": features,
-    })
-    print(f"wrote {len(features)} models to {FEATURES_FILE}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from edge_sdk.graph.compatibility import stock_custom_ops
-from edge_sdk.graph.custom_op_models import MODELS
+from tools.custom_op_models import MODELS
 from edge_sdk.graph.synth import Tensor, single_op
 
 _RUN = r"""
@@ -38,7 +38,7 @@ def _run(runtime: str, path) -> str:
 def test_every_listed_custom_op_really_runs(runtime, tmp_path):
     pytest.importorskip("tflite_runtime.interpreter")
     listed = stock_custom_ops()[runtime]
-    assert listed == set(MODELS), "every listed op needs a one-op model in edge_sdk.graph.custom_op_models"
+    assert listed == set(MODELS), "every listed op needs a one-op model in tools/custom_op_models.py"
     for name in sorted(listed):
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(MODELS[name]())

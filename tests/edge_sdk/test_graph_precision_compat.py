@@ -233,7 +233,7 @@ def test_committed_version_table_matches_both_real_runtimes(op, tmp_path):
 
 def test_xnnpack_table_predicts_litert_real_delegation(kws_tflite, vww_tflite, resnet8_tflite, sine_tflite):
     """KWS keeps its int8 AVERAGE_POOL_2D on the CPU in LiteRT; the table must say so, op by op."""
-    from edge_sdk.graph.xnnpack_probe import cpu_fallback_ops, table_agreement
+    from tools.xnnpack_probe import cpu_fallback_ops, table_agreement
 
     assert cpu_fallback_ops(kws_tflite) >= {10}  # the AVERAGE_POOL_2D
     for model in (kws_tflite, vww_tflite, resnet8_tflite, sine_tflite):

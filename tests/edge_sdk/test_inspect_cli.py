@@ -53,7 +53,7 @@ def test_unresolved_custom_op_is_reported_in_full_then_exits_2(tmp_path):
 
 def test_stock_custom_op_ssd_head_loads_everywhere(tmp_path):
     """TFLite_Detection_PostProcess is a custom op every stock runtime registers: SSD models load."""
-    from edge_sdk.graph.custom_op_models import detection_postprocess
+    from tools.custom_op_models import detection_postprocess
 
     model = tmp_path / "ssd_head.tflite"
     model.write_bytes(detection_postprocess())
