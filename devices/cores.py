@@ -27,6 +27,12 @@ class CoreType:
     efficiency: float  # achievable fraction relative to an out-of-order big core (1.0)
     reasoning: str
 
+    @property
+    def sdot(self) -> bool:
+        """Has a dot-product int8 instruction (Arm SDOT / i8mm): 4+ int8 MACs per fp32 MAC. Without it
+        int8 GEMMs widen to 16 bits (SMLAL), a different kernel whose efficiency is fitted apart."""
+        return self.family == "a-profile" and self.int8 >= 4 * self.fp32
+
 
 _A = "a-profile"
 _M = "m-profile"

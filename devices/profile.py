@@ -33,6 +33,7 @@ class CalibrationPoint:
     source: str
     notes: str | None = None
     kernels: str = "xnnpack"
+    dataset: str | None = None  # the publication; validation leaves a whole dataset out at once
 
     @property
     def feature_key(self) -> str:
@@ -74,7 +75,7 @@ class DeviceProfile:
                          for c in cpu["clusters"])
         points = tuple(CalibrationPoint(p["model"], p["precision"], p["threads"], p["latency_ms"],
                                         p["runtime"], p["source"], p.get("notes"),
-                                        p.get("kernels", "xnnpack"))
+                                        p.get("kernels", "xnnpack"), p.get("dataset"))
                        for p in data.get("calibration", []))
         return cls(
             id=data["id"], name=data["name"], kind=data["kind"], soc=data["soc"], clusters=clusters,

@@ -115,6 +115,8 @@ PROFILE = Section(description="A device profile: one real device", fields={
         "kernels": Field("str", enum=KERNELS, description="kernel library behind the number: xnnpack "
                          "(LiteRT default, the default), legacy (TFLite before XNNPACK: ruy/Eigen float, "
                          "gemmlowp/ruy int8), vendor (an MCU vendor library such as STM32Cube.AI)"),
+        "dataset": Field("str", description="publication the point belongs to (default: the repository and "
+                         "document named in source); validation leaves every point of a dataset out together"),
         "notes": Field("str"),
     }),
 })

@@ -20,7 +20,8 @@ import devices.cores as cores_module
 from devices.profile import CalibrationPoint, DeviceProfile
 from edge_sdk.core.atomic import atomic_write_json
 from runtime_harness.estimator.features import REFERENCE_FEATURES_FILE
-from runtime_harness.estimator.fitting import FittedFamily, Observation, family_of, fit_family, observations
+from runtime_harness.estimator.fitting import (FittedFamily, Observation, family_of, fit_family, observations,
+                                              runtime_kernels)
 from runtime_harness.estimator.latency import PRIORS
 from runtime_harness.estimator.validation import (SITUATION_TEXT, HeldOut, held_out, situation,
                                                   situation_bands)
@@ -46,7 +47,8 @@ class Calibration:
 
     def situation_for(self, profile: DeviceProfile, compute: str, threads: int) -> str:
         family = family_of(profile)
-        return situation(profile, compute, threads, [o for o in self.observations if family_of(o.device) == family])
+        return situation(profile, compute, threads, [o for o in self.observations if family_of(o.device) == family],
+                         runtime_kernels(profile, compute))
 
     def band_for(self, profile: DeviceProfile, compute: str = "float", threads: int = 1) -> tuple[float, str]:
         """(band in percent, why): the band of the estimate's situation in its family."""

@@ -12,8 +12,9 @@ Each held-out prediction is labelled with the *situation* it was in relative to 
 saw, because that is what a user's estimate will be in too:
 
 ==========  =====================================================================================
-``device``  the device has points of its own at this precision and thread count
-``setup``   the device has points, but never this precision or this thread count
+``device``  the device has points of its own at this precision, thread count and kernel library
+``setup``   the device has points, but never this precision, thread count or kernel library / OS
+            bitness (a 32-bit build's numbers do not vouch for a 64-bit one)
 ``core``    no points of its own, but its big core type is measured on another device
 ``none``    nothing similar: neither the device nor its big core type was measured
 ==========  =====================================================================================
@@ -31,15 +32,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from devices.profile import DeviceProfile
+from devices.profile import CalibrationPoint, DeviceProfile
 from runtime_harness.estimator.fitting import Observation, family_of, fit_family
 from runtime_harness.estimator.latency import effective_threads
 
 BAND_QUANTILE = 0.8
 SITUATIONS = ("device", "setup", "core", "none")
 SITUATION_TEXT = {
-    "device": "device with its own published points at this precision and thread count",
-    "setup": "device measured, but never at this precision or thread count",
+    "device": "device with its own published points at this precision, thread count and kernel library",
+    "setup": "device measured, but never at this precision, thread count or kernel library (32/64-bit)",
     "core": "no points of its own; its big core type is measured on another device",
     "none": "nothing similar measured (neither this device nor its big core type)",
 }
@@ -56,7 +57,7 @@ class HeldOut:
     threads: int
     measured_ms: float
     predicted_ms: float
-    source: str
+    source: str        # the dataset (publication) the point belongs to
     mode: str          # "leave-one-source-out" or "leave-device-out"
     situation: str     # one of SITUATIONS, relative to the data the fit saw
     family: str = "a-profile"
@@ -89,17 +90,27 @@ def source_key(source: str) -> str:
     return f"{repo} {document}".strip()
 
 
+def dataset_of(point: CalibrationPoint) -> str:
+    """The dataset a point is validated with: its ``dataset`` field, else :func:`source_key`."""
+    return point.dataset or source_key(point.source)
+
+
 def big_core(profile: DeviceProfile) -> str:
     return profile.cores_by_speed()[0].core
 
 
-def situation(profile: DeviceProfile, compute: str, threads: int, seen: list[Observation]) -> str:
-    """Where a prediction for ``profile`` stands relative to the observations ``seen`` by the fit."""
+def situation(profile: DeviceProfile, compute: str, threads: int, seen: list[Observation],
+              kernels: str | None = None) -> str:
+    """Where a prediction for ``profile`` stands relative to the observations ``seen`` by the fit.
+
+    ``kernels`` (the kernel library and OS bitness, e.g. ``xnnpack-aarch32``) counts as part of the
+    setup: a 64-bit number does not vouch for a 32-bit build of the same runtime."""
     own = [o for o in seen if o.device.id == profile.id]
     if own:
         precision = "float" if compute == "float" else "int8"
         same = any(("float" if o.features.compute == "float" else "int8") == precision
-                   and effective_threads(o.device, o.point.threads) == threads for o in own)
+                   and effective_threads(o.device, o.point.threads) == threads
+                   and (kernels is None or o.kernels == kernels) for o in own)
         return "device" if same else "setup"
     return "core" if any(big_core(o.device) == big_core(profile) for o in seen) else "none"
 
@@ -111,7 +122,7 @@ def _predict(train: list[Observation], targets: list[Observation], family: str, 
         n = effective_threads(o.device, o.point.threads)
         pred = fitted.predict(o.features, o.device, n, kernels=o.kernels)
         out.append(HeldOut(o.device.id, o.point.model, o.point.precision, o.point.threads, o.point.latency_ms,
-                           pred, o.point.source, mode, situation(o.device, o.features.compute, n, train),
+                           pred, dataset_of(o.point), mode, situation(o.device, o.features.compute, n, train, o.kernels),
                            family, o.kernels))
     return out
 
@@ -120,7 +131,7 @@ def held_out(obs: list[Observation], mode: str) -> list[HeldOut]:
     """Predict every point from a fit that saw none of its group (its source, or its device)."""
     groups: dict[tuple[str, str], list[Observation]] = defaultdict(list)
     for o in obs:
-        key = source_key(o.point.source) if mode == "leave-one-source-out" else o.device.id
+        key = dataset_of(o.point) if mode == "leave-one-source-out" else o.device.id
         groups[(family_of(o.device), key)].append(o)
     out: list[HeldOut] = []
     for (family, key), targets in groups.items():
@@ -181,7 +192,7 @@ def nested_coverage(held: list[HeldOut]) -> float:
         return math.nan
     inside = 0
     for h in held:
-        others = [x for x in held if source_key(x.source) != source_key(h.source)]
+        others = [x for x in held if x.source != h.source]
         band = situation_bands(others, h.family)[h.situation][0]
         inside += abs(math.log1p(h.error)) <= math.log1p(band / 100)
     return inside / len(held)
