@@ -19,6 +19,7 @@ from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
+from converters.validation.quality import parity_warnings
 
 PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
@@ -119,6 +120,7 @@ def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
         manifest = build_manifest(options, source_sha256=source_sha, steps=steps, data=data,
                                   output_path=options.output, checks=checks, layout_notes=source.layout_notes,
                                   versions=source.versions, source_io=[s.to_dict() for s in source.inputs])
+        manifest["warnings"] = parity_warnings(checks["validation"], checks["gate"])
         manifest["timings_s"] = clock.laps
         atomic_write_bytes(options.output, data)
         try:

@@ -90,6 +90,15 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.2f}%"
 
 
+def _print_warnings(manifest: dict[str, Any]) -> None:
+    """Poor parity is said out loud, gate or no gate (thresholds: converters/validation/quality.py)."""
+    from edge_sdk.cli.params import rewrite
+
+    for warning in manifest.get("warnings", []):
+        text = rewrite(warning["message"], tuple(warning.get("params", ())), "convert")
+        print(f"warning: {text}", file=sys.stderr)
+
+
 def _print_summary(manifest: dict[str, Any]) -> None:
     from edge_sdk.core.table import render_table
 
@@ -119,6 +128,7 @@ def _print_summary(manifest: dict[str, Any]) -> None:
               f"artifact {_pct(acc['artifact'])}, drop {drop}")
     for note in val.get("notes", []) + manifest.get("notes", []) + manifest.get("layout", []):
         print(f"  note: {note}")
+    _print_warnings(manifest)
     gate = manifest["gate"]
     if gate["passed"]:
         print(f"quality gate: passed   manifest: {out['path']}.json")
@@ -142,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = convert_in_child(args.source, args.output, **options)
     if args.json:
         print_json(manifest)
+        _print_warnings(manifest)
         if not manifest["gate"]["passed"]:
             for failure in manifest["gate"]["failures"]:
                 print(f"edge-sdk: quality gate failed: {failure}", file=sys.stderr)
