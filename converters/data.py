@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InputError, UsageError
-
 from converters.sources.base import TensorSpec
+from edge_sdk.core.errors import InputError, UsageError
 
 INPUT_KEYS = ("x", "inputs", "input", "images", "data", "arr_0")
 LABEL_KEYS = ("y", "labels", "label", "targets", "arr_1")
@@ -40,7 +39,7 @@ class Dataset:
     def __len__(self) -> int:
         return len(next(iter(self.inputs.values())))
 
-    def whole_batches(self, batch: int) -> "Dataset":
+    def whole_batches(self, batch: int) -> Dataset:
         """Drop the last rows that do not fill a call of a model with a fixed batch size."""
         keep = len(self) // batch * batch
         if batch <= 1 or keep == len(self):
@@ -52,7 +51,7 @@ class Dataset:
         return Dataset({k: v[:keep] for k, v in self.inputs.items()}, labels, self.origin,
                        f"{self.description} (first {keep}: whole batches of {batch})")
 
-    def subset(self, count: int, seed: int = 0) -> "Dataset":
+    def subset(self, count: int, seed: int = 0) -> Dataset:
         """At most ``count`` samples, spread over the whole set (deterministic)."""
         if len(self) <= count:
             return self

@@ -60,9 +60,8 @@ def convert_in_child(source: str | os.PathLike[str], output: str | os.PathLike[s
 
 
 def _child(request_path: str, result_path: str) -> int:
-    from edge_sdk.core.atomic import atomic_write_json  # noqa: PLC0415
-
     from converters import convert  # noqa: PLC0415
+    from edge_sdk.core.atomic import atomic_write_json  # noqa: PLC0415
 
     request = json.loads(Path(request_path).read_text())
     try:

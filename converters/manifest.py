@@ -9,10 +9,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.hashing import file_sha256
-from edge_sdk.core.documents import envelope
-
 from converters.options import ConvertOptions
+from edge_sdk.core.documents import envelope
+from edge_sdk.core.hashing import file_sha256
 
 LIBRARIES = ("tensorflow", "keras", "tf_keras", "ai-edge-litert", "onnx", "onnx2tf", "onnxruntime", "numpy")
 

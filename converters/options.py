@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
-from edge_sdk.core.units import parse_fraction
-
 from converters.formats import detect_format
 from converters.recipes import get_recipe
+from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
+from edge_sdk.core.units import parse_fraction
 
 QUANTIZE_MODES = ("none", "fp16", "dynamic", "int8", "int16x8")
 FULL_INTEGER = ("int8", "int16x8")

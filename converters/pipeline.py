@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.atomic import atomic_write_bytes, atomic_write_json
-
 from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
 from converters.validation.quality import parity_warnings
+from edge_sdk.core.atomic import atomic_write_bytes, atomic_write_json
 
 PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
@@ -76,8 +75,8 @@ def _prune(options: ConvertOptions, source: LoadedSource, steps: list[dict[str, 
         fine = load_dataset(options.fine_tune_data, source.inputs, "fine-tune-data", need_labels=True,
                             image_mean=options.image_mean, image_std=options.image_std)
     if options.prune_structure == "channels":
-        from converters.steps.prune_channels import prune_channels  # noqa: PLC0415
         from converters.steps.finetune import fine_tune  # noqa: PLC0415
+        from converters.steps.prune_channels import prune_channels  # noqa: PLC0415
 
         model, report = prune_channels(model, options.prune)
         if fine is not None:

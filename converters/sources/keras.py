@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InputError, UnsupportedModelError
-
 from converters._runtime import captured_output, import_tensorflow, summarize_failure
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec
+from edge_sdk.core.errors import InputError, UnsupportedModelError
 
 UNSAFE_LAYERS = ("Lambda",)
 ALLOW_HINT = ("if you trust this file, pass allow_unsafe_deserialization=True "

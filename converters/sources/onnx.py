@@ -20,11 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
-
 from converters._runtime import import_tensorflow, summarize_failure
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec, channels_last_perm
+from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
 
 ONNX2TF_TIMEOUT_S = 1800
 
@@ -89,7 +88,7 @@ def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
         command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(copy), str(out_dir)]
         try:
             done = subprocess.run(command, cwd=private, env=env, capture_output=True, text=True,
-                                  timeout=ONNX2TF_TIMEOUT_S)
+                                  timeout=ONNX2TF_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
             raise InfrastructureError(f"{path}: onnx2tf did not finish within {ONNX2TF_TIMEOUT_S} s",
                                       path=str(path)) from None

@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InputError
-
 from converters._runtime import captured_output, import_tensorflow
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec, natural_key
+from edge_sdk.core.errors import InputError
 
 SERVING = "serving_default"
 

@@ -28,5 +28,5 @@ def load_tflite_source(options: ConvertOptions) -> LoadedSource:
     return LoadedSource(
         format="tflite", path=options.source, inputs=specs,
         output_names=[d["name"] for d in info["outputs"]], reference=reference, make_converter=None,
-        layout_notes=["a .tflite source is copied unchanged; parity compares LiteRT's optimized kernels "
-                      "(XNNPACK, as apps run it) with its reference kernels on the same file"])
+        layout_notes=[("a .tflite source is copied unchanged; parity compares LiteRT's optimized kernels "
+                       "(XNNPACK, as apps run it) with its reference kernels on the same file")])

@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import UnsupportedModelError
-
 from converters._runtime import captured_output
 from converters.data import Dataset
+from edge_sdk.core.errors import UnsupportedModelError
 
 LEARNING_RATE = 5e-4
 BATCH_SIZE = 32

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import UnsupportedModelError
-
 from converters.steps.finetune import keras_module
+from edge_sdk.core.errors import UnsupportedModelError
 
 PRODUCERS = {"Conv1D", "Conv2D", "Conv3D", "Dense"}
 PER_CHANNEL = {"BatchNormalization"}
@@ -115,7 +114,7 @@ def prune_channels(model: Any, sparsity: float) -> tuple[Any, dict[str, Any]]:
                 if keep is not None:
                     kernel = np.take(kernel, keep, axis=-2)
                 count = kernel.shape[-1]
-                n_keep = max(1, int(round(count * (1.0 - sparsity))))
+                n_keep = max(1, round(count * (1.0 - sparsity)))
                 norms = np.abs(kernel).reshape(-1, count).sum(axis=0)
                 keep_out = np.sort(np.argsort(-norms, kind="stable")[:n_keep])
                 key = "filters" if "filters" in config else "units"

@@ -36,7 +36,7 @@ def prunable_kernels(model: Any) -> list[Any]:
 
 def magnitude_mask(weights: np.ndarray, sparsity: float) -> np.ndarray:
     """1 where a weight survives: the ``sparsity`` fraction with the smallest |w| is dropped."""
-    count = int(round(weights.size * sparsity))
+    count = round(weights.size * sparsity)
     if count <= 0:
         return np.ones_like(weights, dtype=np.float32)
     order = np.argsort(np.abs(weights), axis=None, kind="stable")
@@ -91,7 +91,8 @@ def _masks(variables: list[Any], structure: str, sparsity: float) -> tuple[list[
     return masks, skipped
 
 
-def prune_weights(model: Any, structure: str, sparsity: float, data: Dataset | None, epochs: int | None) -> tuple[Any, dict[str, Any]]:
+def prune_weights(model: Any, structure: str, sparsity: float, data: Dataset | None,
+                  epochs: int | None) -> tuple[Any, dict[str, Any]]:
     """Return a pruned copy of ``model`` and the step's report."""
     pruned = clone(model)
     variables = prunable_kernels(pruned)

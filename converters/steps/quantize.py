@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
-
 from converters._runtime import captured_output, import_tensorflow, summarize_failure
 from converters.data import Dataset
 from converters.sources.base import LoadedSource
+from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
 
 
 def representative_dataset(source: LoadedSource, calibration: Dataset):
