@@ -83,7 +83,8 @@ def host_profile() -> DeviceProfile:
                    "estimates": {"bandwidth_gbps": "not measured (a benchmark would cost seconds): typical "
                                                    "sustained multi-channel DDR4 bandwidth of a server or "
                                                    "desktop, of which one core pulls ~10 GB/s"}},
-        "compute": {"peak_gmacs_fp32": 0.0, "peak_gmacs_int8": 0.0, "source": "derived: cores x clock x MACs/cycle (devices/cores.py)"},
+        "compute": {"peak_gmacs_fp32": 0.0, "peak_gmacs_int8": 0.0,
+                    "source": "derived: cores x clock x MACs/cycle (devices/cores.py)"},
         "runtime": {"name": "litert", "version": litert or "not installed", "delegates": ["xnnpack"],
                     "overhead_bytes": 40_000_000, "source": "ai-edge-litert package metadata",
                     "estimates": {"overhead_bytes": "RSS of a Python process after importing ai_edge_litert "

@@ -68,7 +68,7 @@ class DeviceProfile:
     path: str | None = None
 
     @classmethod
-    def from_validated(cls, data: dict[str, Any], path: str | None = None) -> "DeviceProfile":
+    def from_validated(cls, data: dict[str, Any], path: str | None = None) -> DeviceProfile:
         """Build from the output of :func:`devices.schema.validate_profile`."""
         cpu, mem, run, power = data["cpu"], data["memory"], data["runtime"], data["power"]
         clusters = tuple(Cluster(c["name"], c["core"], c["count"], c["ghz"], c.get("active_mw"))

@@ -3,16 +3,14 @@
 Unknown keys are rejected (with the closest valid key as a hint), types and enums are checked, and
 sizes may be written with units (``"8 GiB"``). Every section must say where its numbers come from
 (``source``); a number that is an estimate is listed under ``estimates = {field = "reasoning"}``.
-``devices/profile.schema.json`` is generated from this module (``python -m devices.schema``) so
+``devices/profile.schema.json`` is generated from this module (``python -m tools.schemas``) so
 editors can complete and check profiles.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +45,7 @@ class Section:
     required: bool = True
     array: bool = False  # an array of tables ([[...]])
     description: str = ""
-    children: dict[str, "Section"] = field(default_factory=dict)
+    children: dict[str, Section] = field(default_factory=dict)
 
 
 SOURCE = Field("str", True, description="where the numbers of this section come from (URL, document, table)")
@@ -256,14 +254,3 @@ def json_schema() -> dict[str, Any]:
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "profile.schema.json"
 
-
-def main() -> int:
-    from edge_sdk.core.atomic import atomic_write_text
-
-    atomic_write_text(SCHEMA_FILE, json.dumps(json_schema(), indent=2) + "\n")
-    print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@ Editors that understand JSON Schema for TOML (Taplo / Even Better TOML) complete
 ``edge-budget.toml`` with it. The committed copy lives at ``edge_sdk/schemas/budget.schema.json``;
 a test fails when it drifts from the catalogue. Regenerate it with::
 
-    python -m edge_sdk.budgets.schema          # rewrites edge_sdk/schemas/budget.schema.json
+    python -m tools.schemas                    # rewrites edge_sdk/schemas/budget.schema.json
     edge-sdk check --print-schema              # prints it
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +74,11 @@ def budget_schema() -> dict[str, Any]:
                     "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string", "minLength": 1}}]},
         "message": {"type": "string", "description": CHECK_SETTINGS["message"][0]},
         "threads": {"type": "integer", "minimum": 1, "description": CHECK_SETTINGS["threads"][0]},
+        "on_uncertain": {"enum": ["warn", "fail", "pass"], "description": CHECK_SETTINGS["on_uncertain"][0]},
         "max_regression": {
             "description": CHECK_SETTINGS["max_regression"][0],
             "oneOf": [percent, {"type": "object", "additionalProperties": False,
-                                "properties": {k: percent for k in numeric}}],
+                                "properties": dict.fromkeys(numeric, percent)}],
         },
     }
     check_properties.update({key: _limit_schema(key) for key in METRICS})
@@ -101,14 +101,3 @@ def budget_schema() -> dict[str, Any]:
 def schema_text() -> str:
     return json.dumps(budget_schema(), indent=2, ensure_ascii=False) + "\n"
 
-
-def main() -> int:
-    from edge_sdk.core.atomic import atomic_write_text
-
-    atomic_write_text(SCHEMA_PATH, schema_text())
-    print(f"wrote {SCHEMA_PATH}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

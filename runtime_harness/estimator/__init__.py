@@ -15,9 +15,9 @@ from typing import Any
 
 from devices.profile import DeviceProfile
 from runtime_harness.estimator.calibration import default_calibration
-from runtime_harness.estimator.fitting import family_of, runtime_kernels
 from runtime_harness.estimator.energy import estimate_energy
 from runtime_harness.estimator.features import ModelFeatures, extract_features
+from runtime_harness.estimator.fitting import family_of, runtime_kernels
 from runtime_harness.estimator.latency import effective_threads
 from runtime_harness.estimator.memory import estimate_memory
 

@@ -39,7 +39,7 @@ COMPUTE_PRECISION = {
 }
 
 REFERENCE_FEATURES_FILE = Path(__file__).resolve().parent / "data" / "reference_features.json"
-_BITS = {name: bits for name, bits in DTYPES.values()}
+_BITS = dict(DTYPES.values())
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class ModelFeatures:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelFeatures":
+    def from_dict(cls, data: dict[str, Any]) -> ModelFeatures:
         return cls(**data)
 
 

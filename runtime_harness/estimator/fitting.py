@@ -110,7 +110,7 @@ class FittedFamily:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> "FittedFamily":
+    def from_dict(cls, data: dict[str, object]) -> FittedFamily:
         values = dict(data)
         values["theta"] = np.array(values["theta"], dtype=float)
         return cls(**values)  # type: ignore[arg-type]

@@ -101,7 +101,7 @@ def test_unknown_id_lists_the_closest_ids():
 
 def test_exported_json_schema_is_in_sync_and_rejects_unknown_keys():
     schema = json_schema()
-    assert json.loads(SCHEMA_FILE.read_text()) == schema, "run: python -m devices.schema"
+    assert json.loads(SCHEMA_FILE.read_text()) == schema, "run: python -m tools.schemas"
     assert schema["additionalProperties"] is False
     assert schema["properties"]["memory"]["additionalProperties"] is False
     assert "calibration" in schema["properties"] and "calibration" not in schema["required"]

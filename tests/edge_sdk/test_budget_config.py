@@ -155,7 +155,7 @@ def test_pyproject_unknown_key_error_names_the_tool_section(tmp_path):
 
 def test_committed_schema_matches_the_catalogue_and_covers_every_key():
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), \
-        "run: python -m edge_sdk.budgets.schema"
+        "run: python -m tools.schemas"
     schema = budget_schema()
     properties = schema["$defs"]["check"]["properties"]
     assert set(METRICS) <= set(properties)
