@@ -4,7 +4,8 @@ Method (details in each module): an analytical per-op-class cost model over the 
 (``features``, ``latency``) with the device's clusters, SIMD width, clock and bandwidth, fitted on
 published on-device measurements stored in the profiles (``calibration``), with an error band
 measured by leave-one-source-out and leave-device-out cross-validation (``validation``); memory
-from the graph's memory plan and the runtime (``memory``); energy from the profile's power proxy (``energy``). No TensorFlow, no interpreter, ~ms per call.
+from the graph's memory plan and the runtime (``memory``); energy from the profile's power proxy
+(``energy``). No TensorFlow, no interpreter, ~ms per call.
 
     estimate(graph, profile, *, threads=None, host=None) -> ProfileResult dict (source "estimated")
 """

@@ -36,8 +36,9 @@ def estimate_memory(features: ModelFeatures, profile: DeviceProfile) -> tuple[di
             notes.append(f"flash: model + runtime code ({format_bytes(flash)}) exceeds the {format_bytes(profile.flash_bytes)} "
                          f"flash of {profile.id}; shrink the model (int8, pruning, a smaller width multiplier)")
         if ram > profile.app_memory_bytes:
-            notes.append(f"ram: activation arena + runtime ({format_bytes(ram)}) exceeds the {format_bytes(profile.app_memory_bytes)} "
-                         f"RAM available on {profile.id}; reduce the input resolution or the widest layer")
+            notes.append(f"ram: activation arena + runtime ({format_bytes(ram)}) exceeds the "
+                         f"{format_bytes(profile.app_memory_bytes)} RAM available on {profile.id}; "
+                         "reduce the input resolution or the widest layer")
         return memory, notes
     weights = int(features.weight_bytes)
     packed = weights * 2 if features.precision == "float16" else weights  # fp16 -> fp32 at load
@@ -50,6 +51,7 @@ def estimate_memory(features: ModelFeatures, profile: DeviceProfile) -> tuple[di
               "method": "mapped model file + weights packed by XNNPACK + activation arena + XNNPACK workspace "
                         "+ runtime overhead"}
     if peak > profile.app_memory_bytes:
-        notes.append(f"memory: estimated peak {format_bytes(peak)} exceeds the app budget of {format_bytes(profile.app_memory_bytes)} "
-                     f"on {profile.id}; quantize (int8 cuts weights 4x) or reduce the input size")
+        notes.append(f"memory: estimated peak {format_bytes(peak)} exceeds the app budget of "
+                     f"{format_bytes(profile.app_memory_bytes)} on {profile.id}; "
+                     "quantize (int8 cuts weights 4x) or reduce the input size")
     return memory, notes

@@ -134,7 +134,7 @@ def held_out(obs: list[Observation], mode: str) -> list[HeldOut]:
         key = dataset_of(o.point) if mode == "leave-one-source-out" else o.device.id
         groups[(family_of(o.device), key)].append(o)
     out: list[HeldOut] = []
-    for (family, key), targets in groups.items():
+    for (family, _group), targets in groups.items():
         train = [o for o in obs if family_of(o.device) == family and o not in targets]
         out.extend(_predict(train, targets, family, mode))
     return out
@@ -144,7 +144,7 @@ def _quantile_band(errors: list[float]) -> float:
     """BAND_QUANTILE of |log ratio| as a percentage, never below 10% (15% under 20 errors)."""
     floor = 10.0 if len(errors) >= 20 else 15.0
     logs = sorted(abs(math.log1p(e)) for e in errors)
-    q = logs[min(len(logs) - 1, int(math.ceil(BAND_QUANTILE * len(logs))) - 1)]
+    q = logs[min(len(logs) - 1, math.ceil(BAND_QUANTILE * len(logs)) - 1)]
     return round(max(floor, (math.exp(q) - 1.0) * 100.0), 1)
 
 
