@@ -17,7 +17,7 @@ import re
 import sys
 import tempfile
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,9 @@ def new_profile(profile_id: str, info: Any, facts: Any, binary_sha: str | None) 
     """A complete profile from what the phone reports; every guessed number is listed as an estimate."""
     from devices.cores import core_type
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     read = f"read from the phone over adb by edge-sdk calibrate on {stamp}"
-    big = [c for c in facts.clusters[:-1]] or facts.clusters
+    big = list(facts.clusters[:-1]) or facts.clusters
     fp32 = sum(c["count"] * c["ghz"] * core_type(c["core"]).fp32 for c in facts.clusters)
     int8 = sum(c["count"] * c["ghz"] * core_type(c["core"]).int8 for c in facts.clusters)
     dotprod = "asimddp" in facts.features
@@ -133,8 +133,8 @@ def validated_text(data: dict[str, Any], profile_id: str, header: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edge_sdk.core.atomic import atomic_write_text
     from edge_sdk.cli.common import print_json
+    from edge_sdk.core.atomic import atomic_write_text
     from edge_sdk.core.table import render_table
     from runtime_harness.adb import calibration
     from runtime_harness.adb.client import AdbClient

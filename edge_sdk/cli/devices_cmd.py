@@ -113,7 +113,7 @@ def _section(title: str, table: dict[str, Any], skip: tuple[str, ...] = ()) -> l
     lines = [f"[{title}]"]
     estimates = table.get("estimates", {})
     for key, value in table.items():
-        if key in ("source", "estimates", *skip) or isinstance(value, (dict, list)) and key != "delegates":
+        if key in ("source", "estimates", *skip) or (isinstance(value, (dict, list)) and key != "delegates"):
             continue
         shown = format_bytes(value) if key.endswith("_bytes") and isinstance(value, int) else value
         mark = f"   (estimate: {estimates[key]})" if key in estimates else ""
@@ -148,14 +148,14 @@ def render_show(profile: Any, held_out: list[dict[str, Any]]) -> str:
         lines += ["  sources:"] + [f"    - {s}" for s in dict.fromkeys(p.source for p in profile.calibration)]
     if held_out:
         within = sum(abs(h["error_pct"]) <= 15 for h in held_out)
-        lines += ["", f"[estimator, leave-one-source-out] {within}/{len(held_out)} points within +-15% "
-                      "(each predicted by a fit that saw no point of its publication)"]
+        lines += ["", (f"[estimator, leave-one-source-out] {within}/{len(held_out)} points within +-15% "
+                       "(each predicted by a fit that saw no point of its publication)")]
         rows = [[h["model"], h["precision"], h["threads"], f"{h['measured_ms']:g}", f"{h['predicted_ms']:.3g}",
                  f"{h['error_pct']:+.0f}%", h["situation"]] for h in held_out]
         lines += ["  " + line for line in render_table(
             ["model", "precision", "threads", "measured ms", "predicted ms", "error", "situation"], rows,
             right_align=[2, 3, 4, 5]).splitlines()]
     elif profile.kind != "host":
-        lines += ["", "[calibration] none published: estimates borrow the fitted parameters of its core family "
-                      "and carry the wider error band of a device without points (docs/estimates.md)"]
+        lines += ["", ("[calibration] none published: estimates borrow the fitted parameters of its core family "
+                       "and carry the wider error band of a device without points (docs/estimates.md)")]
     return "\n".join(lines)

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from edge_sdk.core.version import __version__
 from edge_sdk.core.errors import InputError
 from edge_sdk.core.files import read_text_input
+from edge_sdk.core.version import __version__
 
 SCHEMA_VERSION = 1
 KINDS = ("inspect", "profile", "check", "convert", "devices")
@@ -51,7 +51,7 @@ def envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
         "schema": f"edge-sdk/{kind}",
         "version": SCHEMA_VERSION,
         "tool": {"name": "edge-sdk", "version": __version__},
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     return {**head, **body}
 

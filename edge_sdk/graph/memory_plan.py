@@ -172,7 +172,7 @@ def plan_subgraph(subgraph: int, n_ops: int, op_inputs: list[tuple[int, ...]],
     for the model's lifetime (variables, folded constants) to their bytes.
     """
     spans = lifetimes(n_ops, op_inputs, op_outputs, graph_inputs, graph_outputs,
-                      {t: True for t in sizes})
+                      dict.fromkeys(sizes, True))
     allocations = [Allocation(t, names.get(t, ""), sizes[t], a, b) for t, (a, b) in sorted(spans.items())
                    if sizes[t] > 0]
     alignment = planner.alignment

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+
 def percentile(samples: list[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation between order statistics (numpy's default)."""
     if not samples:
@@ -68,7 +69,7 @@ def latency_histogram(samples: list[float], bins: int | None = None) -> Histogra
     if bins is None:
         iqr = percentile(values, 75) - percentile(values, 25)
         width = 2 * iqr / len(values) ** (1 / 3) if iqr > 0 else (high - low) / 10
-        bins = int(math.ceil((high - low) / width)) if width > 0 else 10
+        bins = math.ceil((high - low) / width) if width > 0 else 10
         bins = max(5, min(40, bins))
     step = (high - low) / bins if high > low else 1.0
     edges = [low + step * i for i in range(bins)] + [max(high, low + step * bins)]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge_sdk.core.errors import UsageError
-from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 from edge_sdk.core.table import render_table
 from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
+from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 
 # Envelope and identity fields, and per-tensor memory allocations (offsets differ with any change;
 # the plan's peak and lower bound say what matters).
@@ -227,8 +227,8 @@ class Comparison:
 
     def to_text(self, changed_only: bool = False) -> str:
         rows = self.changed_rows() if changed_only else self.rows
-        head = f"{self.kind}: {self.before_label} (before) -> {self.after_label} (after); " \
-               f"{len(self.changed_rows())} of {len(self.rows)} values changed"
+        head = (f"{self.kind}: {self.before_label} (before) -> {self.after_label} (after); "
+                f"{len(self.changed_rows())} of {len(self.rows)} values changed")
         if not rows:
             return head + "\n(nothing to show)"
         return head + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4))

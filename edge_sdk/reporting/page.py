@@ -8,7 +8,7 @@ no images; the JavaScript only sorts tables and records script errors for the pa
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -156,7 +156,7 @@ def render_page(documents: list[LoadedDocument], found: AnalysedModels | None = 
     devices = sorted({str(r.get("device")) for d in documents if d.kind == "profile"
                       for r in data.listed(d.body, "results") if isinstance(r, dict)})
     title = title or "edge-sdk report: " + (", ".join(models[:3]) + (" ..." if len(models) > 3 else "") or "models")
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = (f"{len(documents)} document(s); models: {', '.join(models) or '-'}; "
                 f"devices: {', '.join(devices) or '-'}; generated {created} by edge-sdk {__version__}")
     nav = "".join(f'<a href="#{escape(s.anchor)}">{escape(s.title)}</a>' for s in sections)

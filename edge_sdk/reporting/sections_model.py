@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge_sdk.core.units import format_bytes, format_count, format_ms
 from edge_sdk.reporting import model_data as data
 from edge_sdk.reporting import svg
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, facts, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
-from edge_sdk.core.units import format_bytes, format_count, format_ms
 
 MAX_OP_ROWS = 400  # a table longer than this helps no one; the charts still cover every op
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
-from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
 
-STATUS_CSS = {"pass": "ok", "ok": "ok", "fail": "bad", "failed": "bad", "missing": "warn", "skip": "warn"}
+STATUS_CSS = {"pass": "ok", "ok": "ok", "fail": "bad", "failed": "bad", "missing": "warn", "skip": "warn",
+              "uncertain": "warn"}
 
 
 def format_value(value: float | None, unit: str, metric: str = "") -> str:
@@ -54,14 +55,18 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
         if not rows:
             parts.append(note(f"{doc.origin}: the check document holds no verdict rows."))
             continue
-        order = {"fail": 0, "failed": 0, "missing": 1, "pass": 2, "ok": 2}
+        order = {"fail": 0, "failed": 0, "missing": 1, "uncertain": 1, "pass": 2, "ok": 2}
         rows.sort(key=lambda r: (order.get(r.status.lower(), 1), r.margin_pct if r.margin_pct is not None else 0))
         failed = sum(1 for r in rows if r.status.lower() in ("fail", "failed"))
         missing = sum(1 for r in rows if r.status.lower() == "missing")
         headline = ("FAILED" if failed or missing else "PASSED") + \
             f": {len(rows) - failed - missing} passed, {failed} failed"
         headline += f", {missing} missing" if missing else ""
-        css = "bad" if failed or missing else "ok"
+        uncertain = [r for r in rows if r.status.lower() == "uncertain"]
+        if isinstance(doc.body.get("passed"), bool):  # an uncertain limit fails only if its check says so
+            headline = ("PASSED" if doc.body["passed"] else "FAILED") + headline.split(":", 1)[1]
+        headline += f", {len(uncertain)} uncertain" if uncertain else ""
+        css = "bad" if headline.startswith("FAILED") else "ok"
         parts.append(f'<p class="verdict-headline {css}">{escape(headline)}'
                      f' <span class="origin">({escape(doc.origin)})</span></p>')
         with_baseline = any(r.before is not None for r in rows)
@@ -79,6 +84,12 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
             "measured", "limit", "margin", "margin %", "how it was obtained / what to do"]
         shift = 1 if with_baseline else 0
         parts.append(table(headers, body, sortable=True, numeric=tuple(range(4, 8 + shift))))
+        if uncertain:
+            items = "".join(f"<li>UNCERTAIN: {escape(r.model)}{' on ' + escape(r.device) if r.device else ''}: "
+                            f"{escape(r.metric)} estimated {escape(r.actual_text or '-')}, limit "
+                            f"{escape(r.limit_text or '-')}; the limit lies inside the estimate's error band, so "
+                            "the estimate cannot tell pass from fail. Measure on the device.</li>" for r in uncertain)
+            parts.append(f'<ul class="uncertain">{items}</ul>')
         messages = [r for r in rows if r.message and r.status.lower() not in ("pass", "ok")]
         if messages:
             items = "".join(f"<li><strong>{escape(r.name)}</strong>: {escape(r.message)}</li>" for r in messages)
