@@ -188,7 +188,7 @@ def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None
     shape = spec.shape
     channels_first = shape[1] in (1, 3) and shape[3] not in (1, 3)
     height, width, channels = (shape[2], shape[3], shape[1]) if channels_first else (shape[1], shape[2], shape[3])
-    if None in (height, width, channels):
+    if height is None or width is None or channels is None:
         raise InputError(f"{folder}: the model input {list(shape)} has no fixed image size to resize to",
                          hint="pass a .npz of preprocessed arrays instead", path=str(folder))
     files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)

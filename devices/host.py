@@ -12,6 +12,7 @@ import os
 import platform
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from devices.profile import DeviceProfile
 from devices.schema import SCHEMA_VERSION, validate_profile
@@ -69,7 +70,7 @@ def host_profile() -> DeviceProfile:
     memory = psutil.virtual_memory()
     model_name = info.get("model name") or info.get("Hardware") or platform.processor() or machine
     litert = _version("ai-edge-litert")
-    data = {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "id": "host", "name": f"this machine ({model_name})",
         "kind": "host", "soc": model_name, "source": "detected at run time",
         "cpu": {"threads_default": cores, "source": f"os.sched_getaffinity, {clock_source}",

@@ -211,7 +211,7 @@ def validate_profile(data: dict[str, Any], *, path: str = "<profile>") -> dict[s
 # ---- JSON Schema export (for editors) ----------------------------------------------------------
 
 def _field_schema(spec: Field) -> dict[str, Any]:
-    kinds = {"str": {"type": "string"}, "int": {"type": "integer", "minimum": 0},
+    kinds: dict[str, dict[str, Any]] = {"str": {"type": "string"}, "int": {"type": "integer", "minimum": 0},
              "float": {"type": "number", "minimum": 0}, "bool": {"type": "boolean"},
              "size": {"type": ["integer", "string"], "pattern": r"^\s*[0-9._]+\s*[A-Za-z]*\s*$"},
              "str-list": {"type": "array", "items": {"type": "string"}},

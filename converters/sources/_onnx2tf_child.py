@@ -30,7 +30,7 @@ def main(model: str, out_dir: str) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import requests  # noqa: PLC0415
 
-    requests.get = requests.post = _no_network  # type: ignore[assignment]
+    requests.get = requests.post = _no_network
     import onnx2tf  # noqa: PLC0415
     import onnx2tf.onnx2tf as core  # noqa: PLC0415
     import onnx2tf.utils.common_functions as common  # noqa: PLC0415

@@ -68,10 +68,10 @@ def parse_cpu_facts(text: str) -> CpuFacts:
     members: dict[tuple[str, float], list[int]] = {}
     unknown = []
     for index, ids in sorted(cores.items()):
-        key = (ids.get("CPU implementer", 0), ids.get("CPU part", 0))
-        core = CPU_PARTS.get(key)
+        part = (ids.get("CPU implementer", 0), ids.get("CPU part", 0))
+        core = CPU_PARTS.get(part)
         if core is None:
-            unknown.append(f"cpu{index}: implementer {key[0]:#x} part {key[1]:#x}")
+            unknown.append(f"cpu{index}: implementer {part[0]:#x} part {part[1]:#x}")
             core = "cortex-a55"
         ghz = round(freqs.get(index, 0) / 1e6, 2)
         groups[(core, ghz)] = groups.get((core, ghz), 0) + 1

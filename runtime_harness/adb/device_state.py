@@ -125,7 +125,7 @@ def energy_per_inference(state: DeviceState, run_samples: list[tuple[float, floa
     if blocker is None and len(run_samples) < 3:
         blocker = (f"only {len(run_samples)} battery samples during the run (10 Hz sampling); "
                    "run longer (more --runs) to measure energy")
-    if blocker is not None:
+    if blocker is not None or latency_ms is None:
         return {"energy_mj": None, "reason": blocker}
     run_w = statistics.fmean(a * v for a, v in run_samples)
     idle_w = statistics.fmean(a * v for a, v in state.idle_samples)

@@ -107,7 +107,7 @@ def _matches(rule: Any, props: dict[str, str]) -> bool:
         return _matches_catalog_rule(rule, props)
     if isinstance(rule, dict):
         for key, wanted in rule.items():
-            actual = props.get(ALIASES.get(key, key))
+            actual = props.get(ALIASES.get(key, str(key)))
             if actual is None and key in ("soc", "soc_model"):
                 actual = soc_name(props)
             options = wanted if isinstance(wanted, (list, tuple)) else [wanted]

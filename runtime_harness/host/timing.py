@@ -100,7 +100,7 @@ def time_invokes(invoke: Callable[[], object], policy: TimingPolicy,
             continue
         # statistics outside the timed region, on a geometric schedule (every ~25% more samples)
         rel_ci = relative_ci_halfwidth(sorted(samples_ns), policy.confidence)
-        if report_due:
+        if report_due and progress is not None:
             progress(count, (end - started) / 1e9, rel_ci)
             last_report = end
         if count >= next_check:
