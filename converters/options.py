@@ -178,7 +178,7 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
     elif opts.prune_structure is not None:
         problems.append(f"prune_structure={opts.prune_structure!r} needs a target: add prune=SPARSITY (e.g. 0.5)")
     if opts.prune_structure == "2:4" and opts.prune is not None and abs(opts.prune - 0.5) > 1e-9:
-        problems.append(f"2:4 sparsity is 50% by definition; prune={opts.prune:g} contradicts it (drop prune)")
+        problems.append(f"2:4 sparsity is 50% by definition; prune={opts.prune:g} contradicts it (drop `prune`)")
 
     opts.calibration_data = settings.get("calibration_data")
     opts.calibration_samples = int(settings.get("calibration_samples", DEFAULT_CALIBRATION_SAMPLES))
@@ -203,7 +203,7 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
         if opts.epochs < 1:
             problems.append(f"epochs={opts.epochs}: must be at least 1")
         if not opts.fine_tune_data:
-            problems.append("epochs applies to fine-tuning: add fine_tune_data=PATH")
+            problems.append("`epochs` applies to fine-tuning: add fine_tune_data=PATH")
     if opts.fine_tune_data:
         opts.epochs = opts.epochs or DEFAULT_EPOCHS
         if opts.prune is None:
@@ -230,4 +230,4 @@ def _check_format_support(opts: ConvertOptions) -> None:
         raise UnsupportedModelError(
             f"{src}: pruning needs a Keras model (.keras or .h5) because it edits layer weights; "
             f"a {fmt} model has no Keras layers",
-            hint="prune the Keras model before exporting it, or drop prune", path=str(src), params=("prune",))
+            hint="prune the Keras model before exporting it, or drop `prune`", path=str(src), params=("prune",))

@@ -11,7 +11,6 @@ what was learned about the failed one are written as a partial report before the
 from __future__ import annotations
 
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from edge_sdk.core.atomic import atomic_write_json
 from edge_sdk.core.files import require_file
 from edge_sdk.core.documents import envelope
 from edge_sdk.core.errors import EdgeSdkError, InputError, UsageError
+from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 from runtime_harness.adb import runner
 from runtime_harness.adb.client import AdbClient
 from runtime_harness.adb.discovery import known_profiles
@@ -35,18 +35,21 @@ def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None =
                    timeout_s: float = DEFAULT_TIMEOUT_S, partial_report: str | os.PathLike[str] | None = None,
                    runs: int | None = None, warmup_runs: int | None = None, min_secs: float | None = None,
                    affinity_mask: str | None = None, client: AdbClient | None = None,
-                   progress: bool = False) -> dict[str, Any]:
+                   on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Benchmark ``model`` with TFLite's ``benchmark_model`` on each device; return a profile document.
 
     ``serials``: devices to use (None: the only connected one). ``partial_report``: where the
     partial document goes if a device fails mid-run (default ``<model>.adb-partial.json`` in the
     current directory). Raises DeviceError/RuntimeCrash (exit 3) or UsageError/InputError (exit 2).
+    ``on_progress`` receives a "start" event (task "adb", ``subject`` the serial) as each device
+    enters a stage (push, state, benchmark, ...).
     """
     path = _check_model(model)
     if delegate not in DELEGATES:
-        raise UsageError(f"unknown delegate {delegate!r}", hint=f"use one of: {', '.join(DELEGATES)}")
+        raise UsageError(f"unknown delegate={delegate!r}", hint=f"use one of: {', '.join(DELEGATES)}",
+                         params=("delegate",))
     if threads is not None and threads < 1:
-        raise UsageError(f"--threads must be 1 or more, got {threads}")
+        raise UsageError(f"`threads` must be 1 or more, got {threads}", params=("threads",))
     if benchmark_binary is not None:
         require_file(benchmark_binary, "benchmark_model binary")
     client = client or AdbClient()
@@ -58,7 +61,7 @@ def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None =
         warmup_runs=1 if warmup_runs is None else warmup_runs, num_runs=50 if runs is None else runs,
         min_secs=min_secs, timeout_s=timeout_s, affinity_mask=affinity_mask, profiles=profiles,
     )
-    stage_printer = _print_stage if progress else None
+    stage_printer = _stage_relay(on_progress) if on_progress is not None else None
     pool = ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="adb")  # one worker per device
     outcomes: list[runner.RunResult | runner.RunFailed] = []
     try:
@@ -98,9 +101,12 @@ def _check_model(model: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _print_stage(serial: str, stage: str) -> None:
-    if sys.stderr.isatty():
-        print(f"  {serial}: {stage}", file=sys.stderr, flush=True)
+def _stage_relay(on_progress: ProgressCallback) -> Any:
+    """The runner's ``on_stage(serial, stage)`` as progress events."""
+
+    def relay(serial: str, stage: str) -> None:
+        on_progress(ProgressEvent("adb", stage, "start", subject=serial))
+    return relay
 
 
 def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> dict[str, Any]:
@@ -113,7 +119,7 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
             failures.append({"serial": outcome.partial.get("serial"), "stage": outcome.stage,
                              "error": outcome.error.to_dict(), "known": outcome.partial})
             continue
-        measured = measured_result(outcome, spec, model)
+        measured = measured_result(outcome, spec, model, graph)
         estimated = _estimate(graph, outcome, measured)
         results.append(measured)
         if estimated is not None:
@@ -131,8 +137,12 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
     return envelope("profile", body)
 
 
-def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path) -> dict[str, Any]:
-    """One ProfileResult (edge_sdk.core.documents contract) from a device run."""
+def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path,
+                    graph: Any | None = None) -> dict[str, Any]:
+    """One ProfileResult (edge_sdk.core.documents contract) from a device run; ``graph`` names the
+    ops of an op profile (edge_sdk.op_attribution)."""
+    from edge_sdk.op_attribution import adb_ops
+
     out, info, runs = outcome.output, outcome.info, outcome.output.runs
     mean = out.inference_avg_ms
     median = runs.median_ms if runs and runs.median_ms is not None else None
@@ -169,7 +179,7 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
         "energy_mj": energy.get("energy_mj"),
         "energy_source": "measured" if energy.get("energy_mj") is not None else None,
         "size_bytes": model.stat().st_size,
-        "ops": [op.__dict__ for op in out.ops] if spec.op_profile else None,
+        "ops": adb_ops([dict(op.__dict__) for op in out.ops], graph) if spec.op_profile else None,
         "provenance": {
             "method": "TFLite benchmark_model over adb",
             "serial": info.serial, "device_model": info.model, "manufacturer": info.manufacturer,
@@ -210,6 +220,10 @@ def _estimate(graph: Any | None, outcome: runner.RunResult, measured: dict[str, 
         return None
     try:
         estimated = estimate(graph, outcome.profile, threads=outcome.threads)
+        if measured.get("ops"):  # line the phone's op profile up with the estimate's, op by op
+            from edge_sdk.op_attribution import estimated_ops
+
+            estimated["ops"], estimated["op_profile"] = estimated_ops(graph, outcome.profile, estimated)
     except EdgeSdkError as error:
         measured["notes"].append(f"no estimate for {outcome.profile.id}: {error.message}")
         return None

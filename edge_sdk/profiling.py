@@ -17,17 +17,16 @@ phone's big cores. No TensorFlow is imported on this path.
 
 from __future__ import annotations
 
-import math
 import os
 import platform
-import sys
-from pathlib import Path
 from typing import Any
 
 from edge_sdk import __version__
 from edge_sdk.core.documents import envelope
-from edge_sdk.core.errors import InfrastructureError, UsageError
+from edge_sdk.core.errors import ConfigError, InfrastructureError, UsageError
+from edge_sdk.core.files import require_file
 from edge_sdk.core.hashing import file_sha256
+from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 from edge_sdk.core.units import format_bytes, parse_size
 
 RUNTIME_CHOICES = ("litert", "tflite-runtime")
@@ -50,9 +49,9 @@ def parse_input_shapes(specs: list[str] | dict[str, list[int]] | None) -> dict[s
         except ValueError:
             shape = []
         if not shape or any(d <= 0 for d in shape):
-            raise UsageError(f"--input-shape {spec!r}: expected [NAME:]DIM,DIM,... with positive sizes",
-                             hint="e.g. --input-shape serving_default_input:0:1,224,224,3 "
-                                  "(the input names are in `edge-sdk inspect MODEL`)")
+            raise UsageError(f"input_shape={spec!r}: expected [NAME:]DIM,DIM,... with positive sizes",
+                             hint="e.g. input_shape='serving_default_input:0:1,224,224,3' "
+                                  "(the input names are in `edge-sdk inspect MODEL`)", params=("input_shape",))
         shapes[name if sep else ""] = shape
     return shapes
 
@@ -68,15 +67,15 @@ def _need(module: str, attribute: str, what: str) -> Any:
                                   hint="reinstall edge-sdk (pip install -e .) or update the checkout") from None
 
 
-def _progress_printer(label: str):
-    """A one-line progress display on stderr (only used when stderr is a terminal)."""
+def _measure_relay(on_progress: ProgressCallback, subject: str) -> Any:
+    """The host child's progress lines (``{"runs", "elapsed_s", "rel_ci"}``) as "update" events."""
 
-    def show(event: dict[str, Any]) -> None:
-        ci = event.get("rel_ci")
-        ci_text = f", median +-{ci:.1%}" if isinstance(ci, (int, float)) and math.isfinite(ci) else ""
-        sys.stderr.write(f"\r{label}: {event.get('runs', 0)} runs, {event.get('elapsed_s', 0):.1f} s{ci_text}   ")
-        sys.stderr.flush()
-    return show
+    def relay(line: dict[str, Any]) -> None:
+        elapsed = line.get("elapsed_s")
+        on_progress(ProgressEvent("profile", "measure", "update", subject=subject,
+                                  elapsed_s=float(elapsed) if isinstance(elapsed, (int, float)) else None,
+                                  data={"runs": line.get("runs"), "rel_ci": line.get("rel_ci")}))
+    return relay
 
 
 def _host_result(graph: Any, raw: dict[str, Any], size_bytes: int, cpu: str) -> dict[str, Any]:
@@ -191,32 +190,36 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             input_shape: list[str] | dict[str, list[int]] | None = None, runs: int | None = None,
             min_time_s: float | None = None, time_limit_s: float = 5.0, target_ci: float = 0.01,
             timeout_s: float = 300.0, memory_cap: str | int | None = None, cpus: list[int] | None = None,
-            progress: bool = False) -> dict[str, Any]:
+            op_profile: bool = False, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Measure ``model`` on this host (unless ``estimate_only``) and estimate it on ``devices``.
 
     Returns a ``profile`` document (see :mod:`edge_sdk.core.documents`). Raises InputError /
     UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
     unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
+    Every estimate carries its per-op breakdown (``ops``); ``op_profile`` also times each op alone
+    on the host (see :mod:`edge_sdk.op_attribution`). ``on_progress`` receives a "measure" stage (start, updates with runs and the median's
+    relative CI, end) while the host run lasts.
     """
-    from edge_sdk.core.files import require_file
-
     path = require_file(model, "model (.tflite)")
     if runtime not in RUNTIME_CHOICES:
-        raise UsageError(f"--runtime {runtime!r} is not one of {', '.join(RUNTIME_CHOICES)}")
+        raise UsageError(f"runtime={runtime!r} is not one of {', '.join(RUNTIME_CHOICES)}", params=("runtime",))
     if runs is not None and min_time_s is not None:
-        raise UsageError("--runs and --min-time are alternatives; give one of them")
-    for flag, value in (("--threads", threads), ("--runs", runs)):
+        raise UsageError("`runs` and min_time_s are alternatives; give one of them", params=("runs", "min_time_s"))
+    for name, value in (("threads", threads), ("runs", runs)):
         if value is not None and value < 1:
-            raise UsageError(f"{flag} must be 1 or more (got {value})")
-    for flag, seconds in (("--min-time", min_time_s), ("--time-limit", time_limit_s), ("--timeout", timeout_s)):
+            raise UsageError(f"`{name}` must be 1 or more (got {value})", params=(name,))
+    for name, seconds in (("min_time_s", min_time_s), ("time_limit_s", time_limit_s), ("timeout_s", timeout_s)):
         if seconds is not None and not seconds > 0:
-            raise UsageError(f"{flag} must be a positive number of seconds (got {seconds})")
+            raise UsageError(f"{name} must be a positive number of seconds (got {seconds})", params=(name,))
     usable = sorted(os.sched_getaffinity(0))
     if cpus and not set(cpus) <= set(usable):
-        raise UsageError(f"--cpus {','.join(map(str, cpus))}: this process may only use CPUs {usable}",
-                         hint="pick CPUs from that list (`nproc` and `taskset -p $$` show them)")
+        raise UsageError(f"cpus={list(cpus)}: this process may only use CPUs {usable}",
+                         hint="pick CPUs from that list (`nproc` and `taskset -p $$` show them)", params=("cpus",))
     shapes = parse_input_shapes(input_shape)
-    cap = int(parse_size(memory_cap, "--memory-cap")) if memory_cap not in (None, "") else None
+    try:
+        cap = int(parse_size(memory_cap, "memory_cap")) if memory_cap not in (None, "") else None
+    except ConfigError as exc:
+        raise UsageError(exc.message, hint=exc.hint, params=("memory_cap",)) from None
 
     host_run, request = None, None
     if not estimate_only:  # start the child first: static analysis runs while it loads the model
@@ -225,7 +228,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         request = HostRequest(
             model=str(path), runtime=runtime, threads=min(threads or 1, len(cpus or usable)),
             cpus=tuple(cpus) if cpus else None, memory_cap_bytes=cap, input_data=input_data,
-            input_shapes=shapes, timeout_s=timeout_s,
+            input_shapes=shapes, timeout_s=timeout_s, op_profile=op_profile,
             policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
         )
         host_run = start_child(request)
@@ -248,18 +251,25 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     if host_run is not None:
         from runtime_harness.host import MemoryCapExceeded
 
-        show = _progress_printer(f"measuring {path.name} on host") if progress else None
+        relay = _measure_relay(on_progress, path.name) if on_progress is not None else None
+        if on_progress is not None:
+            on_progress(ProgressEvent("profile", "measure", "start", subject=path.name, detail="host"))
         try:
-            host_raw = host_run.result(progress=show)
+            host_raw = host_run.result(progress=relay)
             host_result = _host_result(graph, host_raw, size_bytes, cpu)
+            if host_raw.get("op_profile"):
+                from edge_sdk.op_attribution import host_ops
+
+                host_result["ops"], host_result["op_profile"] = host_ops(
+                    graph, host_raw["op_profile"], host_result["latency_ms"]["p50"])
             if threads and threads > request.threads:
                 host_result["notes"].insert(0, f"threads: {threads} requested, the host run used {request.threads} "
                                                f"(the CPUs it may use); estimates use {threads}")
         except MemoryCapExceeded as fact:
             host_result = _unfit_host_result(request, fact, size_bytes, cpu)
         finally:
-            if show is not None:
-                sys.stderr.write("\r" + " " * 70 + "\r")
+            if on_progress is not None:
+                on_progress(ProgressEvent("profile", "measure", "end", subject=path.name, detail="host"))
         results.append(host_result)
         emulator = _Emulator(request, host_result["memory"]["peak_bytes"] if host_raw else None)
 
@@ -269,6 +279,10 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             result = dict(estimate(graph, device, threads=threads, host=host_result))
             checks, facts = _host_checks(device, emulator)
             result.setdefault("provenance", {})["host_checks"] = checks
+            if result.get("latency_ms", {}).get("p50"):
+                from edge_sdk.op_attribution import estimated_ops
+
+                result["ops"], result["op_profile"] = estimated_ops(graph, device, result)
             result["notes"] = list(result.get("notes") or []) + facts
             results.append(result)
 

@@ -80,7 +80,7 @@ def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, c
     if "failed to invoke" in text or "failed to prepare" in text:
         raise InputError(f"{source.path}: the model failed on the calibration data (quantize={mode!r}): {cause}",
                          hint="check that the calibration data fits the model (shapes, value ranges, token ids "
-                              "within the vocabulary)", path=str(source.path), params=("quantize",))
+                              "within the vocabulary)", path=str(source.path), params=("quantize",)) from None
     if model_problem:
         hint = "the model uses an op or shape TFLite cannot convert in this mode"
         if mode == "int16x8":
@@ -88,6 +88,6 @@ def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, c
         elif mode == "int8" and ("quantiz" in text.lower() or "int8" in text.lower()):
             hint += "; try quantize='dynamic' or quantize='fp16', or io='float'"
         raise UnsupportedModelError(f"{source.path}: TFLiteConverter failed (quantize={mode!r}): {cause}",
-                                    hint=hint, path=str(source.path), params=("quantize", "io"))
+                                    hint=hint, path=str(source.path), params=("quantize", "io")) from None
     raise InfrastructureError(f"{source.path}: TFLiteConverter crashed (quantize={mode!r}): "
-                              f"{type(error).__name__}: {cause}", path=str(source.path), params=("quantize",))
+                              f"{type(error).__name__}: {cause}", path=str(source.path), params=("quantize",)) from None

@@ -52,7 +52,7 @@ class PendingRun:
             if code < 0:
                 name = signal.Signals(-code).name
                 raise RuntimeCrash(f"{model}: the LiteRT interpreter crashed ({name}) running the converted model",
-                                   hint="the artifact was not published; try another quantize mode and report "
+                                   hint="the artifact was not published; try another `quantize` mode and report "
                                         "the crash", path=str(model), params=("quantize",))
             if code != 0 or not (self.folder / "result.json").exists():
                 last = [line for line in (stderr or "").strip().splitlines() if line.strip()][-1:] or ["no output"]

@@ -24,6 +24,7 @@ from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.verdicts import Verdict, summarize
 from edge_sdk.core.documents import envelope
 from edge_sdk.core.errors import InputError, UsageError
+from edge_sdk.core.progress import ProgressCallback
 
 
 @dataclass
@@ -58,9 +59,9 @@ def resolve_budget(budget: str | Path | None, models: list[str], devices: list[s
     if not devices:
         raise UsageError(
             "no budget file found (looked for edge-budget.toml and [tool.edge-sdk] in pyproject.toml from "
-            f"{Path.cwd()} up to the repository root) and no --device given: nothing to check against",
-            hint="pass --device ID to check the device's default app constraints, --budget PATH, "
-                 "or create edge-budget.toml (edge-sdk check --help shows an example)")
+            f"{Path.cwd()} up to the repository root) and no devices given: nothing to check against",
+            hint="pass devices=ID to check the device's default app constraints, budget=PATH, "
+                 "or create edge-budget.toml (edge-sdk check --help shows an example)", params=("devices", "budget"))
     if not models:
         raise UsageError("no budget file and no model given", hint="edge-sdk check MODEL.tflite --device pixel-7")
     return Budget(path=None, base_dir=Path.cwd(), checks=[])
@@ -115,7 +116,7 @@ def plan_checks(models: list[str] | str | None = None, *, budget: str | Path | N
 def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
           devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
           use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None,
-          progress: bool = False) -> CheckResult:
+          on_progress: ProgressCallback | None = None) -> CheckResult:
     """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
 
     ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
@@ -124,7 +125,7 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     resolved, plans = plan_checks(models, budget=budget, devices=devices, threads=threads)
     loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
     cache = MeasurementCache(default_cache_dir(resolved.base_dir if resolved.path else None), enabled=use_cache)
-    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, progress=progress)
+    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, on_progress=on_progress)
     _hash_models([ref for plan in plans for ref in plan.models])
     measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for plan in plans
                                      if "runtimes" in plan.spec.limits for ref in plan.models

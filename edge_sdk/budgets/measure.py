@@ -24,6 +24,7 @@ from typing import Any
 
 from edge_sdk.budgets.cache import MeasurementCache, content_key
 from edge_sdk.budgets.runtimes import RuntimeSpec
+from edge_sdk.core.progress import ProgressCallback
 
 DEVICE_METRICS = ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "arena", "energy")
 
@@ -32,9 +33,9 @@ class Measurer:
     """Measures models for a check run; remembers results within the run and across runs (cache)."""
 
     def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False,
-                 adb_serials: list[str] | None = None, progress: bool = False) -> None:
+                 adb_serials: list[str] | None = None, on_progress: ProgressCallback | None = None) -> None:
         self.cache = cache
-        self.progress = progress                  # a live line per host run (on a terminal)
+        self.on_progress = on_progress            # progress events of each host run (the CLI draws them)
         self.estimate_only = estimate_only
         self.adb_serials = adb_serials            # None: no phones; []: the one connected phone
         self.notes: list[str] = []
@@ -130,7 +131,7 @@ class Measurer:
 
         try:
             return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only,
-                           progress=self.progress)
+                           on_progress=self.on_progress)
         except (UnsupportedModelError, InputError) as exc:
             refused = isinstance(exc, UnsupportedModelError) or "dynamic shape" in exc.message
             if self.estimate_only or not refused:

@@ -89,11 +89,12 @@ def run(args: argparse.Namespace) -> int:
 
     from edge_sdk.budgets import check
     from edge_sdk.budgets.writers import github_annotations, terminal_report
+    from edge_sdk.cli.progress import terminal_progress
 
     result = check(args.models or None, budget=args.budget, devices=args.devices or None,
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
                    threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
-                   progress=sys.stderr.isatty())
+                   on_progress=terminal_progress())
     table_stream = sys.stderr if args.json_path == "-" else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:

@@ -3,8 +3,10 @@
 The library raises ``UsageError("quantize='int8' needs calibration_data ...",
 params=("quantize", "calibration_data"))``: a Python user reads the names of the call they wrote.
 The CLI funnel passes every error through :func:`for_cli`, which rewrites exactly the names the
-error declares (never a word of prose that happens to match): ``name=VALUE`` becomes
-``--flag VALUE`` (``--flag`` alone for ``True``), a bare ``name`` becomes ``--flag``.
+error declares, in three spellings: ``name=VALUE`` becomes ``--flag VALUE`` (``--flag`` alone for
+``True``); a name in backticks (```runs```) becomes ``--flag``; a bare name becomes ``--flag`` only
+when it has an underscore (``calibration_data``), because one-word names (``budget``, ``runs``,
+``prune``) are also words of prose that must stay as they are.
 
 The flag of a parameter is ``--`` + the name in kebab-case unless the verb spells it otherwise;
 the exceptions are listed here, per verb, next to the CLI that defines them.
@@ -56,8 +58,9 @@ def rewrite(text: str | None, params: tuple[str, ...], verb: str | None = None) 
 
         name = re.escape(param)
         text = re.sub(rf"(?<![\w.-]){name}={_VALUE}", with_value, text)
-        text = re.sub(rf"(?<![\w.`-]){name}(?![\w=-])", flag, text)
         text = re.sub(rf"`{name}`", flag, text)
+        if "_" in param:  # a one-word name (budget, runs) stands bare only in backticks: prose has those words
+            text = re.sub(rf"(?<![\w.`-]){name}(?![\w=-])", flag, text)
     return text
 
 

@@ -13,6 +13,7 @@ import importlib
 import sys
 from typing import Any
 
+from edge_sdk.cli.progress import terminal_progress
 from edge_sdk.core.errors import InfrastructureError, UsageError
 from edge_sdk.core.table import render_table
 from edge_sdk.core.units import format_bytes, format_mj, format_ms
@@ -108,7 +109,7 @@ def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
         op_profile=args.op_profile, benchmark_binary=args.benchmark_binary, timeout_s=args.timeout_s,
         partial_report=args.output, runs=args.runs, min_secs=args.min_time_s,
         affinity_mask=format(sum(1 << c for c in args.cpus), "x") if args.cpus else None,
-        progress=sys.stderr.isatty() and not args.json,
+        on_progress=terminal_progress(quiet=args.json),
     )
 
 
@@ -124,8 +125,8 @@ def _host_document(args: argparse.Namespace) -> dict[str, Any]:
         args.model, devices=args.device, threads=args.threads, runtime=args.runtime,
         estimate_only=args.estimate_only, input_data=args.input_data, input_shape=args.input_shape,
         runs=args.runs, min_time_s=args.min_time_s, time_limit_s=args.time_limit_s, target_ci=args.target_ci,
-        timeout_s=args.timeout_s, memory_cap=args.memory_cap, cpus=args.cpus,
-        progress=sys.stderr.isatty() and not args.json,
+        timeout_s=args.timeout_s, memory_cap=args.memory_cap, cpus=args.cpus, op_profile=args.op_profile,
+        on_progress=terminal_progress(quiet=args.json),
     )
 
 

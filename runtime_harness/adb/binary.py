@@ -22,11 +22,12 @@ PREBUILT_FOR_ABI = {
     "arm64-v8a": "android_aarch64_benchmark_model",
     "armeabi-v7a": "android_arm_benchmark_model",
 }
+BINARY_PARAMS = ("benchmark_binary",)  # what GET_BINARY_HINT names (the CLI maps it to its flag)
 GET_BINARY_HINT = (
     "download TFLite's prebuilt Android benchmark tool for the device ABI ({name}, linked from "
     "tensorflow/lite/tools/benchmark/README.md, 'nightly pre-built binaries') or build it: "
     "`bazel build -c opt --config=android_arm64 //tensorflow/lite/tools/benchmark:benchmark_model`; "
-    "then pass --benchmark-binary PATH (edge-sdk pushes it) or `adb push` it to /data/local/tmp/benchmark_model"
+    "then pass benchmark_binary=PATH (edge-sdk pushes it) or `adb push` it to /data/local/tmp/benchmark_model"
 )
 
 
@@ -59,5 +60,5 @@ def missing_binary_error(serial: str, device_abis: list[str]) -> DeviceError:
     wanted = PREBUILT_FOR_ABI.get(device_abis[0] if device_abis else "", "the device's ABI")
     return DeviceError(
         f"no benchmark_model on device {serial} (looked in /data/local/tmp and on PATH)",
-        hint=GET_BINARY_HINT.format(name=wanted),
+        hint=GET_BINARY_HINT.format(name=wanted), params=BINARY_PARAMS,
     )

@@ -96,7 +96,8 @@ class AdbClient:
             where = f" on {serial}" if serial else ""
             raise DeviceError(
                 f"`adb {' '.join(args)[:120]}`{where} did not finish within {timeout_s:g} s",
-                hint="check the device is awake and connected (`adb devices`); raise --timeout for big models",
+                hint="check the device is awake and connected (`adb devices`); raise timeout_s for big models",
+                params=("timeout_s",),
             ) from None
         except OSError as exc:
             raise DeviceError(f"cannot run {self.adb}: {exc}", hint=INSTALL_HINT) from None
@@ -138,8 +139,9 @@ class AdbClient:
                 )
             if len(entries) > 1:
                 raise UsageError(
-                    f"{len(entries)} devices are connected: {listing}; say which with --serial",
-                    hint="pass --serial SERIAL (repeat it to run on several devices in parallel)",
+                    f"{len(entries)} devices are connected: {listing}; say which in `serials`",
+                    hint="pass serials=SERIAL (several serials run on their devices in parallel)",
+                    params=("serials",),
                 )
             serials = [entries[0].serial]
         for serial in serials:

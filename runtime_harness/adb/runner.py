@@ -255,7 +255,8 @@ class DeviceRun:
                 raise RuntimeCrash(
                     f"benchmark_model on {self.serial} did not finish within {self.spec.timeout_s:g} s "
                     "(it hung, or the model is far slower than expected); it was killed",
-                    hint="raise --timeout for big models, or check the device is not thermally throttled",
+                    hint="raise timeout_s for big models, or check the device is not thermally throttled",
+                    params=("timeout_s",),
                 ) from None
             raise
         text, _, tail = result.stdout.rpartition("@bench_rc=")
@@ -280,7 +281,8 @@ class DeviceRun:
         detail = " / ".join(errors[:3]) or (f"last output: {lines[-1].strip()}" if lines else "no output")
         if kind == "abi":
             return DeviceError(f"the benchmark binary cannot run on {self.serial} ({info.abi}): {detail}",
-                               hint=binary.GET_BINARY_HINT.format(name=binary.PREBUILT_FOR_ABI.get(info.abi or "", "its ABI")))
+                               hint=binary.GET_BINARY_HINT.format(name=binary.PREBUILT_FOR_ABI.get(info.abi or "", "its ABI")),
+                               params=binary.BINARY_PARAMS)
         if kind == "model-load":
             return DeviceError(
                 f"the runtime in benchmark_model on {self.serial} cannot load {model.name}: {detail}",
@@ -289,10 +291,12 @@ class DeviceRun:
                      "runtime (`edge-sdk inspect` shows the minimum runtime version)", path=str(model))
         if kind == "delegate":
             return DeviceError(f"delegate {self.spec.delegate!r} failed on {self.serial}: {detail}",
-                               hint="try --delegate cpu or xnnpack; GPU/NNAPI support varies by phone and model")
+                               hint="try delegate='cpu' or delegate='xnnpack'; GPU/NNAPI support varies by phone and "
+                                    "model", params=("delegate",))
         if kind == "crash":
             return RuntimeCrash(f"benchmark_model crashed on {self.serial} ({_exit_meaning(exit_code)}); {detail}",
-                                hint="run `adb logcat -d | tail -50` for the native crash; try --delegate cpu")
+                                hint="run `adb logcat -d | tail -50` for the native crash; try delegate='cpu'",
+                                params=("delegate",))
         if kind == "flags":
             return DeviceError(f"this benchmark_model build rejects a flag: {detail}",
                                hint="use a benchmark_model from TFLite 2.4 or newer")

@@ -6,7 +6,7 @@ with a message naming the input and what to do; the child turns it into an exit-
 Shapes: converters write ``-1`` for an unknown batch (``shape_signature`` ``[-1, 224, 224, 3]``);
 that is universal and harmless, so an unknown *batch* is taken as 1 (and said so). Any other
 unknown dimension (a sequence length, an image size) has no safe default: it needs
-``--input-shape NAME:1,128`` or data whose shape fixes it.
+``input_shape`` (``--input-shape NAME:1,128``) or data whose shape fixes it.
 
 Generated data respects the tensor's type and quantization: a quantized integer input takes
 values over its whole integer range (every code is a valid real value ``(q - zero_point) *
@@ -47,7 +47,7 @@ class InputPlan:
 def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]], data: np.ndarray | None) -> tuple[tuple[int, ...], str | None]:
     """The concrete shape of one input, and a note when a default was taken.
 
-    Precedence: ``--input-shape`` for this name, then the shape of the supplied data, then the
+    Precedence: ``input_shape`` for this name, then the shape of the supplied data, then the
     model's own shape with an unknown batch taken as 1.
     """
     name = detail["name"]
@@ -55,7 +55,7 @@ def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]], data:
     static = [int(d) for d in detail["shape"]]
     if name in requested:
         shape = tuple(int(d) for d in requested[name])
-        _check_compatible(name, signature, shape, "--input-shape")
+        _check_compatible(name, signature, shape, "input_shape")
         return shape, None
     if data is not None:
         _check_compatible(name, signature, tuple(data.shape), "the input data")
@@ -74,7 +74,7 @@ def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]], data:
     example = ",".join("1" if d < 0 else str(d) for d in signature)
     raise InputProblem(
         f"input {name!r} has a dynamic shape {pretty}: the harness cannot guess its size",
-        hint=f"give it one, e.g. --input-shape {name}:{example} (or pass --input-data with that shape)",
+        hint=f"give it one, e.g. input_shape='{name}:{example}' (or pass input_data with that shape)",
     )
 
 
@@ -105,7 +105,7 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, quantization: tuple[float,
         return rng.integers(0, 2, size=shape).astype(bool)
     raise InputProblem(
         f"cannot generate data of type {dtype} (e.g. strings)",
-        hint="pass real inputs with --input-data FILE.npy or FILE.npz",
+        hint="pass real inputs with input_data=FILE.npy or FILE.npz",
     )
 
 
@@ -161,18 +161,18 @@ def plan_inputs(details: list[dict[str, Any]], requested_shapes: dict[str, list[
                 data_path: str | None) -> tuple[list[InputPlan], list[str]]:
     """Resolve every input's shape and data; returns the plans and notes on defaults taken."""
     names = {d["name"] for d in details}
-    if "" in requested_shapes:  # an unnamed --input-shape: only meaningful for a single-input model
+    if "" in requested_shapes:  # an unnamed input_shape: only meaningful for a single-input model
         if len(details) != 1:
             raise InputProblem(
-                f"an unnamed --input-shape, but the model has {len(details)} inputs",
-                hint=f"name each one: --input-shape NAME:D,D,... (inputs: {', '.join(sorted(names))})",
+                f"an unnamed input_shape, but the model has {len(details)} inputs",
+                hint=f"name each one: input_shape='NAME:D,D,...' (inputs: {', '.join(sorted(names))})",
             )
         requested_shapes = {details[0]["name"]: requested_shapes[""],
                             **{k: v for k, v in requested_shapes.items() if k}}
     unknown = sorted(set(requested_shapes) - names)
     if unknown:
         raise InputProblem(
-            f"--input-shape names {', '.join(repr(u) for u in unknown)}, which the model does not have",
+            f"input_shape names {', '.join(repr(u) for u in unknown)}, which the model does not have",
             hint=f"the model's inputs are: {', '.join(sorted(names))}",
         )
     supplied = load_data_file(data_path, details) if data_path else {}
@@ -185,7 +185,7 @@ def plan_inputs(details: list[dict[str, Any]], requested_shapes: dict[str, list[
             notes.append(note)
         if data is not None:
             if tuple(data.shape) != shape:
-                raise InputProblem(f"input {name!r}: data shape {list(data.shape)} differs from --input-shape {list(shape)}")
+                raise InputProblem(f"input {name!r}: data shape {list(data.shape)} differs from input_shape {list(shape)}")
             array, origin = cast_checked(name, data, detail["dtype"]), os.path.basename(str(data_path))
         else:
             array, origin = generate(shape, detail["dtype"], detail.get("quantization", (0.0, 0))), "generated"

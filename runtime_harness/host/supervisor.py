@@ -175,9 +175,9 @@ class ChildRun:
                 raise RuntimeCrash(
                     f"{request.model}: the {request.runtime} interpreter did not finish within "
                     f"{request.timeout_s:g} s and was killed (hang or far too slow)",
-                    hint="raise --timeout if the model is just slow, or lower --runs/--min-time; a model that "
+                    hint="raise timeout_s if the model is just slow, or lower `runs` or min_time_s; a model that "
                          "hangs here will hang in the app too",
-                    path=request.model,
+                    path=request.model, params=("timeout_s", "runs", "min_time_s"),
                 )
             log_tail = self.stderr_path.read_text(encoding="utf-8", errors="replace")[-1500:].strip()
             code = process.returncode
@@ -185,9 +185,9 @@ class ChildRun:
                 raise RuntimeCrash(
                     f"{request.model}: the {request.runtime} interpreter crashed ({_signal_name(-code)}) while "
                     "loading or running the model; the crash was contained in a child process",
-                    hint="the same model and runtime may crash in the app: try the other --runtime, and "
+                    hint="the same model and runtime may crash in the app: try the other `runtime`, and "
                          "report it upstream with this model" + (f"\n  child log: {log_tail[-400:]}" if log_tail else ""),
-                    path=request.model,
+                    path=request.model, params=("runtime",),
                 )
             if not self.result_path.exists():
                 last_line = log_tail.splitlines()[-1].strip() if log_tail else "no output"
@@ -218,6 +218,9 @@ def run_child(request: HostRequest, progress: ProgressCallback | None = None) ->
 
 def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, Any]:
     if result.get("status") == "ok":
+INPUT_PARAMS = ("input_shape", "input_data")  # what runtime_harness.host.inputs messages name
+
+
         return result
     kind, message, hint = result.get("kind"), result.get("message", "unknown failure"), result.get("hint")
     if kind == "memory" and request.memory_cap_bytes:
@@ -225,8 +228,8 @@ def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, 
     if kind == "input":
         data = str(Path(request.input_data).resolve()) if request.input_data else None
         if data and message.startswith(data):
-            raise InputError(message, hint=hint, path=request.input_data)
-        raise InputError(f"{request.model}: {message}", hint=hint, path=request.model)
+            raise InputError(message, hint=hint, path=request.input_data, params=INPUT_PARAMS)
+        raise InputError(f"{request.model}: {message}", hint=hint, path=request.model, params=INPUT_PARAMS)
     if kind == "unsupported":
         raise UnsupportedModelError(message, hint=hint, path=request.model)
     if kind == "invalid":

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from edge_sdk.adb_profiling import profile_on_adb
+from edge_sdk.cli.params import for_cli
 from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, DeviceError, InputError, RuntimeCrash, UsageError
 from edge_sdk.graph.synth import Tensor, single_op
 from loopback_device.fixtures import start_lab
@@ -69,7 +70,7 @@ def test_several_devices_without_serial_lists_them(device, adb_client, sine_tfli
         profile_on_adb(sine_tflite, client=adb_client)
     assert caught.value.exit_code == EXIT_BAD_INPUT
     assert first.serial in caught.value.message and second.serial in caught.value.message
-    assert "--serial" in caught.value.hint
+    assert "serials" in caught.value.hint and "--serial" in for_cli(caught.value, "profile").hint
 
 
 def test_unauthorized_device_says_what_to_tap(device, adb_client, sine_tflite):
@@ -84,7 +85,8 @@ def test_missing_benchmark_binary_then_pushed_one_works(device, adb_client, sine
     with pytest.raises(DeviceError) as caught:
         profile_on_adb(sine_tflite, serials=[phone.serial], client=adb_client, **FAST)
     assert "no benchmark_model" in caught.value.message
-    assert "--benchmark-binary" in caught.value.hint and "android_aarch64_benchmark_model" in caught.value.hint
+    assert "benchmark_binary" in caught.value.hint and "android_aarch64_benchmark_model" in caught.value.hint
+    assert "--benchmark-binary" in for_cli(caught.value, "profile").hint
     # the loopback benchmark_model as a local file: edge-sdk pushes it (by hash) and runs it
     from loopback_device.sandbox import install_benchmark_model
 

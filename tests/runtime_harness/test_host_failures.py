@@ -11,6 +11,7 @@ import time
 import pytest
 
 import tflite_variants
+from edge_sdk.cli.params import for_cli
 from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
 from runtime_harness.host import HostRequest, TimingPolicy, measure
 from runtime_harness.host.runner import FAULT_ENV
@@ -49,7 +50,8 @@ def test_dynamic_non_batch_dimension_needs_an_input_shape(sine_tflite, tmp_path)
     with pytest.raises(InputError) as caught:
         measure(HostRequest(str(model), policy=QUICK))
     assert "dynamic shape [?, ?]" in caught.value.message
-    assert "--input-shape serving_default_dense_input:0:1,1" in caught.value.hint
+    assert "input_shape='serving_default_dense_input:0:1,1'" in caught.value.hint
+    assert "--input-shape serving_default_dense_input:0:1,1" in for_cli(caught.value, "profile").hint
     result = measure(HostRequest(str(model), input_shapes={"serving_default_dense_input:0": [1, 1]}, policy=QUICK))
     assert result["inputs"][0]["shape"] == [1, 1]
 
@@ -90,4 +92,5 @@ def test_hanging_interpreter_is_killed_at_the_timeout(sine_tflite, monkeypatch):
         measure(HostRequest(str(sine_tflite), policy=QUICK, timeout_s=2.0))
     assert time.monotonic() - started < 10
     assert "did not finish within 2 s and was killed" in caught.value.message
-    assert "--timeout" in caught.value.hint
+    assert "timeout_s" in caught.value.hint  # the library names the parameter; the CLI, the flag
+    assert "--timeout" in for_cli(caught.value, "profile").hint
