@@ -15,7 +15,7 @@ import numpy as np
 
 from converters._runtime import captured_output
 from converters.data import Dataset
-from edge_sdk.core.errors import UnsupportedModelError
+from edge_sdk.core.errors import InputError, UnsupportedModelError
 
 LEARNING_RATE = 5e-4
 BATCH_SIZE = 32
@@ -36,7 +36,7 @@ def _looks_like_probabilities(outputs: np.ndarray) -> bool:
 
 def choose_loss(model: Any, data: Dataset) -> tuple[Any, str]:
     kmod = keras_module(model)
-    labels = data.labels
+    labels = _labels(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sample = np.asarray(model([data.inputs[k][:16] for k in data.inputs] if len(data.inputs) > 1
@@ -54,6 +54,14 @@ def choose_loss(model: Any, data: Dataset) -> tuple[Any, str]:
     return losses.MeanSquaredError(), "mean squared error"
 
 
+def _labels(data: Dataset) -> np.ndarray:
+    """The labels fine-tuning trains on (the loader already refuses a fine-tune set without them)."""
+    if data.labels is None:
+        raise InputError(f"{data.description}: fine-tuning needs labels (key 'y' in the .npz, or one sub-folder "
+                         "per class)", params=("fine_tune_data",))
+    return data.labels
+
+
 def fine_tune(model: Any, data: Dataset, epochs: int, callbacks: list[Any] | None = None) -> dict[str, Any]:
     """Train ``model`` in place on ``data``; return what was done (for the manifest)."""
     if len(model.outputs) != 1:
@@ -64,7 +72,8 @@ def fine_tune(model: Any, data: Dataset, epochs: int, callbacks: list[Any] | Non
     kmod = keras_module(model)
     loss, loss_name = choose_loss(model, data)
     x = [data.inputs[k] for k in data.inputs] if len(data.inputs) > 1 else next(iter(data.inputs.values()))
-    y = data.labels.astype(np.float32) if "squared" in loss_name else data.labels
+    labels = _labels(data)
+    y = labels.astype(np.float32) if "squared" in loss_name else labels
     model.compile(optimizer=kmod.optimizers.Adam(LEARNING_RATE), loss=loss)
     with captured_output(), warnings.catch_warnings():
         warnings.simplefilter("ignore")

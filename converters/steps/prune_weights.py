@@ -114,7 +114,7 @@ def prune_weights(model: Any, structure: str, sparsity: float, data: Dataset | N
             current = sparsity * (1.0 - (1.0 - progress) ** 3)
             state["masks"], state["skipped"] = _masks(variables, structure, current if structure != "2:4" else 0.5)
 
-        class MaskCallback(kmod.callbacks.Callback):  # type: ignore[misc, name-defined]
+        class MaskCallback(kmod.callbacks.Callback):  # type: ignore[name-defined]
             def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
                 state["step"] += 1
                 if state["masks"] is None or (state["step"] <= ramp and state["step"] % update_every == 0):

@@ -15,7 +15,7 @@ from edge_sdk.budgets.verdicts import Verdict, rule_verdict
 def rule_verdicts(spec: CheckSpec, display: str, path: Path, sha256: str, limit: Limit, facts: dict[str, Any],
                   measurer: Measurer) -> list[Verdict]:
     """Verdicts of one non-numeric limit for one model (one per delegate or runtime it names)."""
-    common = {"check": spec.name, "model": display, "device": None, "message": spec.message}
+    common: dict[str, Any] = {"check": spec.name, "model": display, "device": None, "message": spec.message}
     metric = limit.metric
     if metric == "precisions":
         precision = facts.get("precision")
