@@ -127,6 +127,16 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
             lines.append(f"      #{item['index']} {item['op']}: {item['reason']}")
         if len(verdict["unsupported"]) > 6:
             lines.append(f"      ... {len(verdict['unsupported']) - 6} more (see --json)")
+    from edge_sdk.graph.partition import delegate_plans
+
+    lines += ["", "delegate partitions (as TFLite would hand them over; copies per inference at each boundary)"]
+    for name, delegation in delegate_plans(graph).items():
+        if name == "tflm":
+            continue
+        cpu_ops = sum(len(p.ops) for p in delegation.partitions if not p.delegated)
+        lines.append(f"  {name:<8} {sum(p.delegated for p in delegation.partitions)} delegated partition(s), "
+                     f"{delegation.delegated_ops} ops; {cpu_ops} ops on the CPU; "
+                     f"{len(delegation.boundaries)} boundaries, {format_bytes(delegation.boundary_bytes)} copied")
     if memory:
         lines += ["", "arena plan (tensor, bytes, live from op to op, offset)"]
         for sub in plan.subgraphs:

@@ -105,6 +105,7 @@ class ModelGraph:
     def to_dict(self) -> dict[str, Any]:
         """The ``inspect --json`` document (an edge-sdk ``inspect`` envelope)."""
         from edge_sdk.core.documents import envelope
+        from edge_sdk.graph.partition import delegate_plans
 
         body = {
             "model": {"path": self.path, "sha256": self.sha256, "size_bytes": self.size_bytes},
@@ -122,6 +123,7 @@ class ModelGraph:
             "control_flow": self.control_flow, "resource_variables": self.resource_variables,
             "min_runtime_version": self.min_runtime_version,
             "compatibility": self.compatibility,
+            "delegate_partitions": {name: plan.to_dict() for name, plan in delegate_plans(self).items()},
             "subgraphs": self.subgraphs,
             "metadata_keys": self.metadata_keys, "signatures": self.signatures,
             "ops": [op.to_dict() for op in self.ops],
