@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from converters.options import ConvertOptions
+from edge_sdk.core.atomic import atomic_publish, json_bytes
 from edge_sdk.core.documents import envelope
 from edge_sdk.core.hashing import file_sha256
 
@@ -70,3 +71,20 @@ def build_manifest(options: ConvertOptions, *, source_sha256: str, steps: list[d
         "notes": list(options.notes),
     }
     return envelope("convert", body)
+
+
+def manifest_path(output: Path) -> Path:
+    """Where the manifest of ``output`` lives: ``OUT.tflite.json``."""
+    return output.with_name(output.name + ".json")
+
+
+def publish(output: Path, data: bytes, manifest: dict[str, Any]) -> None:
+    """Publish the artifact and its manifest as one pair: both written and fsynced, then renamed,
+    the manifest first.
+
+    A kill between the two renames (a window of microseconds) leaves the new manifest beside the
+    old model, never the new model beside an old manifest that vouches for it: the manifest names
+    the model's sha256, so readers (``check``, ``report``) see the mismatch. Temporaries a killed
+    run left beside the output are removed here, by the next run.
+    """
+    atomic_publish([(manifest_path(output), json_bytes(manifest)), (output, data)])

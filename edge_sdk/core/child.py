@@ -75,8 +75,8 @@ class ChildCrashed(RuntimeCrash):
     """The child died from a signal (segfault, abort, out-of-memory killer)."""
 
     def __init__(self, message: str, *, signal_name: str, log: str, hint: str | None = None,
-                 path: str | None = None) -> None:
-        super().__init__(message, hint=hint, path=path)
+                 path: str | None = None, params: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint, path=path, params=params)
         self.signal_name, self.log = signal_name, log
 
 
@@ -84,8 +84,8 @@ class ChildTimedOut(RuntimeCrash):
     """The child did not finish within its timeout and was killed with its process group."""
 
     def __init__(self, message: str, *, timeout_s: float, log: str, hint: str | None = None,
-                 path: str | None = None) -> None:
-        super().__init__(message, hint=hint, path=path)
+                 path: str | None = None, params: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint, path=path, params=params)
         self.timeout_s, self.log = timeout_s, log
 
 
@@ -93,8 +93,8 @@ class ChildFailed(InfrastructureError):
     """The child exited without an answer (an uncaught exception, ``sys.exit`` inside a library)."""
 
     def __init__(self, message: str, *, returncode: int, log: str, hint: str | None = None,
-                 path: str | None = None) -> None:
-        super().__init__(message, hint=hint, path=path)
+                 path: str | None = None, params: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint, path=path, params=params)
         self.returncode, self.log = returncode, log
 
 
@@ -111,9 +111,10 @@ def error_from_dict(data: dict[str, Any]) -> EdgeSdkError:
     cls = getattr(errors, str(data.get("error")), None)
     if not (isinstance(cls, type) and issubclass(cls, EdgeSdkError)):
         cls = InfrastructureError
-    hint, path = data.get("hint"), data.get("path")
+    hint, path, params = data.get("hint"), data.get("path"), data.get("params")
     return cls(str(data.get("message")), hint=None if hint is None else str(hint),
-               path=None if path is None else str(path))
+               path=None if path is None else str(path),
+               params=tuple(str(p) for p in params) if isinstance(params, list) else ())
 
 
 def _last_line(log: str) -> str:
