@@ -7,19 +7,16 @@ is left behind). A failed quality gate still publishes both, with the manifest m
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from converters.data import Dataset, generated, load_dataset
-from converters.manifest import build_manifest, sha256_file
+from converters.manifest import build_manifest, publish, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
 from converters.validation.quality import parity_warnings
-from edge_sdk.core.atomic import atomic_write_bytes, atomic_write_json
-
 PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
 
@@ -35,10 +32,6 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self.start, 3)
         self.start = now
-
-
-def manifest_path(output: Path) -> Path:
-    return output.with_name(output.name + ".json")
 
 
 def _calibration(options: ConvertOptions, source: LoadedSource) -> Dataset | None:
@@ -121,12 +114,7 @@ def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
                                   versions=source.versions, source_io=[s.to_dict() for s in source.inputs])
         manifest["warnings"] = parity_warnings(checks["validation"], checks["gate"])
         manifest["timings_s"] = clock.laps
-        atomic_write_bytes(options.output, data)
-        try:
-            atomic_write_json(manifest_path(options.output), manifest)
-        except BaseException:
-            os.unlink(options.output)
-            raise
+        publish(options.output, data, manifest)
         return manifest
     finally:
         source.cleanup()

@@ -26,15 +26,23 @@ class Baseline:
                 continue
             model = str(row.get("model"))
             device = row.get("device")
-            self._exact[(model, device)] = row["values"]
-            by_name.setdefault((Path(model).name, device), []).append(row["values"])
+            self._exact[(model, device)] = row
+            by_name.setdefault((Path(model).name, device), []).append(row)
         self._by_name = {k: v[0] for k, v in by_name.items() if len(v) == 1}
 
+    def _row(self, model: str, device: str | None) -> dict[str, Any] | None:
+        return self._exact.get((model, device)) or self._by_name.get((Path(model).name, device))
+
     def value(self, model: str, device: str | None, metric: str) -> float | None:
-        values = self._exact.get((model, device)) or self._by_name.get((Path(model).name, device))
-        if not values:
-            return None
-        value = values.get(metric)
+        row = self._row(model, device)
+        value = row["values"].get(metric) if row else None
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def band(self, model: str, device: str | None, metric: str) -> float | None:
+        """The error band (percent) of the baseline's value when it was an estimate, else None."""
+        row = self._row(model, device)
+        bands = row.get("error_band_pct") if row else None
+        value = bands.get(metric) if isinstance(bands, dict) else None
         return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 

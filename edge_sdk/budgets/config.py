@@ -21,6 +21,7 @@ from edge_sdk.budgets.metrics import (
     CHECK_SETTINGS, DELEGATES, EXAMPLE_BUDGET, METRICS, PRECISIONS, VALID_CHECK_KEYS,
 )
 from edge_sdk.budgets.runtimes import RuntimeSpec, parse_runtime
+from edge_sdk.budgets.verdicts import ON_UNCERTAIN
 from edge_sdk.core.errors import ConfigError
 from edge_sdk.core.files import read_text_input
 from edge_sdk.core.units import parse_fraction, parse_quantity
@@ -52,6 +53,7 @@ class CheckSpec:
     message: str | None = None
     max_regression: dict[str, float] = field(default_factory=dict)
     threads: int | None = None
+    on_uncertain: str = "warn"    # an estimate whose band straddles a limit: warn, fail or pass
     line: int | None = None
     key_lines: dict[str, int] = field(default_factory=dict)   # where each key is written, for annotations
     origin: str = "budget"
@@ -163,6 +165,11 @@ def _parse_check(entry: Any, index: int, path: Path, locator: _Locator) -> Check
     threads = entry.get("threads")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise fail("threads", f"threads must be a whole number >= 1, got {threads!r}")
+    on_uncertain = entry.get("on_uncertain", "warn")
+    if on_uncertain not in ON_UNCERTAIN:
+        raise fail("on_uncertain", f"on_uncertain must be one of {', '.join(repr(x) for x in ON_UNCERTAIN)}, "
+                   f"got {on_uncertain!r}", hint='on_uncertain = "fail" makes an estimate that cannot tell pass from '
+                   'fail block the gate; "warn" (default) reports it and passes')
     limits: dict[str, Limit] = {}
     for key, raw in entry.items():
         if key in METRICS:
@@ -172,7 +179,8 @@ def _parse_check(entry: Any, index: int, path: Path, locator: _Locator) -> Check
         raise _config_error(path, line, f"{where}: sets no limit", list_keys=True)
     key_lines = {key: found for key in entry if (found := locator.key_line(index, key))}
     return CheckSpec(name=name.strip(), models=models, devices=devices, limits=limits, message=message,
-                     max_regression=regression, threads=threads, line=line, key_lines=key_lines)
+                     max_regression=regression, threads=threads, on_uncertain=on_uncertain, line=line,
+                     key_lines=key_lines)
 
 
 def _string_list(value: Any, key: str, fail: Any, example: str | None = None) -> list[str]:

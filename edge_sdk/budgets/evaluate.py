@@ -113,6 +113,27 @@ def evaluate_check(spec: CheckSpec, models: list[ModelRef], unmatched: list[str]
     return outcome
 
 
+def _regression_band(band: float | None, baseline: Baseline | None, model: str, device: str | None,
+                     metric: str) -> float | None:
+    """The band that matters against a baseline. Two estimates by the same estimator share its
+    systematic error, so their ratio is not uncertain in the band's sense; an estimate against a
+    measured baseline (or the other way round) carries the estimate's band."""
+    before_band = baseline.band(model, device, metric) if baseline else None
+    if (band is None) == (before_band is None):
+        return None
+    return band if band is not None else before_band
+
+
+def _record_bands(measurer: Measurer, model: ModelRef, values: dict[tuple[str | None, str], tuple[Any, str, Any]]
+                  ) -> None:
+    """Keep each estimate's error band beside its value in the report, so a later run that uses
+    this report as its baseline knows which numbers were estimates and how far to trust them."""
+    for (device, metric), (_value, _how, band) in values.items():
+        row = measurer.measurements.get((model.display, model.sha256, device))
+        if row is not None and band is not None:
+            row.setdefault("error_band_pct", {})[metric] = band
+
+
 def _scopes(metric: str, profiles: dict[str, Any]) -> list[str | None]:
     """One verdict per device for per-device metrics (when devices are named), else one per model."""
     return list(profiles) if METRICS[metric].scope == "device" and profiles else [None]
@@ -133,7 +154,7 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
                 before = baseline.value(model.display, device, metric) if baseline else None
                 out.append(numeric_verdict(**common, device=device, metric=metric, actual=value,
                                            limit=float(limit.value), how=how, error_band_pct=band,
-                                           limit_text=limit.text, before=before))
+                                           limit_text=limit.text, before=before, on_uncertain=spec.on_uncertain))
         else:
             out.extend(rule_verdicts(spec, model.display, model.path, model.sha256, limit, facts, measurer))
     for metric, fraction in spec.max_regression.items():
@@ -145,9 +166,12 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
             limit = before * (1.0 + fraction)
             text = f"+{fraction * 100:g}% of {format_value(metric, before)}"
             out.append(numeric_verdict(**common, device=device, metric=metric, actual=value, limit=limit,
-                                       how=how, error_band_pct=band, limit_kind="regression",
-                                       limit_text=text, before=before))
+                                       how=how, error_band_pct=_regression_band(band, baseline, model.display,
+                                                                                device, metric),
+                                       limit_kind="regression", limit_text=text, before=before,
+                                       on_uncertain=spec.on_uncertain))
     measurer.record(model, values)
+    _record_bands(measurer, model, values)
     order: dict[str, int] = {}
     for metric in [*spec.limits, *spec.max_regression]:
         order.setdefault(metric, len(order))

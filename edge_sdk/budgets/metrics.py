@@ -80,6 +80,8 @@ CHECK_SETTINGS: dict[str, tuple[str, str]] = {
     "max_regression": ("allowed growth over the --baseline report: one percentage for every "
                        "number limited in this check, or a table per metric", '"5%"'),
     "threads": ("CPU threads to assume on the devices (default: the profile's)", "4"),
+    "on_uncertain": ("what an estimate does when the limit lies inside its error band: \"warn\" (default: "
+                     "report it, exit 0), \"fail\" or \"pass\"; measured values are never uncertain", '"warn"'),
 }
 
 VALID_CHECK_KEYS = tuple(CHECK_SETTINGS) + tuple(METRICS)

@@ -64,7 +64,7 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
         headline += f", {missing} missing" if missing else ""
         uncertain = [r for r in rows if r.status.lower() == "uncertain"]
         if isinstance(doc.body.get("passed"), bool):  # an uncertain limit fails only if its check says so
-            headline = ("PASSED" if doc.body["passed"] else "FAILED") + headline.split(":", 1)[1]
+            headline = ("PASSED" if doc.body["passed"] else "FAILED") + ":" + headline.split(":", 1)[1]
         headline += f", {len(uncertain)} uncertain" if uncertain else ""
         css = "bad" if headline.startswith("FAILED") else "ok"
         parts.append(f'<p class="verdict-headline {css}">{escape(headline)}'

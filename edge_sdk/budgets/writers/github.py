@@ -1,5 +1,6 @@
-"""GitHub Actions workflow commands: one ``::error`` annotation per failed limit, pointing at the
-check's line in the budget file, so the failure shows on the pull request's "Files changed" tab."""
+"""GitHub Actions workflow commands: one ``::error`` annotation per failed limit (``::warning`` per
+uncertain one the check lets pass), pointing at the check's line in the budget file, so it shows on
+the pull request's "Files changed" tab."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def github_annotations(result: CheckResult) -> str:
             relative = str(budget_path)
     for outcome in result.outcomes:
         for v in outcome.verdicts:
-            if not v.failed:
+            if not v.flagged:
                 continue
             text = v.sentence()
             if v.message:
@@ -39,5 +40,6 @@ def github_annotations(result: CheckResult) -> str:
             line = outcome.spec.line_of(key)
             if relative and line:
                 props = [f"file={_prop(relative)}", f"line={line}"] + props
-            lines.append(f"::error {','.join(props)}::{_data(text)}")
+            level = "error" if v.failed else "warning"
+            lines.append(f"::{level} {','.join(props)}::{_data(text)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -12,10 +12,11 @@ if TYPE_CHECKING:
 
 def junit_xml(result: CheckResult) -> str:
     summary = result.document["summary"]
+    failed_uncertain = sum(v.uncertain and v.failed for v in result.verdicts)
     root = ET.Element("testsuites", name="edge-sdk check", tests=str(summary["verdicts"]),
-                      failures=str(summary.get("fail", 0)), errors=str(summary.get("missing", 0)))
+                      failures=str(summary.get("fail", 0) + failed_uncertain), errors=str(summary.get("missing", 0)))
     for outcome in result.outcomes:
-        failures = sum(v.status == "fail" for v in outcome.verdicts)
+        failures = sum(v.status == "fail" or (v.uncertain and v.failed) for v in outcome.verdicts)
         errors = sum(v.status == "missing" for v in outcome.verdicts)
         suite = ET.SubElement(root, "testsuite", name=outcome.spec.name, tests=str(len(outcome.verdicts)),
                               failures=str(failures), errors=str(errors))
@@ -32,6 +33,14 @@ def junit_xml(result: CheckResult) -> str:
                 node = ET.SubElement(case, "failure", message=v.sentence() + (f". {v.message}" if v.message else ""),
                                      type="BudgetExceeded")
                 node.text = detail
+            elif v.uncertain and v.failed:
+                node = ET.SubElement(case, "failure", message=v.uncertain_text(), type="EstimateUncertain")
+                node.text = detail
+            elif v.uncertain:  # warn / pass: not a failure, but said where every CI viewer shows it
+                properties = ET.SubElement(case, "properties")
+                ET.SubElement(properties, "property", name="status", value="uncertain")
+                ET.SubElement(case, "system-out").text = detail
+                ET.SubElement(case, "system-err").text = v.uncertain_text()
             elif v.status == "missing":
                 node = ET.SubElement(case, "error", message=v.sentence(),
                                      type="MeasurementMissing")

@@ -21,7 +21,7 @@ def _table(verdicts: list[Verdict], with_before: bool) -> list[str]:
                "actual", "limit", "margin", "status", "how"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for v in verdicts:
-        icon = {"pass": "✅ pass", "fail": "❌ fail", "missing": "⚠️ missing"}[v.status]
+        icon = {"pass": "✅ pass", "fail": "❌ fail", "missing": "⚠️ missing", "uncertain": "❔ uncertain"}[v.status]
         metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
         before = [format_value(v.metric, v.before)] if with_before else []
         cells = [v.check, f"`{v.model}`", v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
@@ -34,9 +34,12 @@ def markdown_summary(result: CheckResult) -> str:
     summary = result.document["summary"]
     with_before = result.document.get("baseline") is not None
     bad = [v for v in result.verdicts if v.failed]
-    good = [v for v in result.verdicts if not v.failed]
+    doubtful = [v for v in result.verdicts if v.uncertain and not v.failed]
+    good = [v for v in result.verdicts if not v.failed and not v.uncertain]
     title = ("### ❌ edge-sdk check: {f} of {n} checks failed".format(f=summary["checks_failed"], n=summary["checks"])
              if bad else f"### ✅ edge-sdk check: all {summary['checks']} checks passed")
+    if doubtful:
+        title += f" (❔ {len(doubtful)} uncertain)"
     lines = [title, ""]
     if bad:
         lines += _table(bad, with_before) + [""]
@@ -44,6 +47,12 @@ def markdown_summary(result: CheckResult) -> str:
             if not outcome.passed and outcome.spec.message:
                 lines.append(f"> **{_cell(outcome.spec.name)}**: {_cell(outcome.spec.message)}")
         lines.append("")
+    if doubtful:
+        lines += [f"#### ❔ {len(doubtful)} limit{'' if len(doubtful) == 1 else 's'} uncertain "
+                  "(estimate's error band straddles the limit; not failing the gate)", ""]
+        lines += _table(doubtful, with_before) + [""]
+        lines += [f"> ❔ {_cell(v.model)}{' on ' + _cell(v.device) if v.device else ''}: {_cell(v.uncertain_text())}"
+                  for v in doubtful] + [""]
     if good:
         lines += [f"<details><summary>{len(good)} limit{'' if len(good) == 1 else 's'} passed</summary>", ""]
         lines += _table(good, with_before) + ["", "</details>", ""]

@@ -15,8 +15,8 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
     with_before = result.document.get("baseline") is not None
     blocks: list[str] = []
     for outcome in result.outcomes:
-        verdicts = [v for v in outcome.verdicts if not (hide_passed and not v.failed)]
-        if hide_passed and outcome.passed:
+        verdicts = [v for v in outcome.verdicts if not (hide_passed and not v.flagged)]
+        if hide_passed and not verdicts:
             continue
         where = f"  ({result.budget.path.name}:{outcome.spec.line})" if result.budget.path and outcome.spec.line else ""
         head = f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.spec.name}{where}"
@@ -24,13 +24,16 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
                    "actual", "limit", "margin", "status", "how it was obtained"]
         rows = []
         for v in verdicts:
-            status = v.status.upper() if v.failed else v.status
+            status = v.status.upper() if v.flagged else v.status
             metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
             before = [format_value(v.metric, v.before)] if with_before else []
             rows.append([v.model, v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
                          v.margin_text(), status, v.how])
             for note in v.notes:
                 rows.append(["", "", "", *([""] if with_before else []), "", "", "", "", f"  note: {note}"])
+        uncertain = [v for v in outcome.verdicts if v.uncertain]
+        if uncertain:
+            head += f"  ({_plural(len(uncertain), 'limit')} UNCERTAIN: the estimate's error band straddles the limit)"
         lines = [head]
         if rows:
             right = [3, 4, 5, 6] if with_before else [3, 4, 5]
@@ -53,12 +56,15 @@ def closing_line(result: CheckResult) -> str:
         edit = f"edit {result.budget.path}"
     else:
         edit = "create edge-budget.toml (no budget file: these limits are the device profiles' app constraints)"
+    uncertain = summary.get("uncertain", 0)
+    doubt = (f" {_plural(uncertain, 'limit')} UNCERTAIN (estimated, and the limit lies inside the estimate's error "
+             "band): measure on the device before trusting the verdict (edge-sdk check --adb)." if uncertain else "")
     if failed_checks:
         missing = f", {summary['missing']} could not be measured" if summary.get("missing") else ""
         return (f"FAILED: {failed_checks} of {_plural(checks, 'check')} ({bad} of {_plural(summary['verdicts'], 'limit')}"
-                f"{missing}){cached}. Fix the model, or {edit} to change a limit.")
+                f"{missing}){cached}. Fix the model, or {edit} to change a limit.{doubt}")
     return (f"PASSED: {_plural(checks, 'check')}, {_plural(summary['verdicts'], 'limit')}{cached}. "
-            f"To change a limit, {edit}.")
+            f"To change a limit, {edit}.{doubt}")
 
 
 def _plural(count: int, noun: str) -> str:
