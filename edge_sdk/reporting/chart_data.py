@@ -11,16 +11,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from runtime_harness.stats import percentile as sorted_percentile
+
 
 def percentile(samples: list[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation between order statistics (numpy's default)."""
-    if not samples:
-        raise ValueError("percentile of no samples")
-    ordered = sorted(samples)
-    position = (len(ordered) - 1) * q / 100.0
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The q-th percentile (0-100) of unsorted samples: :func:`runtime_harness.stats.percentile`, the one
+    definition (linear interpolation, numpy's default) shared with the measurement itself."""
+    return sorted_percentile(sorted(samples), q)
 
 
 @dataclass(frozen=True)
