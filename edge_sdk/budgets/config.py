@@ -93,7 +93,10 @@ def _has_tool_section(pyproject: Path) -> bool:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
-    return isinstance(data.get("tool"), dict) and "edge-sdk" in data["tool"]
+    tool = data.get("tool")
+    # a pyproject holding only [tool.edge-sdk.sweep] (edge-sdk sweep's table) is not a budget
+    return isinstance(tool, dict) and "edge-sdk" in tool and (
+        not isinstance(tool["edge-sdk"], dict) or set(tool["edge-sdk"]) != {"sweep"})
 
 
 def load_budget(path: str | Path) -> Budget:
@@ -122,7 +125,8 @@ def parse_budget(text: str, path: Path) -> Budget:
     else:
         prefix = ""
     locator = _Locator(text, prefix + "check")
-    unknown = sorted(set(data) - {"check"})
+    # [tool.edge-sdk.sweep] in a pyproject belongs to edge-sdk sweep
+    unknown = sorted(set(data) - ({"check", "sweep"} if in_pyproject else {"check"}))
     if unknown:
         raise _config_error(path, locator.top_key(unknown[0]),
                             f"unknown top-level key {prefix}{unknown[0]!r}; a budget holds [[{prefix}check]] tables")

@@ -28,6 +28,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "inspect": ("edge_sdk.cli.inspect_cmd", "static analysis of a .tflite: ops, params, MACs, memory plan, compatibility"),
     "profile": ("edge_sdk.cli.profile_cmd", "measure on this host and estimate on device profiles: latency, memory, energy"),
     "check": ("edge_sdk.cli.check_cmd", "gate models against budgets (exit 1 when a budget fails)"),
+    "sweep": ("edge_sdk.cli.sweep_cmd", "models x recipes x devices on a local or Dask cluster, cached by content"),
     "devices": ("edge_sdk.cli.devices_cmd", "list device profiles, show one, or list phones connected over adb"),
     "calibrate": ("edge_sdk.cli.calibrate_cmd", "measure reference models on an adb device and store calibration points"),
     "report": ("edge_sdk.cli.report_cmd", "render report JSON files as one self-contained HTML page"),

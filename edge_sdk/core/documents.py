@@ -6,7 +6,7 @@ Every document has the same envelope, so any reader can tell what it holds befor
      "created": "2026-11-28T17:00:00Z", ...body...}
 
 Kinds: ``devices`` (the profile catalog), ``inspect`` (a ModelGraph summary), ``profile`` (measurements and estimates per device),
-``check`` (verdicts; also a baseline for the next check), ``convert`` (an artifact manifest).
+``check`` (verdicts; also a baseline for the next check), ``convert`` (an artifact manifest), ``sweep`` (a sweep matrix: edge_sdk.sweep.document).
 
 The body of a ``profile`` document (the contract between profile, check, adb, report, compare)::
 
@@ -40,7 +40,7 @@ from edge_sdk.core.files import read_text_input
 from edge_sdk.core.version import __version__
 
 SCHEMA_VERSION = 1
-KINDS = ("inspect", "profile", "check", "convert", "devices")
+KINDS = ("inspect", "profile", "check", "convert", "devices", "sweep")
 
 
 def envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
