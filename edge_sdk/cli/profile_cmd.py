@@ -87,7 +87,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     adb.add_argument("--serial", action="append", metavar="S", default=[], help="adb device serial (repeatable)")
     adb.add_argument("--benchmark-binary", metavar="PATH", help="benchmark_model binary to push to the phone")
     adb.add_argument("--delegate", choices=("cpu", "xnnpack", "gpu", "nnapi"), default="cpu", help="delegate on the phone")
-    adb.add_argument("--op-profile", action="store_true", help="collect per-op timings on the phone")
+    parser.add_argument("--op-profile", action="store_true",
+                        help="time every op: alone on the host (each op cut out as a one-op model), "
+                             "from benchmark_model on a phone; shown beside each device's per-op estimate")
 
 
 def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
 
 def _host_document(args: argparse.Namespace) -> dict[str, Any]:
     adb_only = [flag for flag, value in (("--serial", args.serial), ("--benchmark-binary", args.benchmark_binary),
-                                         ("--op-profile", args.op_profile), ("--delegate", args.delegate != "cpu"))
+                                         ("--delegate", args.delegate != "cpu"))
                 if value]
     if adb_only:
         raise UsageError(f"{', '.join(adb_only)} only apply to real phones", hint="add --backend adb")
@@ -168,15 +170,43 @@ def render(document: dict[str, Any]) -> str:
     if any(r.get("source") == "estimated" for r in document.get("results", [])):
         lines.append("estimated rows are predictions from device profiles, not measurements; "
                      "the error band is the estimator's stated +-%.")
+    if any(r.get("source") != "estimated" and r.get("ops") for r in document.get("results", [])):
+        lines += ["", *render_ops(document)]
     if notes:
         lines += ["", "notes:", *notes]
     return "\n".join(lines)
 
 
+def render_ops(document: dict[str, Any], top: int = 12) -> list[str]:
+    """The costliest ops, measured and estimated side by side (all of them are in --json / --html)."""
+    from edge_sdk.op_attribution import join, result_label
+
+    results = document.get("results", [])
+    labels = [result_label(r) for r in results if r.get("ops")]
+    measured = next(label for r, label in zip([r for r in results if r.get("ops")], labels)
+                    if r.get("source") != "estimated")
+    rows = sorted(join(results), key=lambda row: -(row.get(measured) or 0.0))[:top]
+    table = render_table(["#", "op", "layer", *labels],
+                         [[row["index"], row["type"], (row["layer"] or "")[:28],
+                           *[format_ms(row.get(label)) for label in labels]] for row in rows],
+                         right_align=tuple(range(3, 3 + len(labels))) + (0,))
+    summary = next(r.get("op_profile") or {} for r in results if r.get("source") != "estimated" and r.get("ops"))
+    lines = [f"ops by {measured} time (top {len(rows)} of {len(join(results))})", table]
+    if summary.get("sum_over_whole"):
+        lines.append(f"per-op sum {format_ms(summary.get('sum_ms'))} = {summary['sum_over_whole']:.0%} of the "
+                     f"whole-model median {format_ms(summary.get('whole_ms'))} (each op timed alone; the method "
+                     "and its limits: docs/profile.md)")
+    lines += [f"  {note}" for note in summary.get("notes", [])]
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     from edge_sdk.cli.common import print_json, require_file, write_json_output
+    from edge_sdk.core.paths import OutputPlan
 
     require_file(args.model, "model (.tflite)")
+    (OutputPlan().read(args.model, "model").read(args.input_data, "--input-data file")
+     .read(args.benchmark_binary, "--benchmark-binary").write("-o", args.output).write("--html", args.html).check())
     if args.backend == "adb":
         document = _adb_document(args)
     else:

@@ -44,6 +44,7 @@ class HostRequest:
     input_shapes: dict[str, list[int]] = field(default_factory=dict)
     policy: TimingPolicy = field(default_factory=TimingPolicy)
     timeout_s: float = 300.0
+    op_profile: bool = False  # also time every op alone (runtime_harness.host.op_timing)
 
 
 class MemoryCapExceeded(Exception):
@@ -73,6 +74,7 @@ def _child_config(request: HostRequest, progress_fd: int | None) -> dict[str, An
         "input_shapes": request.input_shapes,
         "policy": asdict(request.policy),
         "progress_fd": progress_fd,
+        "op_profile": request.op_profile,
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from edge_sdk.graph import analyze
 from edge_sdk.graph.precision import classify
+from model_scripts import STREAMING_MODEL
 from edge_sdk.graph.synth import ModelSpec, Op, Subgraph, Tensor, build, single_op
 
 RNG = np.random.default_rng(1)
@@ -115,27 +116,6 @@ def test_int16_op_is_left_to_the_cpu_by_xnnpack_with_the_reason(tmp_path):
     assert "int16" in verdict["unsupported"][0]["reason"]
 
 
-_STREAMING_MODEL = r'''
-import os, sys
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-import tensorflow as tf
-class Streaming(tf.Module):
-    """Keeps the last 4 frames in a resource variable and sums them in a while loop."""
-    def __init__(self):
-        self.state = tf.Variable(tf.zeros([1, 4, 8]), trainable=False)
-        self.w = tf.constant(tf.random.stateless_normal([8, 2], seed=[1, 2]))
-    @tf.function(input_signature=[tf.TensorSpec([1, 1, 8], tf.float32)])
-    def __call__(self, frame):
-        state = tf.concat([self.state[:, 1:, :], frame], axis=1)
-        self.state.assign(state)
-        _, acc = tf.while_loop(lambda i, a: i < 4, lambda i, a: (i + 1, a + state[:, i, :]),
-                               [tf.constant(0), tf.zeros([1, 8])])
-        return tf.nn.softmax(tf.matmul(acc, self.w))
-m = Streaming()
-conv = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()], m)
-conv.experimental_enable_resource_variables = True
-open(sys.argv[1], "wb").write(conv.convert())
-'''
 
 
 @pytest.mark.slow
@@ -146,7 +126,7 @@ def test_streaming_model_with_control_flow_and_resource_variables(tmp_path):
     import sys
 
     path = tmp_path / "streaming.tflite"
-    subprocess.run([sys.executable, "-c", _STREAMING_MODEL, str(path)], check=True, capture_output=True,
+    subprocess.run([sys.executable, "-c", STREAMING_MODEL, str(path)], check=True, capture_output=True,
                    env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=300)
     graph = analyze(path)
     assert len(graph.subgraphs) == 4
