@@ -107,3 +107,12 @@ def test_inspect_json_and_text_show_partitions(branching: Path, capsys: pytest.C
     assert xnnpack["delegated_partitions"] == 2 and xnnpack["fallback_ops"][0]["op"] == "SIGN"
     assert main(["inspect", str(branching)]) == 0
     assert "xnnpack  2 delegated partition(s), 3 ops; 1 ops on the CPU" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("ops", [["ABS", "SIGN", "COS", "SIN"], ["EXP", "LOG", "TANH", "FLOOR"]])
+def test_xnnpack_table_agrees_with_real_delegation_of_unary_float_ops(tmp_path: Path, ops: list[str]) -> None:
+    """One-op float32 models: what the table says XNNPACK takes is what LiteRT 2.3 delegates."""
+    paths = [_elementwise(tmp_path, op, [(op, [0], [1])], tensors=2, outputs=[1]) for op in ops]
+    real = _real_xnnpack_partitions(paths)
+    table = {str(p): int(analyze(p).compatibility["delegates"]["xnnpack"]["all_supported"]) for p in paths}
+    assert table == real
