@@ -1,14 +1,14 @@
 """Child process: run a .tflite with LiteRT on a batch of inputs and measure weight sparsity.
 
-``python -m converters.validation._litert_child MODEL REQUEST_DIR``. Reads ``inputs.npz``
-(arrays keyed by the source's input names, one sample per row, artifact layout), writes
-``outputs.npz`` and ``result.json``. Run in a child so an interpreter crash (a segfault on a bad
-model) is contained and reported, never the end of the edge-sdk process. Imports no TensorFlow.
+An :mod:`edge_sdk.core.child` child (``request``: model, folder, run, sparsity, reference_kernels).
+Reads ``FOLDER/inputs.npz`` (arrays keyed by the source's input names, one sample per row, artifact
+layout), writes ``FOLDER/outputs.npz`` and answers with the description and sparsity. Run in a
+child so an interpreter crash (a segfault on a bad model) is contained and reported, never the end
+of the edge-sdk process. Imports no TensorFlow.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -131,7 +131,8 @@ def weight_sparsity(interp: Any) -> dict[str, Any]:
     1-D constants are left out: pruning never targets them. ``interp`` must run without delegates
     (XNNPACK repacks weights and may release the original buffers).
     """
-    produced, consumed = set(), set()
+    produced: set[int] = set()
+    consumed: set[int] = set()
     for op in interp._get_ops_details():  # noqa: SLF001 - the only offline way to see op wiring without TF
         produced.update(int(t) for t in op["outputs"] if t >= 0)
         consumed.update(int(t) for t in op["inputs"] if t >= 0)
@@ -157,22 +158,30 @@ def weight_sparsity(interp: Any) -> dict[str, Any]:
             "sparsity": (zeros / total) if total else 0.0}
 
 
-def main(model: str, request_dir: str) -> int:
-    folder = Path(request_dir)
-    request = json.loads((folder / "request.json").read_text())
-    plain = _interpreter(model, delegates=False)
-    result: dict[str, Any] = {"describe": describe(plain)}
-    if request.get("run", True):
-        with np.load(folder / "inputs.npz") as data:
-            inputs = {k: data[k] for k in data.files}
-        outputs, names = run(model, inputs, reference_kernels=bool(request.get("reference_kernels")))
-        np.savez(folder / "outputs.npz", **{f"out{i}": outputs[n] for i, n in enumerate(names)})
-        result["output_names"] = names
-    if request.get("sparsity", True):
-        result["sparsity"] = weight_sparsity(plain)
-    (folder / "result.json").write_text(json.dumps(result))
-    return 0
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    """Describe, run and measure as ``request`` says; a model LiteRT refuses is an input error."""
+    from edge_sdk.core.errors import InputError
+
+    model, folder = request["model"], Path(request["folder"])
+    try:
+        plain = _interpreter(model, delegates=False)
+        result: dict[str, Any] = {"describe": describe(plain)}
+        if request.get("run", True):
+            with np.load(folder / "inputs.npz") as data:
+                inputs = {k: data[k] for k in data.files}
+            outputs, names = run(model, inputs, reference_kernels=bool(request.get("reference_kernels")))
+            np.savez(folder / "outputs.npz", **{f"out{i}": outputs[n] for i, n in enumerate(names)})
+            result["output_names"] = names
+        if request.get("sparsity", True):
+            result["sparsity"] = weight_sparsity(plain)
+    except (ValueError, RuntimeError, KeyError, IndexError) as exc:  # LiteRT's refusals of a model or its inputs
+        lines = [line for line in str(exc).strip().splitlines() if line.strip()] or [type(exc).__name__]
+        raise InputError(f"{model}: LiteRT cannot run this model: {lines[-1][:400]}",
+                         hint="the model may use ops this LiteRT build lacks (Flex/custom ops)", path=model) from None
+    return result
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    from edge_sdk.core.child import serve
+
+    sys.exit(serve(handle))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edge_sdk.core.errors import InputError, RuntimeCrash
+from edge_sdk.core.child import Child, ChildCrashed, ChildTimedOut
+from edge_sdk.core.errors import RuntimeCrash
 
 CHILD = "converters.validation._litert_child"
 TIMEOUT_S = 900
@@ -30,36 +27,31 @@ class PendingRun:
                  reference_kernels: bool = False) -> None:
         self.model = model
         self.folder = Path(tempfile.mkdtemp(prefix="edge-sdk-parity-"))
-        (self.folder / "request.json").write_text(json.dumps(
-            {"run": inputs is not None, "sparsity": sparsity, "reference_kernels": reference_kernels}))
         if inputs is not None:
             np.savez(self.folder / "inputs.npz", **inputs)
+        request = {"model": str(model), "folder": str(self.folder), "run": inputs is not None,
+                   "sparsity": sparsity, "reference_kernels": reference_kernels}
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        self.process = subprocess.Popen([sys.executable, "-m", CHILD, str(model), str(self.folder)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            self.child = Child(CHILD, request, timeout_s=TIMEOUT_S, what="the LiteRT interpreter",
+                               path=str(model), env=env, workdir=self.folder)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def result(self) -> dict[str, Any]:
         model = self.model
         try:
             try:
-                _, stderr = self.process.communicate(timeout=TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.communicate()
+                result: dict[str, Any] = self.child.wait()
+            except ChildTimedOut:
                 raise RuntimeCrash(f"{model}: LiteRT did not finish the validation run within {TIMEOUT_S} s",
                                    path=str(model)) from None
-            code = self.process.returncode
-            if code < 0:
-                name = signal.Signals(-code).name
-                raise RuntimeCrash(f"{model}: the LiteRT interpreter crashed ({name}) running the converted model",
+            except ChildCrashed as crash:
+                raise RuntimeCrash(f"{model}: the LiteRT interpreter crashed ({crash.signal_name}) running the "
+                                   "converted model",
                                    hint="the artifact was not published; try another `quantize` mode and report "
-                                        "the crash", path=str(model), params=("quantize",))
-            if code != 0 or not (self.folder / "result.json").exists():
-                last = [line for line in (stderr or "").strip().splitlines() if line.strip()][-1:] or ["no output"]
-                raise InputError(f"{model}: LiteRT cannot run this model: {last[0][:400]}",
-                                 hint="the model may use ops this LiteRT build lacks (Flex/custom ops)",
-                                 path=str(model))
-            result = json.loads((self.folder / "result.json").read_text())
+                                        "the crash", path=str(model), params=("quantize",)) from None
             if (self.folder / "outputs.npz").exists():
                 with np.load(self.folder / "outputs.npz") as data:
                     result["outputs"] = [data[f"out{i}"] for i in range(len(result["output_names"]))]
@@ -68,9 +60,7 @@ class PendingRun:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def cancel(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
+        self.child.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -1,0 +1,82 @@
+"""Killing `edge-sdk convert` kills its converter: nothing is published after the parent is gone.
+
+Before, SIGKILL/SIGTERM of the CLI left the converter child running and it published the output
+about 8 s later (a cancelled CI job kept burning the runner; a retry could be overwritten). Here a
+real conversion of a small Keras model is started, the CLI killed once the converter child runs,
+and the child must be gone within a few seconds with no model, manifest or temporary left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+
+BUILD = r'''
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                          keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+model.save(sys.argv[1])
+'''
+
+
+@pytest.fixture(scope="module")
+def tiny_keras(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    subprocess.run([sys.executable, "-c", BUILD, str(path)], check=True, env=ENV, capture_output=True, timeout=300)
+    return path
+
+
+def _convert(source: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "edge_sdk", "convert", str(source), "-o", str(out),
+                             "--quantize", "int8", "--calibration-data", "random"], env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _converter_of(cli: subprocess.Popen) -> psutil.Process:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = [c for c in psutil.Process(cli.pid).children() if "converters.isolated" in " ".join(c.cmdline())]
+        if children:
+            return children[0]
+        time.sleep(0.05)
+    pytest.fail("the converter child never started")
+
+
+def test_a_normal_run_publishes_the_pair_and_no_temporaries(tiny_keras, tmp_path):
+    out = tmp_path / "tiny.tflite"
+    done = subprocess.run([sys.executable, "-m", "edge_sdk", "convert", str(tiny_keras), "-o", str(out),
+                           "--quantize", "int8", "--calibration-data", "random"], env=ENV, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.tflite", "tiny.tflite.json"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_convert_kills_the_converter_and_publishes_nothing(tiny_keras, tmp_path, how):
+    out = tmp_path / "killed.tflite"
+    cli = _convert(tiny_keras, out)
+    try:
+        converter = _converter_of(cli)
+        time.sleep(2.0)                  # well into the conversion (TensorFlow importing, converting)
+        cli.send_signal(how)
+        cli.wait(timeout=10)
+        converter.wait(timeout=5)        # raises psutil.TimeoutExpired if it outlives the parent
+        time.sleep(12)                   # longer than the whole conversion takes: nothing may appear
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+    finally:
+        if cli.poll() is None:
+            cli.kill()
