@@ -6,7 +6,6 @@ the id of a bundled one replaces it (e.g. a phone re-calibrated with ``edge-sdk 
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from functools import lru_cache
@@ -15,6 +14,7 @@ from pathlib import Path
 from devices.profile import DeviceProfile
 from devices.schema import validate_profile
 from edge_sdk.core.errors import ConfigError, UsageError
+from edge_sdk.core.suggest import did_you_mean
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -84,8 +84,7 @@ def load_profile(device_id: str) -> DeviceProfile:
     if device_id in catalog:
         return catalog[device_id]
     ids = sorted(catalog) + ["host"]
-    close = difflib.get_close_matches(device_id.lower(), ids, n=3, cutoff=0.4)
-    close += [i for i in ids if device_id.lower() in i and i not in close][:3 - len(close)]
-    suggestion = f"did you mean {', '.join(close)}? " if close else ""
+    suggestion = did_you_mean(device_id.lower(), ids, n=3, cutoff=0.4, substrings=True)
+    suggestion += " " if suggestion else ""
     raise UsageError(f"unknown device {device_id!r}",
                      hint=f"{suggestion}run `edge-sdk devices` to list all {len(ids)} ids")

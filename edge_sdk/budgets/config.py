@@ -10,7 +10,6 @@ valid example; TOML syntax errors name the line and column; units and signs are 
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.metrics import (
-    CHECK_SETTINGS, DELEGATES, EXAMPLE_BUDGET, METRICS, PRECISIONS, VALID_CHECK_KEYS,
+    CHECK_SETTINGS,
+    DELEGATES,
+    EXAMPLE_BUDGET,
+    METRICS,
+    PRECISIONS,
+    VALID_CHECK_KEYS,
 )
 from edge_sdk.budgets.runtimes import RuntimeSpec, parse_runtime
 from edge_sdk.budgets.verdicts import ON_UNCERTAIN
 from edge_sdk.core.errors import ConfigError
 from edge_sdk.core.files import read_text_input
+from edge_sdk.core.suggest import did_you_mean
 from edge_sdk.core.units import parse_fraction, parse_quantity
 
 BUDGET_FILE = "edge-budget.toml"
@@ -149,10 +154,8 @@ def _parse_check(entry: Any, index: int, path: Path, locator: _Locator) -> Check
         raise _config_error(path, line, f"{where} must be a table ([[check]])")
     for key in entry:
         if key not in VALID_CHECK_KEYS:
-            close = difflib.get_close_matches(key, VALID_CHECK_KEYS, n=1)
-            did_you_mean = f" (did you mean {close[0]!r}?)" if close else ""
             raise _config_error(path, locator.key_line(index, key) or line,
-                                f"{where}: unknown key {key!r}{did_you_mean}", list_keys=True)
+                                f"{where}: unknown key {key!r}{did_you_mean(key, VALID_CHECK_KEYS, parens=True)}", list_keys=True)
     name = entry.get("name", f"check {index + 1}")
     if not isinstance(name, str) or not name.strip():
         raise _config_error(path, locator.key_line(index, "name") or line, f"{where}: name must be a non-empty string")
@@ -258,7 +261,7 @@ def _parse_regression(raw: Any, limits: dict[str, Limit], fail: Any) -> dict[str
     if not numeric:
         raise fail("max_regression", "max_regression = \"X%\" applies to the numbers this check limits, "
                    "and it limits none", 'name them: max_regression = { size = "5%", latency_p90 = "10%" }')
-    return {metric: fraction for metric in numeric}
+    return dict.fromkeys(numeric, fraction)
 
 
 # ---- error messages that point at the line --------------------------------------------------------

@@ -19,7 +19,6 @@ files found) before anything runs.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import re
 import tomllib
@@ -30,6 +29,7 @@ from typing import Any
 from edge_sdk.budgets.config import _Locator, _syntax_error
 from edge_sdk.core.errors import ConfigError
 from edge_sdk.core.files import read_text_input
+from edge_sdk.core.suggest import did_you_mean
 from edge_sdk.core.units import parse_time_ms
 
 ADB_PREFIX = "adb:"
@@ -145,9 +145,8 @@ class _Validator:
     def config(self, data: dict[str, Any]) -> SweepConfig:
         for key in data:
             if key not in SETTINGS:
-                close = difflib.get_close_matches(key, list(SETTINGS), n=1)
-                did_you_mean = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.error(key, f"unknown key {key!r}{did_you_mean}",
+                suggestion = did_you_mean(key, SETTINGS, parens=True)
+                raise self.error(key, f"unknown key {key!r}{suggestion}",
                                  hint=f"valid keys: {', '.join(SETTINGS)}\n  a valid example:\n"
                                       + "\n".join("    " + row for row in EXAMPLE.splitlines()))
         for required in ("models", "recipes", "devices"):
@@ -229,9 +228,8 @@ class _Validator:
         recipes = self.strings(value, "recipes")
         for recipe in recipes:
             if recipe not in known:
-                close = difflib.get_close_matches(recipe, known, n=2, cutoff=0.5)
-                did_you_mean = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-                raise self.error("recipes", f"unknown recipe {recipe!r}{did_you_mean}",
+                suggestion = did_you_mean(recipe, known, n=2, cutoff=0.5, parens=True)
+                raise self.error("recipes", f"unknown recipe {recipe!r}{suggestion}",
                                  hint=f"available recipes: {', '.join(known)} (`edge-sdk convert --help` describes them)")
         return recipes
 
@@ -243,9 +241,8 @@ class _Validator:
         for device in devices:
             profile = device.removeprefix(ADB_PREFIX)
             if profile not in known:
-                close = difflib.get_close_matches(profile, known, n=2, cutoff=0.5)
-                did_you_mean = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-                raise self.error("devices", f"unknown device {device!r}{did_you_mean}",
+                suggestion = did_you_mean(profile, known, n=2, cutoff=0.5, parens=True)
+                raise self.error("devices", f"unknown device {device!r}{suggestion}",
                                  hint="`edge-sdk devices` lists the profile ids; adb:<profile id> is a phone "
                                       "connected to a worker")
         return devices
