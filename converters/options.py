@@ -13,6 +13,7 @@ from typing import Any
 from converters.formats import detect_format
 from converters.recipes import get_recipe
 from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
+from edge_sdk.core.paths import OutputPlan
 from edge_sdk.core.units import parse_fraction
 
 QUANTIZE_MODES = ("none", "fp16", "dynamic", "int8", "int16x8")
@@ -133,6 +134,19 @@ KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibr
                  "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples"}
 
 
+DATA_OPTIONS = ("calibration_data", "eval_data", "fine_tune_data")
+
+
+def guard_outputs(source: Path, output: Path, options: dict[str, Any]) -> None:
+    """The model and its manifest never land on the source, a data file, or inside a SavedModel/image folder."""
+    plan = OutputPlan().read(source, "source model")
+    for name in DATA_OPTIONS:
+        value = options.get(name)
+        if isinstance(value, (str, Path)) and str(value) != RANDOM_CALIBRATION:
+            plan.read(value, name.replace("_", " "))
+    plan.write("output", output).write("output", output.with_name(output.name + ".json")).check()
+
+
 def resolve_options(source: str | Path, output: str | Path, **options: Any) -> ConvertOptions:
     """Merge recipe and explicit options, check every conflict, and return the resolved request."""
     unknown = set(options) - KNOWN_OPTIONS
@@ -141,12 +155,7 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
                          hint=f"known options: {', '.join(sorted(KNOWN_OPTIONS))}")
     src, out = Path(source), Path(output)
     fmt = detect_format(src)
-    if src.resolve() == out.resolve():
-        raise UsageError(f"output={str(out)!r}: writing there would overwrite the source model; the input is "
-                         "never modified", hint="choose another path, e.g. model_int8.tflite", params=("output",))
-    if out.is_dir():
-        raise UsageError(f"output={str(out)!r}: is a directory; give the path of the .tflite file to write",
-                         params=("output",))
+    guard_outputs(src, out, options)
     settings: dict[str, Any] = {}
     recipe = options.get("recipe")
     if recipe:

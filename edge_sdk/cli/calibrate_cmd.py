@@ -135,6 +135,7 @@ def validated_text(data: dict[str, Any], profile_id: str, header: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from edge_sdk.cli.common import print_json
     from edge_sdk.core.atomic import atomic_write_text
+    from edge_sdk.core.paths import OutputPlan, output_errors
     from edge_sdk.core.table import render_table
     from runtime_harness.adb import calibration
     from runtime_harness.adb.client import AdbClient
@@ -154,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{info.model} ({serial}) matches no device profile; name the new one",
                          hint=f"edge-sdk calibrate --serial {serial} --profile {_suggest_id(info)}")
     target = target_path(args.output, profile_id)
+    OutputPlan().read(args.benchmark_binary, "--benchmark-binary").write("--output", target).check()
     existing = next((p for p in profiles if p.id == profile_id), None)
     source_file = target if target.exists() else (Path(existing.path) if existing and existing.path else None)
     progress = (lambda text: print(f"  measuring {text}", file=sys.stderr, flush=True)) if not args.json else None
@@ -172,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
         data = new_profile(profile_id, info, facts, results[0].binary.get("sha256") if results else None)
         header = f"# {data['name']}: created by edge-sdk calibrate from the phone itself (serial {serial}).\n"
     text = validated_text(merge_points(data, points), profile_id, header)
-    atomic_write_text(target, text)
+    with output_errors("--output", target):
+        atomic_write_text(target, text)
     on_path = str(target.parent) in os.environ.get("EDGE_SDK_DEVICE_PATH", "").split(os.pathsep)
     if args.json:
         print_json({"profile": profile_id, "path": str(target), "created": source_file is None, "points": points})

@@ -104,23 +104,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace) -> None:
-    """Outputs go only where the user said, and never over a model, the budget or the baseline."""
-    inputs = [*args.models, *([args.budget] if args.budget else []), *([args.baseline] if args.baseline else [])]
-    resolved_inputs = {Path(p).resolve(): p for p in inputs}
-    seen: dict[Path, str] = {}
+    """Outputs go only where the user said, and never over a file the check reads.
+
+    The inputs are resolved as the check will resolve them: the budget, the baseline, every model
+    its globs match and the convert manifest beside each (read for the accuracy drop), the device
+    profiles. A report path with a model's or budget's suffix is refused too, even when no check
+    reads that file today (the next glob might).
+    """
+    from edge_sdk.budgets.checker import plan_checks
+    from edge_sdk.core.paths import OutputPlan
+
+    plan = OutputPlan().read_all(args.models, "model").read(args.budget, "budget").read(args.baseline, "baseline")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
     for flag, value in outputs.items():
-        target = Path(value).resolve()
-        if target in resolved_inputs:
-            raise UsageError(f"{flag} {value}: would overwrite the input {resolved_inputs[target]}",
+        plan.write(flag, value)
+        if Path(value).suffix in (".tflite", ".toml"):
+            raise UsageError(f"{flag} {value}: refusing to write a report over a {Path(value).suffix} file",
                              hint=f"choose another path for {flag}")
-        if target in seen:
-            raise UsageError(f"{flag} and {seen[target]} both write {value}", hint="give each output its own path")
-        if target.is_dir():
-            raise UsageError(f"{flag} {value}: is a directory", hint=f"name a file, e.g. {flag} {value.rstrip('/')}/check.out")
-        if target.suffix in (".tflite", ".toml"):
-            raise UsageError(f"{flag} {value}: refusing to write a report over a {target.suffix} file",
-                             hint=f"choose another path for {flag}")
-        seen[target] = flag
+    if summary and os.path.isfile(summary):
+        plan.write("$GITHUB_STEP_SUMMARY", summary)
+    if not plan.outputs:
+        return
+    plan.check()  # the obvious clashes first: fast, and before the budget is even read
+    budget, checks = plan_checks(args.models or None, budget=args.budget, devices=args.devices or None,
+                                 threads=args.threads)
+    plan.read(budget.path, "budget")
+    for check_plan in checks:
+        for ref in check_plan.models:
+            plan.read(ref.path, f"model of check {check_plan.spec.name!r}")
+            plan.read(ref.path.with_name(ref.path.name + ".json"), f"convert manifest of {ref.display}")
+        for profile in check_plan.profiles.values():
+            plan.read(getattr(profile, "path", None), "device profile")
+    plan.check()
 
 
 def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
@@ -128,6 +143,7 @@ def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     from edge_sdk.core.atomic import atomic_write_json, atomic_write_text
     from edge_sdk.budgets.writers import junit_xml, markdown_summary
     from edge_sdk.cli.common import print_json
+    from edge_sdk.core.paths import output_errors
 
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = markdown_summary(result) if (args.markdown or summary_file) else ""
@@ -140,14 +156,9 @@ def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     if args.json_path == "-":
         print_json(result.document)
     for flag, path, write in writers:
-        if not path:
-            continue
-        try:
-            write(path)
-        except OSError as exc:
-            raise UsageError(f"{flag} {path}: cannot write it ({exc.strerror or exc})",
-                             hint=f"choose a writable path for {flag}; the check itself ran (see the table above)",
-                             path=path) from None
+        if path:
+            with output_errors(flag, path):
+                write(path)
     if summary_file and markdown:
         try:
             with open(summary_file, "a", encoding="utf-8") as handle:  # GitHub's own file: append, as documented

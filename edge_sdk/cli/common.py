@@ -10,7 +10,7 @@ from typing import Any
 
 from edge_sdk.core import files
 from edge_sdk.core.atomic import atomic_write_json
-from edge_sdk.core.errors import InputError
+from edge_sdk.core.paths import output_errors
 
 
 def require_file(path: str | os.PathLike[str], what: str = "model") -> Path:
@@ -24,10 +24,11 @@ def print_json(document: Any) -> None:
     sys.stdout.write("\n")
 
 
-def write_json_output(path: str | os.PathLike[str], document: Any, *, inputs: list[str] = ()) -> Path:
-    """Write a report atomically, refusing to overwrite one of the command's inputs."""
-    target = Path(path).resolve()
-    for source in inputs:
-        if Path(source).resolve() == target:
-            raise InputError(f"{path}: output would overwrite an input; choose another path", path=str(path))
-    return atomic_write_json(target, document)
+def write_json_output(flag: str, path: str | os.PathLike[str], document: Any) -> Path:
+    """Write a report atomically; a failed write (disk full, read-only) is a clear exit 2 naming ``path``.
+
+    The caller has already checked, with :class:`edge_sdk.core.paths.OutputPlan`, that ``path`` is
+    none of the command's inputs.
+    """
+    with output_errors(flag, path):
+        return atomic_write_json(path, document)

@@ -33,12 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from edge_sdk.cli.common import print_json, write_json_output
+    from edge_sdk.core.paths import OutputPlan
     from edge_sdk.graph import analyze
 
+    OutputPlan().read(args.model, "model").write("-o", args.output).check()
     graph = analyze(args.model, planner=args.planner)
     document = graph.to_dict()
     if args.output:
-        write_json_output(args.output, document, inputs=[args.model])
+        write_json_output("-o", args.output, document)
     if args.json:
         print_json(document)
     else:

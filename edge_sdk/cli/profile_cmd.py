@@ -212,8 +212,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         document = _host_document(args)
     if args.output:
-        inputs = [args.model] + ([args.input_data] if args.input_data else [])
-        write_json_output(args.output, document, inputs=inputs)
+        write_json_output("-o", args.output, document)
     if args.html:
         try:
             reporting = importlib.import_module("edge_sdk.reporting")

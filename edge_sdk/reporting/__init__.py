@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from edge_sdk.core.atomic import atomic_write_text
-from edge_sdk.core.errors import InputError
+from edge_sdk.core.paths import OutputPlan, document_files, document_hashes, output_errors
 from edge_sdk.reporting.compare import Comparison, compare
 from edge_sdk.reporting.loading import DocumentSource, load_documents
 from edge_sdk.reporting.model_files import AnalysedModels, analyse_referenced_models
@@ -43,28 +43,22 @@ def write_html_report(documents: list[DocumentSource] | DocumentSource, output: 
                       title: str | None = None, analyse_models: bool = True) -> Path:
     """Render ``documents`` (dicts or paths of edge-sdk JSON documents) into one HTML file, atomically.
 
-    Raises :class:`~edge_sdk.core.errors.InputError` (exit 2) for a document of another kind or version,
-    truncated JSON, or an output path that is one of the inputs. Returns the written path.
+    Raises :class:`~edge_sdk.core.errors.InputError` (exit 2) for a document of another kind or version
+    or truncated JSON, and :class:`~edge_sdk.core.errors.UsageError` (exit 2) for an output that is one
+    of the inputs or a file they name (a profile's model). Returns the written path.
     """
     if isinstance(documents, (dict, str, os.PathLike)):
         documents = [documents]
-    target = Path(output)
-    for source in documents:
-        if isinstance(source, (str, os.PathLike)) and Path(source).resolve() == target.resolve():
-            raise InputError(f"{output}: the output would overwrite an input report; choose another path",
-                             path=str(output))
-    if target.is_dir():
-        raise InputError(f"{output}: is a directory; give a file name such as {target / 'report.html'}",
-                         path=str(output))
-    html = render_html(list(documents), title=title, analyse_models=analyse_models)
-    try:
-        written = atomic_write_text(target, html)
-        # the temporary file behind the atomic write is private (0600); a page is meant to be shared
-        # (CI artifacts, a static web server), so it gets the usual mode for new files
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(written, 0o666 & ~umask)
-        return written
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write the report ({exc.strerror or exc})",
-                         hint="choose a writable path with -o", path=str(output)) from None
+    loaded = load_documents(list(documents))
+    paths = [os.fspath(s) for s in documents if isinstance(s, (str, os.PathLike))]
+    plan = OutputPlan().read_all(paths, "input report").write("-o", output)
+    for document in loaded:  # the models, manifests and budgets the reports name are inputs too
+        origin = next((p for p in paths if document.origin == p or document.origin.startswith(p + " (")), None)
+        plan.read_all(document_files(document.body, origin), "file a report names")
+        for sha256, what in document_hashes(document.body).items():
+            plan.read_content(sha256, f"{what} named by {document.origin}")
+    plan.check()
+    analysed = analyse_referenced_models(loaded) if analyse_models else AnalysedModels()
+    html = render_page(loaded, analysed, title=title)
+    with output_errors("-o", output):
+        return atomic_write_text(output, html)

@@ -82,7 +82,7 @@ def test_all_conflicts_are_reported_at_once(keras_file: Path, tmp_path: Path) ->
 
 
 def test_output_equal_to_input_is_refused(keras_file: Path) -> None:
-    with pytest.raises(UsageError, match="overwrite the source"):
+    with pytest.raises(UsageError, match="would overwrite an input, the source model"):
         resolve_options(keras_file, keras_file)
 
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_documents as docs  # noqa: E402
 
 from edge_sdk.core.atomic import atomic_write_json  # noqa: E402
-from edge_sdk.core.errors import InputError  # noqa: E402
+from edge_sdk.core.errors import InputError, UsageError  # noqa: E402
 from edge_sdk.reporting import render_html, write_html_report  # noqa: E402
 
 CHART = re.compile(r'<figure class="figure" data-chart="([^"]+)"><svg[^>]*data-marks="(\d+)"')
@@ -110,7 +110,7 @@ def test_bad_report_files_raise_input_errors_naming_the_file(tmp_path: Path, con
 def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
     source = atomic_write_json(tmp_path / "p.json", docs.profile_doc())
     before = source.read_bytes()
-    with pytest.raises(InputError, match="overwrite an input"):
+    with pytest.raises(UsageError, match="overwrite an input"):
         write_html_report([source], source)
     assert source.read_bytes() == before
 
