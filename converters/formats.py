@@ -9,6 +9,7 @@ from pathlib import Path
 
 from converters.torch_spec import detect_torch_file, torch_file_kind
 from edge_sdk.core.errors import InputError
+from edge_sdk.graph.reader import is_tflite
 
 # PyTorch kinds: a factory (torch=MODULE:FUNCTION) or a file told apart by its zip members
 TORCH_FORMATS = ("torch-export", "torch-factory", "torchscript", "torch-pickle")
@@ -39,7 +40,7 @@ def detect_format(path: Path) -> str:
         return torch_file_kind(path) or "keras"
     if head.startswith(_HDF5_MAGIC):
         return "h5"
-    if head[4:8] == b"TFL3":
+    if is_tflite(head):
         return "tflite"
     raise InputError(
         f"{path}: cannot tell what kind of model this is (extension {suffix or 'none'!r})",

@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.hashing import file_sha256
 from edge_sdk.core.atomic import atomic_write_json
-from edge_sdk.core.files import require_file
 from edge_sdk.core.documents import envelope
-from edge_sdk.core.errors import EdgeSdkError, InputError, UsageError
+from edge_sdk.core.errors import EdgeSdkError, UsageError
+from edge_sdk.core.files import require_file
+from edge_sdk.core.hashing import file_sha256
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 from runtime_harness.adb import runner
 from runtime_harness.adb.client import AdbClient
@@ -91,13 +91,10 @@ def profile_on_adb(model: str | os.PathLike[str], *, serials: list[str] | None =
 
 
 def _check_model(model: str | os.PathLike[str]) -> Path:
-    path = require_file(model, "model")
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if len(head) < 8 or head[4:8] != b"TFL3":
-        raise InputError(f"{path}: not a TFLite flatbuffer (no 'TFL3' identifier at byte 4)",
-                         hint="pass a .tflite file; convert other formats first with `edge-sdk convert`",
-                         path=str(path))
+    from edge_sdk.graph.reader import check_identifier, read_file_bytes
+
+    path, data = read_file_bytes(require_file(model, "model"))
+    check_identifier(path, data)  # the same checks and messages as inspect, before anything is pushed
     return path
 
 
@@ -164,7 +161,7 @@ def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path
     if energy.get("energy_mj") is None:
         notes.append(f"energy not measured: {energy['reason']}")
     peak = out.peak_memory_bytes or out.memory_overall_bytes
-    as_int = lambda value: None if value is None else int(round(value))  # noqa: E731
+    as_int = lambda value: None if value is None else round(value)  # noqa: E731
     return {
         "device": info.profile or f"adb:{info.serial}",
         "backend": "adb",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge_sdk.core.errors import InputError
+from edge_sdk.core.files import read_bytes_input
 
 IDENTIFIER = b"TFL3"
 _HINT_TFLITE = "pass a .tflite file (convert a model first: edge-sdk convert MODEL -o model.tflite)"
@@ -122,19 +123,22 @@ def _sniff_other_format(path: Path, data: bytes) -> str | None:
 def read_file_bytes(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     """Read ``path`` fully, with the file-level checks (exists, regular file, not empty)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file (expected a .tflite model)", hint="check the path", path=str(p))
     if p.is_dir():
         hint = "a SavedModel directory must be converted first: edge-sdk convert DIR -o model.tflite"
         raise InputError(f"{p}: is a directory, expected a .tflite file", hint=hint, path=str(p))
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read it ({exc.strerror or exc})", path=str(p)) from None
+    p, data = read_bytes_input(p, ".tflite model")  # regular files only: /dev/zero or a FIFO never ends
     if not data:
         raise InputError(f"{p}: the file is empty (0 bytes), not a TFLite model",
                          hint="the file was probably not written completely; re-create it", path=str(p))
     return p, data
+
+
+def is_tflite(head: bytes) -> bool:
+    """True when ``head`` (a file's first 8 or more bytes) carries the TFLite flatbuffer identifier.
+
+    The one place that knows where the identifier sits; format sniffing and every check use it.
+    """
+    return len(head) >= 8 and head[4:8] == IDENTIFIER
 
 
 def check_identifier(path: Path, data: bytes) -> None:
@@ -142,10 +146,10 @@ def check_identifier(path: Path, data: bytes) -> None:
     if len(data) < 8:
         raise InputError(f"{path}: only {len(data)} bytes long, too short to be a TFLite model "
                          "(truncated?)", hint=_HINT_TFLITE, path=str(path))
-    if data[4:8] != IDENTIFIER:
+    if not is_tflite(data):
         other = _sniff_other_format(path, data)
         cause = f"it looks like {other}" if other else (
-            f"its flatbuffer identifier is {data[4:8]!r}, not {IDENTIFIER!r}")
+            f"bytes 4-8 are not the TFLite identifier {IDENTIFIER.decode()!r}")  # never echo a byte of it
         raise InputError(f"{path}: not a TFLite model: {cause}", hint=_HINT_TFLITE, path=str(path))
     root = int.from_bytes(data[0:4], "little")
     if root < 8 or root + 4 > len(data):
