@@ -91,3 +91,35 @@ def lineage(name: str) -> list[str]:
 def core_type(name: str) -> CoreType:
     """The :class:`CoreType` called ``name`` (raises KeyError; the schema validates names first)."""
     return CORE_TYPES[name]
+
+
+# Active power of one core at its top clock, from the energy-model tables of Google's phone kernels
+# (REFERENCE_LATENCIES.md), plus the Raspberry Pi 4's wall measurements: (mW, at GHz, where from).
+# Used to derive a new profile's power where nothing better is known; a core type without its own
+# row borrows its nearest ancestor's (``lineage``) and says so. Power scales ~ f^2 with DVFS
+# (voltage rises with clock), an estimate that any new profile marks as one.
+ACTIVE_POWER: dict[str, tuple[float, float, str]] = {
+    "cortex-a53": (223.0, 1.88, "Pixel 2 kernel energy model (Snapdragon 835 little core)"),
+    "cortex-a55": (146.0, 1.79, "Pixel 4 kernel energy model (Snapdragon 855 little core)"),
+    "cortex-a72": (750.0, 1.5, "Raspberry Pi 4: (5 W under stress-ng - ~2 W idle) / 4 cores, at the wall"),
+    "cortex-a73": (1527.0, 2.45, "Pixel 2 kernel energy model (Snapdragon 835 big core)"),
+    "cortex-a75": (916.0, 2.8, "Pixel 3 kernel energy model (Snapdragon 845 big core; noisy table)"),
+    "cortex-a76": (1092.0, 2.84, "Pixel 4 kernel energy model (Snapdragon 855 prime core)"),
+}
+# Wider cores than their ancestor draw more at the same clock: X-series ~1.6x an A7x at equal clock
+# (twice the SIMD pipes, larger caches), public power curves of X1 SoCs put it at ~1.6-2.0 W.
+POWER_SCALE = {"cortex-x1": 1.6, "cortex-x3": 1.6, "cortex-x4": 1.7}
+
+
+def active_power_mw(name: str, ghz: float) -> tuple[float, str]:
+    """Estimated active power (mW) of one ``name`` core at ``ghz``, and where the number comes from."""
+    for ancestor in lineage(name):
+        if ancestor in ACTIVE_POWER:
+            mw, at, source = ACTIVE_POWER[ancestor]
+            scale = POWER_SCALE.get(name, 1.0)
+            value = mw * (ghz / at) ** 2 * scale
+            borrowed = "" if ancestor == name else f" borrowed from {ancestor}"
+            widened = f", x{scale:g} for the wider core" if scale != 1.0 else ""
+            return round(value, 0), (f"{source}{borrowed}: {mw:g} mW at {at:g} GHz, scaled by (clock ratio)^2"
+                                     f"{widened}")
+    return 0.0, f"no power data for {name} or its ancestors"

@@ -59,6 +59,8 @@ PROFILE = Section(description="A device profile: one real device", fields={
     "soc": Field("str", True, description="system on chip / microcontroller part number"),
     "year": Field("int"),
     "notes": Field("str"),
+    "like": Field("str", pattern=ID_PATTERN, description="a calibrated profile whose fitted corrections this "
+                  "device borrows when it has no published points of its own (e.g. \"pixel-7\")"),
     "source": SOURCE,
 }, children={
     "cpu": Section(description="CPU clusters and threading defaults", fields={

@@ -1,4 +1,5 @@
-"""``edge-sdk devices``: list the device profiles, show one with its sources, or list adb phones."""
+"""``edge-sdk devices``: list the device profiles, show one with its sources, describe a new phone
+(``devices new``), or list adb phones."""
 
 from __future__ import annotations
 
@@ -15,16 +16,37 @@ delegates, power coefficients, adb match rule, published latencies with their so
 --device ID` and `check` estimate on them; `host` is this machine, detected at run time.
 Add your own profiles in a directory named by EDGE_SDK_DEVICE_PATH.
 
+A phone that is not in the catalog: `devices new ID --soc ... --cores ... --ram ...` writes a
+profile with everything derivable derived (peak MACs from the cores, power from the core-type
+power table) and marked as estimates; estimates on it borrow fitted corrections (of --like, else
+of its core type) and carry the wider error band of a device without published points.
+
 example:  edge-sdk devices
           edge-sdk devices show pixel-4
           edge-sdk devices show raspberry-pi-4 --json
+          edge-sdk devices new my-phone --soc "Snapdragon 888" \
+              --cores "1x cortex-x1@2.84,3x cortex-a78@2.42,4x cortex-a55@1.8" --ram 8GiB --like pixel-7 -o devices.d
+          export EDGE_SDK_DEVICE_PATH=$PWD/devices.d && edge-sdk profile model.tflite --device my-phone
           edge-sdk devices --adb            (phones connected over adb, matched to profiles)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", nargs="?", metavar="show", help="`show ID` prints one profile in full")
+    parser.add_argument("action", nargs="?", metavar="show|new",
+                        help="`show ID` prints one profile in full; `new ID` writes a profile for a phone")
     parser.add_argument("device", nargs="?", metavar="ID", help="device id, e.g. pixel-4 (see the list)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    new = parser.add_argument_group("devices new")
+    new.add_argument("--soc", metavar="TEXT", help='system on chip, e.g. "Qualcomm Snapdragon 888"')
+    new.add_argument("--cores", metavar="SPEC", help='clusters, e.g. "2x cortex-x1@2.8,2x cortex-a76@2.25,4x cortex-a55@1.8"')
+    new.add_argument("--ram", metavar="SIZE", help="RAM, e.g. 8GiB")
+    new.add_argument("--like", metavar="ID", help="a catalog profile to borrow bandwidth, runtime, power base and "
+                                                  "fitted corrections from, e.g. pixel-7")
+    new.add_argument("--name", metavar="TEXT", help="marketing name (default: the id)")
+    new.add_argument("--kind", choices=("phone", "board"), default="phone", help="phone (default) or board")
+    new.add_argument("-o", "--output", metavar="DIR",
+                     help="directory to write ID.toml into (default: the first EDGE_SDK_DEVICE_PATH directory, "
+                          "else ~/.config/edge-sdk/devices)")
+    new.add_argument("--force", action="store_true", help="replace an existing file")
     parser.add_argument("--adb", action="store_true", help="list Android devices connected over adb and the "
                                                            "profile each matches")
 
@@ -47,9 +69,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(render_list(profiles))
         return 0
+    if args.action == "new":
+        from edge_sdk.cli.devices_new import run_new
+
+        return run_new(args)
     if args.action != "show":
         hint = f"did you mean `edge-sdk devices show {args.action}`?" if args.device is None else None
-        raise UsageError(f"unknown devices action {args.action!r} (expected `show ID`)", hint=hint)
+        raise UsageError(f"unknown devices action {args.action!r} (expected `show ID` or `new ID`)", hint=hint)
     if not args.device:
         raise UsageError("`edge-sdk devices show` needs a device id", hint="e.g. edge-sdk devices show pixel-4")
     profile = load_profile(args.device)

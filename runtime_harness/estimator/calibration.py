@@ -20,11 +20,16 @@ import devices.cores as cores_module
 from devices.profile import CalibrationPoint, DeviceProfile
 from edge_sdk.core.atomic import atomic_write_json
 from runtime_harness.estimator.features import REFERENCE_FEATURES_FILE
-from runtime_harness.estimator.fitting import (FittedFamily, Observation, family_of, fit_family, observations,
-                                              runtime_kernels)
+from runtime_harness.estimator.fitting import (
+    FittedFamily,
+    Observation,
+    family_of,
+    fit_family,
+    observations,
+    runtime_kernels,
+)
 from runtime_harness.estimator.latency import PRIORS
-from runtime_harness.estimator.validation import (SITUATION_TEXT, HeldOut, held_out, situation,
-                                                  situation_bands)
+from runtime_harness.estimator.validation import SITUATION_TEXT, HeldOut, held_out, situation, situation_bands
 
 
 @dataclass

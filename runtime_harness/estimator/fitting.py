@@ -126,6 +126,11 @@ class FittedFamily:
             return math.exp(self.precision_log[key]), "device and precision"
         if profile.id in self.device_log:
             return math.exp(self.device_log[profile.id]), "device"
+        like = profile.raw.get("like")
+        if like and f"{like}|{key.split('|')[1]}" in self.precision_log:
+            return math.exp(self.precision_log[f"{like}|{key.split('|')[1]}"]), f"device {like} (like = {like!r})"
+        if like and like in self.device_log:
+            return math.exp(self.device_log[like]), f"device {like} (like = {like!r})"
         for core in lineage(profile.clusters[0].core):
             if core in self.core_log:
                 return math.exp(self.core_log[core]), f"core type {core}"
