@@ -116,9 +116,10 @@ def _print_result(document: dict[str, Any], path: Any) -> None:
         where += f" at {engine['address']}"
     print(f"{s['cells']} cells: {s['passed']} passed, {s['budget_failed']} over budget, {s['errors']} failed "
           f"({s['infrastructure_errors']} infrastructure), {s['not_applicable']} not applicable, "
-          f"{s['cache_hits']} from the store; {s['wall_s'] if s['wall_s'] is not None else '-'} s on {where}")
+          f"{s['cache_hits']} from the store")
+    print(f"{s['wall_s'] if s['wall_s'] is not None else '-'} s on {where}")
     if path is not None:
-        print(f"wrote {path} (edge-sdk report {path} -o sweep.html draws it)")
+        print(f"wrote {path}\n  (edge-sdk report {path} -o sweep.html draws it)")
 
 
 def run(args: argparse.Namespace) -> int:

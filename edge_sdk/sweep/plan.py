@@ -53,10 +53,11 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     try:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:
-        raise UsageError(f"shard={text!r}: expected I/N, e.g. 1/4 (the first of four shards)") from None
+        raise UsageError(f"shard={text!r}: expected I/N, e.g. 1/4 (the first of four shards)",
+                         params=("shard",)) from None
     if count < 1 or not 1 <= index <= count:
         raise UsageError(f"shard={text!r}: shard {index} of {count} does not exist (I counts from 1 to N)",
-                         hint="e.g. --shard 1/2 and --shard 2/2, then edge-sdk sweep merge")
+                         hint="e.g. shard='1/2' and shard='2/2', then merge the two outputs", params=("shard",))
     return index, count
 
 

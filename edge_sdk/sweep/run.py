@@ -77,9 +77,10 @@ def sweep(config: str | Path | SweepConfig, output: str | os.PathLike[str] = "sw
     """
     parsed_shard = parse_shard(shard)
     if parsed_shard and scheduler:
-        raise UsageError("shard and scheduler are alternatives: a shard runs here, without an engine")
+        raise UsageError("shard and scheduler are alternatives: a shard runs here, without an engine",
+                         params=("shard", "scheduler"))
     if workers is not None and workers < 1:
-        raise UsageError(f"workers={workers}: must be 1 or more")
+        raise UsageError(f"workers={workers}: must be 1 or more", params=("workers",))
     cfg = config if isinstance(config, SweepConfig) else load_sweep_config(config)
     store_root = Path(store) if store else default_store(cfg)
     plan = build_plan(cfg, store_root, shard=parsed_shard, only=only)
