@@ -1,11 +1,11 @@
-"""Child-process entry of a host measurement: ``python -m runtime_harness.host.runner CONFIG RESULT``.
+"""Child-process entry of a host measurement (an :mod:`edge_sdk.core.child` child; request = config).
 
 Everything that can crash (the interpreter's C++ code) runs here, never in the CLI's process.
 The child applies the emulated constraints to itself before loading the model (CPU affinity,
 a memory cap, the thread count, the runtime), builds the inputs, loads and times the model, and
-writes one JSON result file (atomically: the parent either finds a complete result or none).
-Progress lines go to an inherited pipe (``progress_fd``), so interpreter logs on stdout/stderr
-can never corrupt the result.
+answers with one result dict (written atomically: the parent finds a complete result or none).
+Progress goes through :func:`edge_sdk.core.child.report_progress` (its own pipe), so interpreter
+logs on stdout/stderr can never corrupt the result.
 
 Memory cap: ``RLIMIT_DATA`` (private writable memory: heap, arena, thread stacks; not the
 read-only mmap of the model file) is set to what the process already uses after importing the
@@ -19,7 +19,6 @@ inside ``invoke()``.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -28,8 +27,13 @@ import time
 from typing import Any
 
 from runtime_harness.host.inputs import InputProblem, plan_inputs
-from runtime_harness.host.runtimes import (LoadProblem, classify_load_error, import_runtime, load_interpreter,
-                                          runtime_version)
+from runtime_harness.host.runtimes import (
+    LoadProblem,
+    classify_load_error,
+    import_runtime,
+    load_interpreter,
+    runtime_version,
+)
 from runtime_harness.host.timing import TimingPolicy, time_invokes
 
 FAULT_ENV = "EDGE_SDK_HARNESS_FAULT"
@@ -100,17 +104,12 @@ def _inject_fault() -> None:
             time.sleep(1)
 
 
-def _progress_writer(fd: int | None):
-    if fd is None:
-        return None
-    stream = os.fdopen(fd, "w", buffering=1)
+def _progress_writer():
+    from edge_sdk.core.child import report_progress
 
     def report(runs: int, elapsed: float, rel_ci: float) -> None:
-        try:
-            stream.write(json.dumps({"runs": runs, "elapsed_s": round(elapsed, 3),
-                                     "rel_ci": rel_ci if rel_ci != float("inf") else None}) + "\n")
-        except OSError:
-            pass
+        report_progress({"runs": runs, "elapsed_s": round(elapsed, 3),
+                         "rel_ci": rel_ci if rel_ci != float("inf") else None})
     return report
 
 
@@ -137,7 +136,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     _inject_fault()
     policy = TimingPolicy(**config.get("policy", {}))
     try:
-        timing = time_invokes(interpreter.invoke, policy, _progress_writer(config.get("progress_fd")))
+        timing = time_invokes(interpreter.invoke, policy, _progress_writer())
     except (RuntimeError, MemoryError) as exc:
         raise classify_load_error(runtime, model, exc) from None
     op_profile = _op_profile(module, model, threads, plans) if config.get("op_profile") else None
@@ -174,29 +173,20 @@ def _op_profile(module: Any, model: str, threads: int | None, plans: list[Any]) 
     return time_ops(module, model, ops, {plan.index: plan.data for plan in plans}, threads)
 
 
-def _write_result(path: str, result: dict[str, Any]) -> None:
-    tmp = f"{path}.partial"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
-    os.replace(tmp, path)
-
-
-def main(argv: list[str]) -> int:
-    config_path, result_path = argv[1], argv[2]
-    with open(config_path, encoding="utf-8") as handle:
-        config = json.load(handle)
+def handle(config: dict[str, Any]) -> dict[str, Any]:
+    """The :mod:`edge_sdk.core.child` entry: a result dict, ``status`` "ok" or "error" with a ``kind``."""
     try:
-        result = measure(config)
+        return measure(config)
     except InputProblem as problem:
-        result = {"status": "error", "kind": "input", "message": problem.message, "hint": problem.hint}
+        return {"status": "error", "kind": "input", "message": problem.message, "hint": problem.hint}
     except LoadProblem as problem:
-        result = {"status": "error", "kind": problem.kind, "message": problem.message,
-                  "hint": problem.hint, "detail": problem.detail}
+        return {"status": "error", "kind": problem.kind, "message": problem.message,
+                "hint": problem.hint, "detail": problem.detail}
     except MemoryError:
-        result = {"status": "error", "kind": "memory", "message": "out of memory (MemoryError)", "hint": None}
-    _write_result(result_path, result)
-    return 0
+        return {"status": "error", "kind": "memory", "message": "out of memory (MemoryError)", "hint": None}
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    from edge_sdk.core.child import serve
+
+    sys.exit(serve(handle))

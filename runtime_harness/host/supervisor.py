@@ -11,20 +11,13 @@ reports as a fact about the model.
 
 from __future__ import annotations
 
-import json
 import os
-import select
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from edge_sdk.core.child import Child, ChildCrashed, ChildFailed, ChildTimedOut
 from edge_sdk.core.errors import InfrastructureError, InputError, RuntimeCrash, UnsupportedModelError
 from runtime_harness.host.timing import TimingPolicy
 
@@ -56,14 +49,7 @@ class MemoryCapExceeded(Exception):
         self.message = message
 
 
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _child_config(request: HostRequest, progress_fd: int | None) -> dict[str, Any]:
+def _child_config(request: HostRequest) -> dict[str, Any]:
     return {
         "model": str(Path(request.model).resolve()),
         "runtime": request.runtime,
@@ -73,46 +59,8 @@ def _child_config(request: HostRequest, progress_fd: int | None) -> dict[str, An
         "input_data": str(Path(request.input_data).resolve()) if request.input_data else None,
         "input_shapes": request.input_shapes,
         "policy": asdict(request.policy),
-        "progress_fd": progress_fd,
         "op_profile": request.op_profile,
     }
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def _watch(process: subprocess.Popen[bytes], read_fd: int, deadline: float,
-           progress: ProgressCallback | None) -> bool:
-    """Relay progress lines until the child exits; False when the deadline passed first."""
-    buffer, open_fd = b"", True
-    while process.poll() is None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        if not open_fd:  # the child closed its progress pipe: just wait for its exit
-            time.sleep(min(remaining, 0.05))
-            continue
-        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.25))
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            open_fd = False
-            continue
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            if progress is not None and line.strip():
-                try:
-                    progress(json.loads(line))
-                except ValueError:
-                    pass
-    return True
 
 
 class ChildRun:
@@ -123,39 +71,18 @@ class ChildRun:
     cap, runtimes fail in many ways (MemoryError, "failed to create XNNPACK runtime", SIGSEGV);
     any failure under a cap is retried once without it (one inference): if that passes, the cap was
     the cause and :class:`MemoryCapExceeded` carries the capped run's message; if it fails too, the
-    uncapped error is the real one.
+    uncapped error is the real one. The process itself is an :class:`edge_sdk.core.child.Child`:
+    its own process group, dead with this process, and it enforces ``timeout_s`` itself too.
     """
 
     def __init__(self, request: HostRequest) -> None:
         self.request = request
-        self.workdir = Path(tempfile.mkdtemp(prefix="edge-sdk-host-"))
-        self.result_path = self.workdir / "result.json"
-        self.stderr_path = self.workdir / "stderr.txt"
-        self.read_fd, write_fd = os.pipe()
-        config_path = self.workdir / "config.json"
-        config_path.write_text(json.dumps(_child_config(request, write_fd)), encoding="utf-8")
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
-        try:
-            with open(self.stderr_path, "wb") as stderr:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "runtime_harness.host.runner", str(config_path), str(self.result_path)],
-                    stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, pass_fds=(write_fd,),
-                    start_new_session=True, env=env,
-                )
-        finally:
-            os.close(write_fd)
-        self.deadline = time.monotonic() + request.timeout_s
+        self.child = Child("runtime_harness.host.runner", _child_config(request), timeout_s=request.timeout_s,
+                           what=f"the {request.runtime} interpreter", path=request.model, env=env)
 
     def kill(self) -> None:
-        _kill_group(self.process)
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        try:
-            os.close(self.read_fd)
-        except OSError:
-            pass
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.child.kill()
 
     def result(self, progress: ProgressCallback | None = None) -> dict[str, Any]:
         try:
@@ -169,42 +96,35 @@ class ChildRun:
         raise MemoryCapExceeded(self.request.memory_cap_bytes, message.split("\n")[0])
 
     def _finish(self, progress: ProgressCallback | None) -> dict[str, Any]:
-        request, process = self.request, self.process
+        request = self.request
         try:
-            finished = _watch(process, self.read_fd, self.deadline, progress)
-            if not finished:
-                _kill_group(process)
-                raise RuntimeCrash(
-                    f"{request.model}: the {request.runtime} interpreter did not finish within "
-                    f"{request.timeout_s:g} s and was killed (hang or far too slow)",
-                    hint="raise timeout_s if the model is just slow, or lower `runs` or min_time_s; a model that "
-                         "hangs here will hang in the app too",
-                    path=request.model, params=("timeout_s", "runs", "min_time_s"),
-                )
-            log_tail = self.stderr_path.read_text(encoding="utf-8", errors="replace")[-1500:].strip()
-            code = process.returncode
-            if code < 0:
-                raise RuntimeCrash(
-                    f"{request.model}: the {request.runtime} interpreter crashed ({_signal_name(-code)}) while "
-                    "loading or running the model; the crash was contained in a child process",
-                    hint="the same model and runtime may crash in the app: try the other `runtime`, and "
-                         "report it upstream with this model" + (f"\n  child log: {log_tail[-400:]}" if log_tail else ""),
-                    path=request.model, params=("runtime",),
-                )
-            if not self.result_path.exists():
-                last_line = log_tail.splitlines()[-1].strip() if log_tail else "no output"
-                raise RuntimeCrash(
-                    f"{request.model}: the measurement process exited with status {code} without a result "
-                    f"({last_line[:200]})",
-                    hint=f"child log: {log_tail[-600:] or '(empty)'}",
-                    path=request.model,
-                )
-            result = json.loads(self.result_path.read_text(encoding="utf-8"))
-        except BaseException:
-            _kill_group(process)
-            raise
-        finally:
-            self._cleanup()
+            result: dict[str, Any] = self.child.wait(progress)
+        except ChildTimedOut:
+            raise RuntimeCrash(
+                f"{request.model}: the {request.runtime} interpreter did not finish within "
+                f"{request.timeout_s:g} s and was killed (hang or far too slow)",
+                hint="raise timeout_s if the model is just slow, or lower `runs` or min_time_s; a model that "
+                     "hangs here will hang in the app too",
+                path=request.model, params=("timeout_s", "runs", "min_time_s"),
+            ) from None
+        except ChildCrashed as crash:
+            log_tail = crash.log.strip()[-400:]
+            raise RuntimeCrash(
+                f"{request.model}: the {request.runtime} interpreter crashed ({crash.signal_name}) while "
+                "loading or running the model; the crash was contained in a child process",
+                hint="the same model and runtime may crash in the app: try the other `runtime`, and "
+                     "report it upstream with this model" + (f"\n  child log: {log_tail}" if log_tail else ""),
+                path=request.model, params=("runtime",),
+            ) from None
+        except ChildFailed as failed:
+            log_tail = failed.log.strip()
+            last_line = log_tail.splitlines()[-1].strip() if log_tail else "no output"
+            raise RuntimeCrash(
+                f"{request.model}: the measurement process exited with status {failed.returncode} without a "
+                f"result ({last_line[:200]})",
+                hint=f"child log: {log_tail[-600:] or '(empty)'}",
+                path=request.model,
+            ) from None
         return _raise_for_error(request, result)
 
 
@@ -218,11 +138,11 @@ def run_child(request: HostRequest, progress: ProgressCallback | None = None) ->
     return ChildRun(request).result(progress)
 
 
-def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, Any]:
-    if result.get("status") == "ok":
 INPUT_PARAMS = ("input_shape", "input_data")  # what runtime_harness.host.inputs messages name
 
 
+def _raise_for_error(request: HostRequest, result: dict[str, Any]) -> dict[str, Any]:
+    if result.get("status") == "ok":
         return result
     kind, message, hint = result.get("kind"), result.get("message", "unknown failure"), result.get("hint")
     if kind == "memory" and request.memory_cap_bytes:
