@@ -101,7 +101,7 @@ message = "Talk to the perf team before raising this."
 
 def format_value(metric: str, value: object) -> str:
     """A measured or limit value in the unit people read (``1.20 MB``, ``12.40 ms``, ``0.5%``)."""
-    from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
+    from edge_sdk.core.units import format_quantity
 
     if value is None:
         return "-"
@@ -110,13 +110,4 @@ def format_value(metric: str, value: object) -> str:
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return str(value).lower() if isinstance(value, bool) else str(value)
-    number = float(value)  # type: ignore[arg-type]
-    if spec.kind == "size":
-        return format_bytes(number)
-    if spec.kind == "time":
-        return format_ms(number)
-    if spec.kind == "energy":
-        return format_mj(number)
-    if spec.kind == "fraction":
-        return f"{number * 100:.2f}%"
-    return format_count(number)
+    return format_quantity(float(value), spec.kind)  # type: ignore[arg-type]

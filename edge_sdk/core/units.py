@@ -158,4 +158,42 @@ def format_count(n: float | None) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(n) >= scale:
             return f"{n / scale:.2f} {unit}"
-    return f"{int(n)}"
+    return f"{n:.0f}" if float(n).is_integer() else f"{n:.4g}"
+
+
+# unit or metric kind -> how format_quantity shows it
+_FORMS = {"bytes": "bytes", "byte": "bytes", "b": "bytes", "size": "bytes",
+          "ms": "ms", "time": "ms", "s": "s",
+          "mj": "mJ", "energy": "mJ",
+          "%": "%", "pct": "%", "percent": "%", "fraction": "fraction",
+          "count": "count", "macs": "count", "params": "count", "": "count"}
+
+
+def format_quantity(value: float | None, unit: str) -> str:
+    """A number in the unit people read: the one formatter behind tables, reports, diffs and verdicts.
+
+    ``unit`` is a base unit or a metric kind: ``bytes``/``size`` -> ``1.20 MB``; ``ms``/``time`` ->
+    ``12.40 ms`` (``us`` and ``s`` at the ends); ``s``; ``mJ``/``energy``; ``%``; ``fraction``
+    (0.005 -> ``0.50%``); ``count``/``macs``/``params``/``""`` -> ``300.80 M``. A negative value keeps
+    its sign in front (every unit's scale is picked on the magnitude); an unknown unit follows the number.
+    """
+    if value is None:
+        return "-"
+    if value < 0:
+        return "-" + format_quantity(-value, unit)
+    form = _FORMS.get(unit.strip().lower())
+    if form == "bytes":
+        return format_bytes(value)
+    if form == "ms":
+        return format_ms(value)
+    if form == "s":
+        return format_ms(value * 1000.0)
+    if form == "mJ":
+        return format_mj(value)
+    if form == "%":
+        return f"{value:.2f}%"
+    if form == "fraction":
+        return f"{value * 100:.2f}%"
+    if form == "count":
+        return format_count(value)
+    return f"{value:.4g} {unit}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
+from edge_sdk.core.units import format_bytes, format_mj, format_ms, format_quantity
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, figure, note, table
@@ -22,24 +22,9 @@ STATUS_CSS = {"pass": "ok", "ok": "ok", "fail": "bad", "failed": "bad", "missing
 
 def format_value(value: float | None, unit: str, metric: str = "") -> str:
     """A verdict number in its unit, human-sized (bytes -> MB, ms -> us/s, a drop fraction -> %)."""
-    if value is None:
-        return "-"
-    if value < 0:
-        return "-" + format_value(-value, unit, metric)
-    unit_l = unit.lower()
-    if not unit_l and ("drop" in metric or "fraction" in metric):
-        return f"{value * 100:.2f}%"
-    if unit_l in ("bytes", "b", "byte"):
-        return format_bytes(value)
-    if unit_l == "ms":
-        return format_ms(value)
-    if unit_l == "mj":
-        return format_mj(value)
-    if unit_l in ("macs", "params", "count", ""):
-        return format_count(value)
-    if unit_l in ("%", "pct", "percent"):
-        return f"{value:.2f}%"
-    return f"{value:.4g} {unit}"
+    if not unit and ("drop" in metric or "fraction" in metric):
+        unit = "fraction"
+    return format_quantity(value, unit)
 
 
 def verdict_section(checks: list[LoadedDocument]) -> Section:
