@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from edge_sdk.core.errors import DeviceError
-from edge_sdk.core.toml_writer import dumps
 from runtime_harness.adb.binary import check_binary_for_device, elf_abi
 from runtime_harness.adb.cpu_topology import parse_cpu_facts
 from runtime_harness.adb.device_state import energy_per_inference, parse_samples, parse_state
@@ -111,10 +110,15 @@ def test_elf_abi_check_refuses_a_desktop_binary(tmp_path):
         check_binary_for_device(desktop, ["arm64-v8a", "armeabi-v7a"], "S")
 
 
-def test_toml_writer_round_trips_every_bundled_device_profile():
+def test_profile_writer_round_trips_every_bundled_device_profile():
+    """Profiles are written by tomli-w (devices.authoring): every bundled one, and strings TOML only
+    allows escaped (U+007F and other control characters, which a hand-rolled writer got wrong)."""
+    import tomli_w
+
     profiles_dir = Path(__file__).resolve().parents[2] / "devices" / "profiles"
     for path in sorted(profiles_dir.glob("*.toml")):
         data = tomllib.loads(path.read_text())
-        assert tomllib.loads(dumps(data)) == data, path.name
-    tricky = {"name": 'quote " and \\ backslash', "nested": {"deep": {"x": [1, 2]}}, "a b": 1.5, "flag": False}
-    assert tomllib.loads(dumps(tricky)) == tricky
+        assert tomllib.loads(tomli_w.dumps(data)) == data, path.name
+    tricky = {"name": 'quote " and \\ backslash, DEL \x7f, NUL \x00, US \x1f, tab \t, newline \n, \u2028',
+              "nested": {"deep": {"x": [1, 2]}}, "a b": 1.5, "flag": False}
+    assert tomllib.loads(tomli_w.dumps(tricky)) == tricky
