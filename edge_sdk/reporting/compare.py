@@ -2,7 +2,8 @@
 
 Both documents are flattened into ``dotted.key -> value`` pairs. List items are matched by what
 they are, not where they sit: profile results by device and backend, verdicts by check, model
-and device, ops summed per op type (op indexes shift between two conversions of one model).
+and device, ops summed per op type and, where ops carry times, per layer (op indexes shift
+between two conversions of one model; layer names do not).
 Raw samples are reduced to their count: the percentiles already summarise them. Short number
 lists (shapes, CPU affinity) and string lists are compared as one text value.
 """
@@ -43,21 +44,41 @@ def _identity(item: dict[str, Any], position: int) -> str:
     return ident if len(ident) <= 64 else ident[:30] + "..." + ident[-31:]
 
 
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
 def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
     totals: dict[str, dict[str, float]] = {}
+    timed = any(isinstance(op, dict) and _number(op.get("ms")) is not None for op in ops)
     for op in ops:
         if not isinstance(op, dict):
             continue
         entry = totals.setdefault(str(op.get("type") or op.get("op") or "?"), {"count": 0.0, "macs": 0.0, "params": 0.0})
         entry["count"] += 1
-        for key in ("macs", "params"):
-            value = op.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        for key in ("macs", "params", "ms"):
+            value = _number(op.get(key))
+            if value is not None and key in entry:
                 entry[key] += value
     return totals
 
 
 def flatten(value: Any, prefix: str = "", units: dict[str, str] | None = None) -> dict[str, Value]:
+def _ops_by_layer(ops: list[Any]) -> dict[str, float]:
+    """Per-op time keyed by op type and the user's layer name: op indexes shift between two
+    conversions of one model (a QUANTIZE appears), layer names do not, so a regression lines up
+    with the layer that caused it."""
+    times: dict[str, float] = {}
+    for op in ops:
+        if isinstance(op, dict) and op.get("layer") and _number(op.get("ms")) is not None:
+            key = f"{op.get('type', '?')} {op['layer']}"
+            while key in times:
+                key += "'"
+            times[key] = float(op["ms"])
+    return times
+
+
     """Numbers (and short strings) of a document under readable dotted keys.
 
     ``units`` (when given) collects the unit a dict states for its numbers in a ``"unit"`` field,
@@ -90,6 +111,8 @@ def flatten(value: Any, prefix: str = "", units: dict[str, str] | None = None) -
                 for key, number in totals.items():
                     out[f"{prefix}[{op_type}].{key}"] = number
         elif value and all(isinstance(v, dict) for v in value):
+            for layer, ms in _ops_by_layer(value).items():
+                out[f"{prefix}.layer[{layer}].ms"] = ms
             seen: dict[str, int] = {}
             for position, item in enumerate(value):
                 ident = _identity(item, position)
@@ -124,19 +147,11 @@ def unit_of(key: str) -> str:
 
 
 def format_number(value: float, unit: str) -> str:
-    if unit == "bytes":
-        return format_bytes(value)
-    if unit == "ms":
-        return format_ms(value)
-    if unit == "mJ":
-        return format_mj(value)
-    if unit == "%":
-        return f"{value:.2f}%"
-    if unit == "s":
-        return format_ms(value * 1000.0)
-    if value == int(value) and abs(value) < 1e15:
-        return format_count(value) if abs(value) >= 1e4 else f"{int(value)}"
-    return f"{value:.4g}"
+    """:func:`edge_sdk.core.units.format_quantity`, except that whole numbers under 10,000 stay exact
+    (an op count going from 1234 to 1240 must read as a change)."""
+    if not unit and float(value).is_integer() and abs(value) < 1e4:
+        return f"{value:.0f}"
+    return format_quantity(value, unit)
 
 
 HIGHER_IS_BETTER = ("accuracy", "margin", "agreement", "cosine", "sqnr", "passed")

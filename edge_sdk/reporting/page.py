@@ -19,6 +19,7 @@ from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.reporting.model_data import op_profiles
 from edge_sdk.reporting.model_files import AnalysedModels
 from edge_sdk.reporting.sections_model import conversion_section, model_section
+from edge_sdk.reporting.sections_ops import ops_section
 from edge_sdk.reporting.sections_profile import latency_section, verdict_section
 
 CSS = """
@@ -122,6 +123,9 @@ def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> li
         sections.append(conversion_section(converts, profiles))
     if profiles:
         sections.append(latency_section(profiles, verdict_rows))
+        per_op = ops_section(profiles)
+        if per_op is not None:
+            sections.append(per_op)
     else:
         sections.append(Section("latency", "Latency on each device", note(
             "no profile document among the inputs. Add the output of "

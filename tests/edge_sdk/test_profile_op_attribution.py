@@ -92,3 +92,31 @@ def test_ops_that_cannot_run_alone_get_a_note_and_the_rest_a_time(tmp_path: Path
     assert {r["type"] for r in noted} & {"WHILE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"}
     assert any(r["ms"] is not None for r in host["ops"])
     assert host["op_profile"]["notes"][0].startswith(f"{len(noted)} op(s) could not run alone")
+
+
+def test_report_draws_the_per_op_section(kws_tflite: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    assert main(["profile", str(kws_tflite), "--device", "pixel-7", "--op-profile", "--runs", "20",
+                 "-o", str(tmp_path / "p.json"), "--html", str(report)]) == 0
+    html = report.read_text()
+    assert "Where the time goes, op by op" in html
+    for chart in ("op-type-time-host", "layer-time-host", "op-type-time-pixel-7 (estimated)"):
+        assert f'data-chart="{chart}"' in html
+    assert "XNNPACK" in html and "CPU kernels" in html  # KWS: AVERAGE_POOL_2D and SOFTMAX stay on the CPU
+
+
+def test_compare_lines_two_artifacts_up_layer_by_layer() -> None:
+    """float32 vs int8 of the same real CNN: op indexes differ (QUANTIZE is added), layer names do not."""
+    import assets
+
+    from edge_sdk.profiling import profile
+    from edge_sdk.reporting import compare
+
+    before, after = (profile(str(assets.mltk_model("rock_paper_scissors", suffix)), devices=["pixel-7"],
+                             estimate_only=True) for suffix in (".float32.tflite", ".tflite"))
+    rows = {row.key: row for row in compare(before, after).rows if ".ops.layer[" in row.key}
+    conv = rows["results[pixel-7/estimate].ops.layer[CONV_2D conv2d_1].ms"]
+    assert conv.before and conv.after and conv.unit == "ms" and conv.verdict in ("better", "worse")
+    assert rows["results[pixel-7/estimate].ops.layer[QUANTIZE tfl.quantize].ms"].before is None
+    by_type = compare(before, after).rows
+    assert any(row.key == "results[pixel-7/estimate].ops[CONV_2D].ms" and row.delta for row in by_type)
