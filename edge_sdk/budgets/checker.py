@@ -19,7 +19,7 @@ from edge_sdk.budgets.cache import MeasurementCache, default_cache_dir, file_sha
 from edge_sdk.budgets.config import Budget, CheckSpec, find_budget, load_budget
 from edge_sdk.budgets.defaults import device_default_checks
 from edge_sdk.budgets.evaluate import CheckOutcome, ModelRef, evaluate_check, load_profiles, resolve_models
-from edge_sdk.budgets.measure import Measurer
+from edge_sdk.budgets.measure import DEFAULT_TIMEOUT_S, Measurer
 from edge_sdk.budgets.metrics import METRICS
 from edge_sdk.budgets.verdicts import Verdict, summarize
 from edge_sdk.core.documents import envelope
@@ -116,8 +116,11 @@ def plan_checks(models: list[str] | str | None = None, *, budget: str | Path | N
 def check(models: list[str] | str | None = None, *, budget: str | Path | None = None,
           devices: list[str] | None = None, estimate_only: bool = False, baseline: str | Path | None = None,
           use_cache: bool = True, threads: int | None = None, adb_serials: list[str] | None = None,
-          on_progress: ProgressCallback | None = None) -> CheckResult:
+          on_progress: ProgressCallback | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> CheckResult:
     """Check models against budgets; see ``edge-sdk check --help``. Raises EdgeSdkError on bad input.
+
+    ``timeout_s``: how long one host measurement or runtime load may take before it is killed and
+    reported as a hang (exit 3).
 
     ``adb_serials``: measure on phones connected over adb (``[]``: the one connected phone); a budget
     device whose profile matches a phone gets measured numbers, the other devices estimates.
@@ -125,7 +128,8 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     resolved, plans = plan_checks(models, budget=budget, devices=devices, threads=threads)
     loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
     cache = MeasurementCache(default_cache_dir(resolved.base_dir if resolved.path else None), enabled=use_cache)
-    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, on_progress=on_progress)
+    measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, on_progress=on_progress,
+                        timeout_s=timeout_s)
     _hash_models([ref for plan in plans for ref in plan.models])
     measurer.prefetch_runtime_loads([(ref.path, ref.sha256, runtime) for plan in plans
                                      if "runtimes" in plan.spec.limits for ref in plan.models

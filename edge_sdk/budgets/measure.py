@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.cache import MeasurementCache, content_key
+from edge_sdk.budgets.runtime_probe import PROBE_TIMEOUT_S
 from edge_sdk.budgets.runtimes import RuntimeSpec
+from edge_sdk.core.errors import UsageError
 from edge_sdk.core.progress import ProgressCallback
 
+DEFAULT_TIMEOUT_S = 300.0   # one host measurement (as profile's --timeout)
 DEVICE_METRICS = ("latency_p50", "latency_p90", "latency_p99", "peak_memory", "arena", "energy")
 
 
@@ -33,8 +36,13 @@ class Measurer:
     """Measures models for a check run; remembers results within the run and across runs (cache)."""
 
     def __init__(self, cache: MeasurementCache, *, estimate_only: bool = False,
-                 adb_serials: list[str] | None = None, on_progress: ProgressCallback | None = None) -> None:
+                 adb_serials: list[str] | None = None, on_progress: ProgressCallback | None = None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        if not timeout_s > 0:
+            raise UsageError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}",
+                             params=("timeout_s",))
         self.cache = cache
+        self.timeout_s = float(timeout_s)         # per host run and per runtime load probe
         self.on_progress = on_progress            # progress events of each host run (the CLI draws them)
         self.estimate_only = estimate_only
         self.adb_serials = adb_serials            # None: no phones; []: the one connected phone
@@ -126,12 +134,18 @@ class Measurer:
     def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> dict[str, Any]:
         """A profile document; a model this host's runtime refuses (a custom op the app links in, say)
         still gets its device estimates from the graph, with a note saying why nothing ran."""
-        from edge_sdk.core.errors import InputError, UnsupportedModelError
+        from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
         from edge_sdk.profiling import profile
 
         try:
             return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only,
-                           on_progress=self.on_progress)
+                           on_progress=self.on_progress, timeout_s=self.timeout_s)
+        except RuntimeCrash as exc:
+            if "did not finish within" not in exc.message:
+                raise
+            raise RuntimeCrash(exc.message, path=exc.path, params=("timeout_s",),
+                               hint=f"raise timeout_s (now {self.timeout_s:g} s) if the model is just slow; a model "
+                                    "that hangs here will hang in the app too") from None
         except (UnsupportedModelError, InputError) as exc:
             refused = isinstance(exc, UnsupportedModelError) or "dynamic shape" in exc.message
             if self.estimate_only or not refused:
@@ -193,7 +207,8 @@ class Measurer:
         if result is None:
             from edge_sdk.budgets.runtime_probe import probe_load
 
-            result = probe_load(path, spec, _fixed_shapes(self.model_facts(path, sha256)))
+            result = probe_load(path, spec, _fixed_shapes(self.model_facts(path, sha256)),
+                                timeout_s=min(self.timeout_s, PROBE_TIMEOUT_S))
             if result.get("loaded") is not None:   # never cache "could not try"
                 self.cache.put("runtime", key, result)
         self._memo[memo_key] = result

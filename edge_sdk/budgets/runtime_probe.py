@@ -17,17 +17,19 @@ from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
 PROBE_TIMEOUT_S = 120.0
 
 
-def probe_load(path: Path, spec: RuntimeSpec, input_shapes: dict[str, list[int]] | None = None) -> dict[str, Any]:
+def probe_load(path: Path, spec: RuntimeSpec, input_shapes: dict[str, list[int]] | None = None, *,
+               timeout_s: float = PROBE_TIMEOUT_S) -> dict[str, Any]:
     """``{"loaded": True|False|None, "version", "problem", "detail"}``; None = could not try.
 
-    ``input_shapes`` fixes dynamic input dimensions (the converter's recorded shapes).
+    ``input_shapes`` fixes dynamic input dimensions (the converter's recorded shapes). A load that
+    takes longer than ``timeout_s`` is a hang: the runtime "cannot run it" (as in the app).
     """
     from edge_sdk.core.errors import InfrastructureError
     from runtime_harness.host import HostRequest, TimingPolicy, measure
 
     policy = TimingPolicy(runs=1, min_runs=1, warmup_s=0.0, max_warmup_runs=1, time_limit_s=30.0)
     request = HostRequest(model=str(path), runtime=spec.harness_id, threads=1, policy=policy,
-                          input_shapes=dict(input_shapes or {}), timeout_s=PROBE_TIMEOUT_S)
+                          input_shapes=dict(input_shapes or {}), timeout_s=timeout_s)
     version = spec.installed_version()
     try:
         measure(request)

@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report (verdicts and the profiles used)")
     parser.add_argument("--github", action="store_true", help="print GitHub Actions ::error annotations")
     parser.add_argument("--hide-passed", action="store_true", help="show only failed or unmeasured limits")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", dest="timeout_s",
+                        help="kill a host measurement or runtime load after S seconds and report a hang "
+                             "(exit 3; default 300)")
     parser.add_argument("--no-cache", action="store_true", help="measure again instead of reusing cached results")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the resolved checks (models found, devices, limits in base units) as JSON and stop")
@@ -73,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads must be 1 or more, got {args.threads}")
+    if not args.timeout_s > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s:g}")
     outputs = {flag: value for flag, value in (("--json", args.json_path), ("--junit", args.junit),
                                                ("--markdown", args.markdown), ("--html", args.html))
                if value and value != "-"}
@@ -94,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     result = check(args.models or None, budget=args.budget, devices=args.devices or None,
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
                    threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
-                   on_progress=terminal_progress())
+                   on_progress=terminal_progress(), timeout_s=args.timeout_s)
     table_stream = sys.stderr if args.json_path == "-" else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:
