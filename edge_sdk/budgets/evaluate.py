@@ -7,7 +7,6 @@ nothing is a failed verdict (never a silent pass); a literal path that does not 
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from edge_sdk.budgets.rules import rule_verdicts
 from edge_sdk.budgets.values import collect_values
 from edge_sdk.budgets.verdicts import Verdict, numeric_verdict, rule_verdict
 from edge_sdk.core.errors import ConfigError, InputError
+from edge_sdk.core.files import expand_glob, require_file
 
 _GLOB_CHARS = set("*?[")
 
@@ -53,7 +53,7 @@ def resolve_models(patterns: list[str], base_dir: Path, display_base: Path) -> t
     for pattern in patterns:
         absolute = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
         if _GLOB_CHARS & set(pattern):
-            matches = sorted(Path(m) for m in glob.glob(absolute, recursive=True) if Path(m).is_file())
+            matches = expand_glob(absolute)  # ** stays off symlinked folders; the match count is capped
             if not matches:
                 unmatched.append(pattern)
             for match in matches:
@@ -66,6 +66,7 @@ def resolve_models(patterns: list[str], base_dir: Path, display_base: Path) -> t
         if path.is_dir():
             raise InputError(f"{pattern}: is a directory, expected a .tflite file",
                              hint=f'use a glob to check every model in it, e.g. "{pattern.rstrip("/")}/*.tflite"')
+        require_file(path, ".tflite model")  # a device or FIFO would be hashed forever
         refs.setdefault(path.resolve(), ModelRef(path.resolve(), _display(path, display_base)))
     return list(refs.values()), unmatched
 
