@@ -17,7 +17,7 @@ from typing import Any
 
 from edge_sdk.core.errors import UsageError
 from edge_sdk.core.table import render_table
-from edge_sdk.core.units import format_bytes, format_count, format_mj, format_ms
+from edge_sdk.core.units import format_quantity
 from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 
 # Envelope and identity fields, and per-tensor memory allocations (offsets differ with any change;
@@ -55,7 +55,8 @@ def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
     for op in ops:
         if not isinstance(op, dict):
             continue
-        entry = totals.setdefault(str(op.get("type") or op.get("op") or "?"), {"count": 0.0, "macs": 0.0, "params": 0.0})
+        entry = totals.setdefault(str(op.get("type") or op.get("op") or "?"),
+                                  {"count": 0.0, "macs": 0.0, "params": 0.0, **({"ms": 0.0} if timed else {})})
         entry["count"] += 1
         for key in ("macs", "params", "ms"):
             value = _number(op.get(key))
@@ -64,7 +65,6 @@ def _ops_by_type(ops: list[Any]) -> dict[str, dict[str, float]]:
     return totals
 
 
-def flatten(value: Any, prefix: str = "", units: dict[str, str] | None = None) -> dict[str, Value]:
 def _ops_by_layer(ops: list[Any]) -> dict[str, float]:
     """Per-op time keyed by op type and the user's layer name: op indexes shift between two
     conversions of one model (a QUANTIZE appears), layer names do not, so a regression lines up
@@ -79,6 +79,7 @@ def _ops_by_layer(ops: list[Any]) -> dict[str, float]:
     return times
 
 
+def flatten(value: Any, prefix: str = "", units: dict[str, str] | None = None) -> dict[str, Value]:
     """Numbers (and short strings) of a document under readable dotted keys.
 
     ``units`` (when given) collects the unit a dict states for its numbers in a ``"unit"`` field,
@@ -110,9 +111,9 @@ def _ops_by_layer(ops: list[Any]) -> dict[str, float]:
             for op_type, totals in _ops_by_type(value).items():
                 for key, number in totals.items():
                     out[f"{prefix}[{op_type}].{key}"] = number
-        elif value and all(isinstance(v, dict) for v in value):
             for layer, ms in _ops_by_layer(value).items():
                 out[f"{prefix}.layer[{layer}].ms"] = ms
+        elif value and all(isinstance(v, dict) for v in value):
             seen: dict[str, int] = {}
             for position, item in enumerate(value):
                 ident = _identity(item, position)
