@@ -6,28 +6,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import format_value
+from edge_sdk.core.table import markdown_cell, markdown_table
 
 if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
     from edge_sdk.budgets.verdicts import Verdict
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _table(verdicts: list[Verdict], with_before: bool) -> list[str]:
     headers = ["check", "model", "device", "limit on", *(["before"] if with_before else []),
                "actual", "limit", "margin", "status", "how"]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    rows = []
     for v in verdicts:
         icon = {"pass": "✅ pass", "fail": "❌ fail", "missing": "⚠️ missing", "uncertain": "❔ uncertain"}[v.status]
         metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
         before = [format_value(v.metric, v.before)] if with_before else []
         cells = [v.check, f"`{v.model}`", v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
                  v.margin_text() or "", icon, v.how + "".join(f"; {n}" for n in v.notes)]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return lines
+        rows.append(cells)
+    return markdown_table(headers, rows)
 
 
 def markdown_summary(result: CheckResult) -> str:
@@ -45,14 +42,14 @@ def markdown_summary(result: CheckResult) -> str:
         lines += _table(bad, with_before) + [""]
         for outcome in result.outcomes:
             if not outcome.passed and outcome.spec.message:
-                lines.append(f"> **{_cell(outcome.spec.name)}**: {_cell(outcome.spec.message)}")
+                lines.append(f"> **{markdown_cell(outcome.spec.name)}**: {markdown_cell(outcome.spec.message)}")
         lines.append("")
     if doubtful:
-        lines += [f"#### ❔ {len(doubtful)} limit{'' if len(doubtful) == 1 else 's'} uncertain "
-                  "(estimate's error band straddles the limit; not failing the gate)", ""]
+        lines += [(f"#### ❔ {len(doubtful)} limit{'' if len(doubtful) == 1 else 's'} uncertain "
+                   "(estimate's error band straddles the limit; not failing the gate)"), ""]
         lines += _table(doubtful, with_before) + [""]
-        lines += [f"> ❔ {_cell(v.model)}{' on ' + _cell(v.device) if v.device else ''}: {_cell(v.uncertain_text())}"
-                  for v in doubtful] + [""]
+        lines += [f"> ❔ {markdown_cell(v.model)}{' on ' + markdown_cell(v.device) if v.device else ''}: "
+                  f"{markdown_cell(v.uncertain_text())}" for v in doubtful] + [""]
     if good:
         lines += [f"<details><summary>{len(good)} limit{'' if len(good) == 1 else 's'} passed</summary>", ""]
         lines += _table(good, with_before) + ["", "</details>", ""]
