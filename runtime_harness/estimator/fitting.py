@@ -57,6 +57,7 @@ class Observation:
 
 REFERENCE_KERNELS = {"a-profile": "xnnpack", "m-profile": "vendor", "x86": "xnnpack"}
 KERNEL_ITERATIONS = 4
+MIN_PAIRS = 2  # devices measured with both libraries before the paired difference is trusted
 # Kernel-library ratios used when a family has no point measured with its reference kernels for
 # that precision (then the ratio cannot be fitted): "XNNPACK delivers, on average, 30% speedup over
 # the default TensorFlow Lite quantized kernels" on ARM64 phones (Dukhan & Barchard, "Faster
@@ -193,6 +194,34 @@ def _log_factors(logs: dict[str, list[float]], parent: dict[str, float] | None =
     return out
 
 
+def _kernel_residuals(obs: list[Observation], reference: str, present: set[str], alpha: float,
+                      theta: np.ndarray) -> dict[str, list[float]]:
+    """Log residuals that measure each kernel library against the family's reference kernels.
+
+    Paired within a device where possible: on a device measured with both (a Raspberry Pi under a
+    32-bit and a 64-bit OS, ruy and XNNPACK int8), the library's factor is the difference of the two
+    mean residuals, so the device's own speed cannot leak into it (left unpaired, "32-bit numbers
+    come from slow boards" would read as "32-bit kernels are slow"). A library never measured beside
+    the reference on one device falls back to its mean residual over all its points."""
+    residuals: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for o in obs:
+        pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
+                                alpha, o.kernels) @ theta)
+        residuals[(o.kernel_key, o.device.id)].append(math.log(o.point.latency_ms / max(pred, 1e-12)))
+    paired: dict[str, list[float]] = defaultdict(list)
+    unpaired: dict[str, list[float]] = defaultdict(list)
+    for (key, device), values in residuals.items():
+        compute = key.split(":")[1]
+        base = f"{reference}:{compute}"
+        if key.startswith(reference + ":") or (base not in present and key in KERNEL_PRIORS):
+            continue  # the reference itself, or fixed at its published prior
+        unpaired[key].extend(values)
+        if (base, device) in residuals:
+            ref = residuals[(base, device)]
+            paired[key].append(sum(values) / len(values) - sum(ref) / len(ref))
+    return {key: paired[key] if len(paired.get(key, [])) >= MIN_PAIRS else values for key, values in unpaired.items()}
+
+
 def fit_family(obs: list[Observation], family: str) -> FittedFamily:
     """Fit theta (and alpha) on the family's points, then the core-type and device factors."""
     reference = REFERENCE_KERNELS[family]
@@ -206,16 +235,7 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
                 best = (loss, alpha, theta)
         assert best is not None
         _, alpha, theta = best
-        by_kernel: dict[str, list[float]] = defaultdict(list)
-        for o in obs:
-            compute = o.kernel_key.split(":")[1]
-            identifiable = f"{reference}:{compute}" in present
-            if not identifiable and o.kernel_key in KERNEL_PRIORS:
-                continue  # fixed at its published prior below
-            if not o.kernel_key.startswith(reference + ":"):
-                pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                                        alpha, o.kernels) @ theta)
-                by_kernel[o.kernel_key].append(math.log(o.point.latency_ms / max(pred, 1e-12)))
+        by_kernel = _kernel_residuals(obs, reference, present, alpha, theta)
         kernel_log = _log_factors(by_kernel)
         for key, prior in KERNEL_PRIORS.items():
             if key in present and key not in kernel_log:
