@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.documents import KINDS, SCHEMA_VERSION, document_kind, load_document
+from edge_sdk.core.documents import KINDS, READABLE_VERSIONS, SCHEMA_VERSION, check_document, document_kind, load_document
 from edge_sdk.core.errors import InputError
 
 DocumentSource = dict[str, Any] | str | os.PathLike[str]
@@ -54,27 +54,8 @@ def model_name(document: dict[str, Any]) -> str | None:
 
 
 def _validate_dict(document: dict[str, Any], origin: str) -> str:
-    kind = document_kind(document)
-    if kind is None:
-        raise InputError(
-            f"{origin}: not an edge-sdk report (no \"schema\": \"edge-sdk/...\" field)",
-            hint="pass a document written by edge-sdk profile/check/convert/inspect (--json or -o)",
-            path=origin,
-        )
-    if kind not in KINDS:
-        raise InputError(
-            f"{origin}: unknown edge-sdk document kind {kind!r}; this edge-sdk reads {', '.join(KINDS)}",
-            hint="regenerate the report with this edge-sdk version",
-            path=origin,
-        )
-    if document.get("version") != SCHEMA_VERSION:
-        raise InputError(
-            f"{origin}: report version {document.get('version')!r}, but this edge-sdk reads version "
-            f"{SCHEMA_VERSION}",
-            hint="regenerate the report with this edge-sdk version",
-            path=origin,
-        )
-    return kind
+    """The kind of a document given as a dict, after the checks every loaded document gets."""
+    return document_kind(check_document(document, origin)) or ""
 
 
 def load_one(source: DocumentSource, index: int = 0) -> LoadedDocument:
@@ -108,8 +89,11 @@ def embedded_documents(document: dict[str, Any]) -> list[dict[str, Any]]:
         if depth > 3:
             return
         if isinstance(value, dict):
-            if depth > 0 and document_kind(value) in KINDS and value.get("version") == SCHEMA_VERSION:
-                found.append(value)
+            if depth > 0 and document_kind(value) in KINDS and value.get("version") in READABLE_VERSIONS:
+                try:
+                    found.append(check_document(value, "embedded document"))
+                except InputError:
+                    pass  # a damaged nested copy: the outer document is still shown
                 return
             for key, child in value.items():
                 if key not in ("ops", "samples_ms", "tensors"):
