@@ -48,6 +48,12 @@ class ConvertOptions:
     max_accuracy_drop: float | None = None
     allow_unsafe_deserialization: bool = False
     generated_samples: int = DEFAULT_GENERATED_SAMPLES
+    keep_float: list[str] | None = None
+    quant_report: str | None = None
+    search: str | None = None
+    target_device: str | None = None
+    objective: str = "size"
+    latency_estimator: Any = None
     notes: list[str] = field(default_factory=list)
 
     def plan(self) -> list[dict[str, Any]]:
@@ -73,6 +79,13 @@ class ConvertOptions:
                 quant["calibration"] = {"data": self.calibration_data, "max_samples": self.calibration_samples}
                 if self.image_mean is not None or self.image_std is not None:
                     quant["calibration"].update(image_mean=self.image_mean, image_std=self.image_std)
+            if self.keep_float:
+                quant["keep_float"] = list(self.keep_float)
+            if self.search:
+                quant = {"search": self.search, "max_accuracy_drop": self.max_accuracy_drop, "objective": self.objective,
+                         "target_device": self.target_device, "calibration": quant.get("calibration")}
+            if self.quant_report is not None:
+                quant["quant_report"] = self.quant_report
             steps.append({"name": "quantize" if self.quantize != "none" else "export", "settings": quant})
         steps.append({"name": "validate", "settings": {
             "data": self.eval_data or ("calibration-data" if self._calibration_is_file() else "generated"),
@@ -128,10 +141,13 @@ def parse_accuracy_drop(value: Any) -> float:
 # every parameter a convert message may name (the CLI rewrites them into its flags)
 CONVERT_PARAMS = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
                   "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
-                  "allow_unsafe_deserialization", "output")
+                  "allow_unsafe_deserialization", "output", "keep_float", "quant_report", "target_device",
+                  "objective")
 KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibration_data",
                  "calibration_samples", "image_mean", "image_std", "eval_data", "fine_tune_data",
-                 "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples"}
+                 "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples",
+                 "keep_float", "quant_report", "target_device", "objective", "latency_estimator"}
+OBJECTIVES = ("size", "latency")
 
 
 DATA_OPTIONS = ("calibration_data", "eval_data", "fine_tune_data")
@@ -197,7 +213,7 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
     opts.image_std = _floats(settings.get("image_std"), "image_std")
     if opts.image_std is not None and any(s == 0 for s in opts.image_std):
         problems.append("image_std must not contain 0 (pixels are divided by it)")
-    if opts.quantize in FULL_INTEGER and not opts.calibration_data:
+    if opts.quantize in FULL_INTEGER and not opts.calibration_data and not settings.get("search"):
         problems.append(
             f"quantize={opts.quantize!r} needs calibration data to choose activation ranges: "
             "pass calibration_data=PATH (.npz/.npy arrays or a folder of images, about 100 samples), "
@@ -217,9 +233,10 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
         opts.epochs = opts.epochs or DEFAULT_EPOCHS
         if opts.prune is None:
             problems.append("fine_tune_data is used to recover accuracy after pruning: add prune=SPARSITY")
+    _resolve_quantization(opts, settings, problems)
     if settings.get("max_accuracy_drop") is not None:
         opts.max_accuracy_drop = parse_accuracy_drop(settings["max_accuracy_drop"])
-        if not opts.eval_data:
+        if not opts.eval_data and not opts.search:
             problems.append("max_accuracy_drop needs labelled data: add eval_data=PATH (inputs and labels)")
     opts.allow_unsafe_deserialization = bool(settings.get("allow_unsafe_deserialization", False))
     opts.generated_samples = int(settings.get("generated_samples", DEFAULT_GENERATED_SAMPLES))
@@ -227,6 +244,40 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
         raise UsageError("conflicting or incomplete options:\n  - " + "\n  - ".join(problems), params=CONVERT_PARAMS)
     _check_format_support(opts)
     return opts
+
+
+def _resolve_quantization(opts: ConvertOptions, settings: dict[str, Any], problems: list[str]) -> None:
+    """keep_float, quant_report and the accuracy-aware search (recipe='auto'): what each one needs."""
+    keep = settings.get("keep_float")
+    if keep is not None:
+        opts.keep_float = [keep] if isinstance(keep, str) else [str(k) for k in keep]
+    report = settings.get("quant_report")
+    if report is not None and report is not False:
+        opts.quant_report = "" if report is True else str(report)
+    opts.search = settings.get("search")
+    opts.target_device = settings.get("target_device")
+    opts.objective = _choice(settings.get("objective", "size"), OBJECTIVES, "objective")
+    opts.latency_estimator = settings.get("latency_estimator")
+    if opts.search:
+        if not opts.calibration_data or opts.calibration_data == RANDOM_CALIBRATION:
+            problems.append("recipe='auto' measures int8 candidates, so it needs real calibration data: pass "
+                            "calibration_data=PATH (.npz/.npy arrays or a folder of images, about 100 samples)")
+        if settings.get("max_accuracy_drop") is None:
+            problems.append("recipe='auto' searches under an accuracy budget: add max_accuracy_drop=X (e.g. '1%'); "
+                            "with labelled eval_data it is the accuracy drop, without labels the top-1 disagreement "
+                            "with the source model")
+        if opts.keep_float:
+            problems.append("keep_float and recipe='auto' exclude each other: the search chooses which ops stay float "
+                            "(drop keep_float, or use recipe='int8-float-io' with keep_float)")
+        return
+    if opts.target_device or "objective" in settings:
+        problems.append("target_device and objective steer recipe='auto' only: add recipe='auto' or drop them")
+    if opts.keep_float and opts.quantize != "int8":
+        problems.append(f"keep_float keeps ops in float inside a full-int8 model; quantize={opts.quantize!r} has no "
+                        "int8 ops to exempt: use recipe='int8' or recipe='int8-float-io' with keep_float")
+    if opts.quant_report is not None and opts.quantize != "int8":
+        problems.append(f"quant_report measures what int8 quantization costs per op; quantize={opts.quantize!r} is not "
+                        "int8: use recipe='int8-float-io' (or recipe='auto') with quant_report")
 
 
 def _check_format_support(opts: ConvertOptions) -> None:

@@ -16,6 +16,7 @@ from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, publish, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
+from converters.quantization.step import needs_calibrated, publish_report, quantize_calibrated
 from converters.validation.quality import parity_warnings
 PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
@@ -49,7 +50,8 @@ def _calibration(options: ConvertOptions, source: LoadedSource) -> Dataset | Non
 def _evaluation(options: ConvertOptions, source: LoadedSource, calibration: Dataset | None) -> Dataset:
     if options.eval_data:
         return load_dataset(options.eval_data, source.inputs, "eval-data", image_mean=options.image_mean,
-                            image_std=options.image_std, need_labels=options.max_accuracy_drop is not None
+                            image_std=options.image_std,
+                            need_labels=options.max_accuracy_drop is not None and not options.search
                             ).whole_batches(source.batch)
     if calibration is not None and calibration.origin == "calibration-data":
         subset = calibration.subset(PARITY_FROM_CALIBRATION, seed=2).whole_batches(source.batch)
@@ -95,8 +97,12 @@ def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
         clock.lap("data")
         model = _prune(options, source, steps)
         clock.lap("prune")
+        quantization: dict[str, Any] | None = None
+        full_report = None
         if source.format == "tflite":
             data = options.source.read_bytes()
+        elif calibration is not None and needs_calibrated(options):
+            data, quantization, full_report = quantize_calibrated(options, source, model, calibration, evaluation)
         else:
             from converters.steps.quantize import export_tflite  # noqa: PLC0415
 
@@ -107,14 +113,23 @@ def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
             candidate.write_bytes(data)
             from converters.validation import validate  # noqa: PLC0415
 
-            checks = validate(source, candidate, evaluation, options.max_accuracy_drop)
+            search = (quantization or {}).get("search")
+            checks = validate(source, candidate, evaluation, None if search else options.max_accuracy_drop)
+            if search:
+                from converters.quantization.auto import search_gate  # noqa: PLC0415
+
+                search_gate(checks, search)
         clock.lap("validate")
         manifest = build_manifest(options, source_sha256=source_sha, steps=steps, data=data,
                                   output_path=options.output, checks=checks, layout_notes=source.layout_notes,
                                   versions=source.versions, source_io=[s.to_dict() for s in source.inputs])
         manifest["warnings"] = parity_warnings(checks["validation"], checks["gate"])
+        if quantization is not None:
+            manifest["quantization"] = quantization
         manifest["timings_s"] = clock.laps
         publish(options.output, data, manifest)
+        if full_report is not None:
+            publish_report(manifest, full_report)
         return manifest
     finally:
         source.cleanup()

@@ -15,7 +15,7 @@ from typing import Any
 from edge_sdk.core.errors import ConfigError, UsageError
 
 RECIPES_FILE = Path(__file__).with_name("recipes.toml")
-RECIPE_KEYS = {"description", "quantize", "io", "prune", "prune_structure"}
+RECIPE_KEYS = {"description", "quantize", "io", "prune", "prune_structure", "search"}
 
 
 @lru_cache(maxsize=1)

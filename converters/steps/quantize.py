@@ -8,6 +8,7 @@ kernel is reported, never silently left in float.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,17 +60,29 @@ def configure(converter: Any, mode: str, io: str | None, calibration: Dataset | 
 
 def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, calibration: Dataset | None) -> bytes:
     """Convert ``model`` (a Keras model, or None for SavedModel/ONNX sources) to .tflite bytes."""
+    import_tensorflow()
+    with converting(source, mode):
+        converter = source.make_converter(model)
+        configure(converter, mode, io, calibration, source)
+        return converter.convert()
+
+
+@contextlib.contextmanager
+def converting(source: LoadedSource, mode: str) -> Iterator[None]:
+    """Run a TFLiteConverter block with its console noise captured and any failure classified.
+
+    A failure on the calibration data is an InputError, an op or shape the converter cannot take
+    an UnsupportedModelError (both exit 2), anything else an InfrastructureError (exit 3).
+    """
     tf = import_tensorflow()
+    error: BaseException | None = None
     with captured_output() as log:
         try:
-            converter = source.make_converter(model)
-            configure(converter, mode, io, calibration, source)
-            data = converter.convert()
-            error: BaseException | None = None
+            yield
         except Exception as exc:  # noqa: BLE001 - classified below
             error = exc
     if error is None:
-        return data
+        return
     text = f"{error}\n{log.text}"
     cause = summarize_failure(str(error) or log.text)
     converter_error = getattr(getattr(tf.lite, "experimental", None), "ConverterError", None)

@@ -62,18 +62,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="quality gate: exit 1 if accuracy drops more, e.g. 0.5%% (half a point) or 0.005")
     parser.add_argument("--allow-unsafe-deserialization", action="store_true",
                         help="load Keras models with Lambda layers (runs code stored in the file: trusted files only)")
+    quant = parser.add_argument_group("accuracy-aware int8 (docs/convert.md)")
+    quant.add_argument("--quant-report", nargs="?", const="", metavar="FILE",
+                       help="per-op int8 error report, most damaging op first (JSON; default OUT.tflite.quant.json)")
+    quant.add_argument("--keep-float", nargs="+", metavar="OP", help="keep these ops (names from --quant-report, "
+                       "or op types such as CONV_2D) in float inside a full-int8 model")
+    quant.add_argument("--target-device", metavar="ID", help="--recipe auto: estimate each candidate's latency on "
+                       "this device profile (edge-sdk devices)")
+    quant.add_argument("--objective", choices=("size", "latency"),
+                       help="--recipe auto: what 'best' means among candidates that meet the gate (default size)")
     parser.add_argument("--json", action="store_true", help="print the manifest (or the plan with --dry-run) as JSON")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved pipeline and stop")
 
 
 OPTION_NAMES = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
-                "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop")
+                "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
+                "quant_report", "keep_float", "target_device", "objective")
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     options = {name: getattr(args, name) for name in OPTION_NAMES if getattr(args, name) is not None}
     if args.allow_unsafe_deserialization:
         options["allow_unsafe_deserialization"] = True
+    if args.target_device:
+        from edge_sdk.quant_latency import ESTIMATOR, check_device  # noqa: PLC0415 - estimates live above converters
+
+        check_device(args.target_device)
+        options["latency_estimator"] = ESTIMATOR
     return options
 
 
@@ -97,6 +112,12 @@ def _print_warnings(manifest: dict[str, Any]) -> None:
     for warning in manifest.get("warnings", []):
         text = rewrite(warning["message"], tuple(warning.get("params", ())), "convert")
         print(f"warning: {text}", file=sys.stderr)
+
+
+def _print_quantization(manifest: dict[str, Any]) -> None:
+    from edge_sdk.cli.convert_quant import print_quantization  # noqa: PLC0415
+
+    print_quantization(manifest)
 
 
 def _print_summary(manifest: dict[str, Any]) -> None:
@@ -128,6 +149,7 @@ def _print_summary(manifest: dict[str, Any]) -> None:
               f"artifact {_pct(acc['artifact'])}, drop {drop}")
     for note in val.get("notes", []) + manifest.get("notes", []) + manifest.get("layout", []):
         print(f"  note: {note}")
+    _print_quantization(manifest)
     _print_warnings(manifest)
     gate = manifest["gate"]
     if gate["passed"]:

@@ -1,0 +1,210 @@
+"""``recipe='auto'``: the smallest (or fastest) artifact that meets the accuracy budget.
+
+The ladder, most compressed first (the issue's order; for ``objective='latency'`` dynamic-range
+comes before int16x8, which has no XNNPACK kernels and runs on slow reference kernels on CPUs):
+
+    int8 -> int8 with the k most damaging ops in float (k = 1, 2, 4, 8; from the per-op report)
+         -> int16x8 -> dynamic-range -> fp16 -> float32
+
+Each rung is built, run against the source on the evaluation data and measured (size, gzip size,
+accuracy drop or parity, estimated latency on ``target_device`` when the caller passes a latency
+estimator). The first rung that meets the gate wins: every later rung is larger (or slower), so
+it is not built; every earlier rung says why it lost. The whole table goes into the manifest.
+
+The gate: with labelled data, the accuracy drop against the source model; without labels, the
+top-1 disagreement with the source (an upper bound of the accuracy it can cost) for classifiers,
+and SQNR >= 20 dB (converters.validation.quality) for other outputs.
+
+Latency: converters do not know devices (layering). The composition passes ``latency_estimator``:
+a callable ``(model_path, device_id) -> milliseconds | None``, or its ``"module:function"`` name
+when the conversion runs in a child process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from converters.data import Dataset
+from converters.manifest import gzip_size
+from converters.options import ConvertOptions
+from converters.quantization.calibrated import Calibrated
+from converters.quantization.selective import describe_kept
+from converters.sources.base import LoadedSource
+from converters.validation.quality import MIN_SQNR_DB
+
+KEEP_STEPS = (1, 2, 4, 8)
+TAILS = {"size": ("int16x8", "dynamic", "fp16", "none"), "latency": ("dynamic", "int16x8", "fp16", "none")}
+LABELS = {"int16x8": "int16x8", "dynamic": "dynamic-range int8", "fp16": "fp16", "none": "float32"}
+
+
+@dataclasses.dataclass
+class Rung:
+    name: str
+    mode: str
+    keep: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def ladder(report: dict[str, Any] | None, objective: str) -> list[Rung]:
+    """The rungs in the order they are tried."""
+    rungs = [Rung("int8", "int8")]
+    damaging = [op for op in (report or {}).get("ops", [])
+                if (op.get("float_alone") or {}).get("error_share", 0.0) > 0.0]
+    last = 0
+    for step in KEEP_STEPS:
+        k = min(step, len(damaging))
+        if k > last:
+            rungs.append(Rung(f"int8, {k} op{'s' if k > 1 else ''} float", "int8", damaging[:k]))
+            last = k
+    rungs += [Rung(LABELS[mode], mode) for mode in TAILS[objective]]
+    return rungs
+
+
+def _estimator(spec: Any) -> Callable[[str, str], float | None] | None:
+    if spec is None or callable(spec):
+        return spec
+    module, _, name = str(spec).partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _memoized(source: LoadedSource) -> LoadedSource:
+    """The source with its reference outputs computed once for every candidate (same inputs each time)."""
+    if source.reference is None:
+        return source
+    original, cache = source.reference, {}
+
+    def reference(data: dict[str, np.ndarray]) -> list[np.ndarray]:
+        key = tuple((k, id(v)) for k, v in sorted(data.items()))
+        if key not in cache:
+            cache[key] = original(data)
+        return cache[key]
+
+    return dataclasses.replace(source, reference=reference)
+
+
+def _quality(checks: dict[str, Any], budget: float) -> tuple[float | None, float | None, bool, str]:
+    """(drop, SQNR of the first output, meets the gate, why not) from a validation run."""
+    validation = checks["validation"]
+    outputs = validation.get("outputs") or [{}]
+    first = outputs[0]
+    sqnr = first.get("sqnr_db") if not first.get("identical") else None
+    accuracy = validation.get("accuracy") or {}
+    if accuracy.get("drop") is not None:
+        drop = float(accuracy["drop"])
+        ok = drop <= budget + 1e-12
+        return drop, sqnr, ok, "" if ok else (f"accuracy drop {drop * 100:.2f} points > {budget * 100:.2f} allowed "
+                                             f"({accuracy['source'] * 100:.2f}% -> {accuracy['artifact'] * 100:.2f}%)")
+    if first.get("top1_agreement") is not None:
+        drop = 1.0 - float(first["top1_agreement"])
+        ok = drop <= budget + 1e-12
+        return drop, sqnr, ok, "" if ok else (f"top-1 disagreement with the source {drop * 100:.2f}% > "
+                                             f"{budget * 100:.2f}% allowed")
+    if first.get("identical"):
+        return 0.0, None, True, ""
+    ok = sqnr is not None and sqnr >= MIN_SQNR_DB
+    return None, sqnr, ok, "" if ok else f"output SQNR {sqnr} dB < {MIN_SQNR_DB:g} dB (no labels: parity gate)"
+
+
+def _kept_tensors(rung: Rung) -> list[str]:
+    return list(dict.fromkeys(t for op in rung.keep for t in op["keep"]))
+
+
+def _build(rung: Rung, options: ConvertOptions, source: LoadedSource, model: Any, calibrated: Calibrated) -> bytes:
+    if rung.mode == "int8":
+        return calibrated.quantize(options.io, _kept_tensors(rung))
+    from converters.steps.quantize import export_tflite  # noqa: PLC0415
+
+    io = "float" if rung.mode == "int16x8" else None
+    return export_tflite(source, model, rung.mode, io, calibrated.calibration if rung.mode == "int16x8" else None)
+
+
+def auto_search(options: ConvertOptions, source: LoadedSource, model: Any, calibrated: Calibrated,
+                report: dict[str, Any] | None, evaluation: Dataset) -> tuple[bytes, dict[str, Any]]:
+    """Walk the ladder; return the chosen artifact and the manifest's ``search`` section."""
+    from converters.validation import validate  # noqa: PLC0415
+
+    started = time.perf_counter()
+    budget = float(options.max_accuracy_drop or 0.0)
+    estimate = _estimator(options.latency_estimator) if options.target_device else None
+    measured_source = _memoized(source)
+    candidates: list[dict[str, Any]] = []
+    chosen: tuple[Rung, bytes] | None = None
+    best_failed: tuple[float, Rung, bytes] | None = None
+    with tempfile.TemporaryDirectory(prefix="edge-sdk-auto-") as folder:
+        for rung in ladder(report, options.objective):
+            entry: dict[str, Any] = {"name": rung.name, "quantize": rung.mode, "chosen": False,
+                                     "kept_float": [k["name"] for k in describe_kept(calibrated.ops, _kept_tensors(rung), [])]}
+            candidates.append(entry)
+            if chosen is not None:
+                entry["outcome"] = f"not built: {chosen[0].name} already meets the gate and is smaller" + (
+                    " / faster" if options.objective == "latency" else "")
+                continue
+            try:
+                data = _build(rung, options, source, model, calibrated)
+            except Exception as exc:  # noqa: BLE001 - a rung TFLite cannot build loses, the search goes on
+                entry["outcome"] = f"cannot be built: {str(exc).splitlines()[0][:200]}"
+                continue
+            path = Path(folder) / f"candidate{len(candidates)}.tflite"
+            path.write_bytes(data)
+            checks = validate(measured_source, path, evaluation, None)
+            drop, sqnr, ok, why = _quality(checks, budget)
+            entry.update(size_bytes=len(data), gzip_size_bytes=gzip_size(data), drop=drop, sqnr_db=sqnr,
+                         top1_agreement=(checks["validation"]["outputs"] or [{}])[0].get("top1_agreement"))
+            if estimate is not None:
+                entry["latency_ms"] = estimate(str(path), str(options.target_device))
+            entry["outcome"] = "meets the gate" if ok else f"lost: {why}"
+            if ok:
+                entry["chosen"] = True
+                chosen = (rung, data)
+            elif best_failed is None or (drop if drop is not None else 1.0) < best_failed[0]:
+                best_failed = (drop if drop is not None else 1.0, rung, data)
+    passed = chosen is not None
+    rung, data = chosen if chosen is not None else (best_failed[1], best_failed[2])  # type: ignore[index]
+    if not passed:
+        next(c for c in candidates if c["name"] == rung.name)["chosen"] = True
+    options.quantize = rung.mode
+    options.io = options.io if rung.mode == "int8" else ("float" if rung.mode == "int16x8" else None)
+    float_size = next((c["size_bytes"] for c in candidates if c["quantize"] == "none" and "size_bytes" in c), None)
+    if float_size is None:  # the reference point of every size ratio: one plain float32 conversion
+        from converters.steps.quantize import export_tflite  # noqa: PLC0415
+
+        float_size = len(export_tflite(source, model, "none", None, None))
+    verdict = _verdict(rung, passed, len(data), float_size, budget)
+    return data, {"objective": options.objective, "max_accuracy_drop": budget, "target_device": options.target_device,
+                  "gate_basis": _basis(evaluation), "chosen": rung.name, "passed": passed,
+                  "kept_float": describe_kept(calibrated.ops, _kept_tensors(rung), []),
+                  "float32_size_bytes": float_size, "size_ratio_vs_float32": round(float_size / len(data), 3),
+                  "candidates": candidates, "verdict": verdict, "time_s": round(time.perf_counter() - started, 2)}
+
+
+def _basis(evaluation: Dataset) -> str:
+    if evaluation.labels is not None:
+        return f"accuracy drop on {len(evaluation)} labelled samples ({evaluation.origin})"
+    return (f"top-1 disagreement with the source (or SQNR >= {MIN_SQNR_DB:g} dB) on {len(evaluation)} samples "
+            f"({evaluation.origin}, no labels)")
+
+
+def _verdict(rung: Rung, passed: bool, size: int, float_size: int, budget: float) -> str:
+    ratio = float_size / size if size else 0.0
+    if passed:
+        return (f"chose {rung.name}: the first candidate that keeps the drop within {budget * 100:.2f} points, "
+                f"{ratio:.2f}x smaller than float32")
+    return (f"no candidate keeps the drop within {budget * 100:.2f} points; wrote the closest, {rung.name} "
+            f"({ratio:.2f}x smaller than float32), and the gate fails")
+
+
+def search_gate(checks: dict[str, Any], search: dict[str, Any]) -> None:
+    """The published artifact's gate is the search's: passed when the chosen candidate met the budget."""
+    gate = checks["gate"]
+    gate["max_accuracy_drop"] = search["max_accuracy_drop"]
+    gate["basis"] = search["gate_basis"]
+    if not search["passed"]:
+        gate["failures"].append(search["verdict"])
+    gate["passed"] = not gate["failures"]

@@ -1,0 +1,135 @@
+"""Accuracy-aware int8 on a model built to have one bad op: the per-op report, keep-float, recipe auto.
+
+``conv_bad`` carries one huge outlier weight: per-channel int8 crushes the other weights of its
+channel and its output range, so it must be named first, keeping it float must repair the output,
+and ``--recipe auto`` must walk past full int8 to "int8, 1 op float". Real TensorFlow conversion
+and real LiteRT runs; the model is tiny (16x16 inputs) so each CLI call takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_sdk.core.hashing import file_sha256
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory) -> dict[str, Path]:
+    import keras
+
+    folder = tmp_path_factory.mktemp("bad_op")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((16, 16, 3), name="img")
+    x = keras.layers.Conv2D(8, 3, activation="relu", name="conv_a")(inputs)
+    x = keras.layers.Conv2D(8, 3, name="conv_bad")(x)
+    x = keras.layers.Conv2D(8, 3, activation="relu", name="conv_c")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    model = keras.Model(inputs, keras.layers.Dense(4, name="head")(x))
+    kernel, bias = model.get_layer("conv_bad").get_weights()
+    kernel[0, 0, 0, 0] = 5000.0  # the outlier
+    model.get_layer("conv_bad").set_weights([kernel, bias])
+    model.save(folder / "bad.keras")
+    rng = np.random.default_rng(0)
+    np.savez(folder / "calib.npz", x=rng.uniform(0, 1, (64, 16, 16, 3)).astype(np.float32))
+    return {"dir": folder, "model": folder / "bad.keras", "calib": folder / "calib.npz"}
+
+
+def cli(*args: object) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "edge_sdk", "convert", *map(str, args)], check=False,
+                          capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def reported(bad) -> dict:
+    """One int8 conversion with --quant-report, shared by the report tests."""
+    before = file_sha256(bad["model"])
+    out = bad["dir"] / "int8.tflite"
+    done = cli(bad["model"], "-o", out, "--recipe", "int8-float-io", "--calibration-data", bad["calib"],
+               "--quant-report")
+    assert done.returncode == 0, done.stderr
+    assert file_sha256(bad["model"]) == before
+    return {"stdout": done.stdout, "stderr": done.stderr, "manifest": json.loads(Path(f"{out}.json").read_text()),
+            "report": json.loads(Path(f"{out}.quant.json").read_text())}
+
+
+def test_the_report_names_the_bad_op_first_with_its_figures(reported) -> None:
+    ops = reported["report"]["ops"]
+    assert ops[0]["name"] == "conv_bad" and ops[0]["type"] == "CONV_2D"
+    first = ops[0]["float_alone"]
+    assert first["error_share"] > 0.5
+    assert first["output_sqnr_db"] > reported["report"]["full_int8_output_sqnr_db"] + 6
+    assert all(o["float_alone"] is None or o["float_alone"]["error_share"] <= first["error_share"] for o in ops)
+    assert ops[0]["local"]["scale"] > 10 * min(o["local"]["scale"] for o in ops)  # the outlier's range
+    assert {o["name"] for o in ops} >= {"conv_a", "conv_bad", "conv_c", "head"}  # Keras layer names recovered
+    assert reported["manifest"]["quantization"]["report"]["ops"][0]["name"] == "conv_bad"
+    assert "conv_bad" in reported["report"]["summary"] and "% of the output error" in reported["report"]["summary"]
+    assert reported["report"]["summary"] in reported["stdout"]
+
+
+def test_poor_parity_is_warned_without_a_gate(reported) -> None:
+    assert reported["manifest"]["gate"]["passed"]
+    assert reported["manifest"]["warnings"] and reported["manifest"]["warnings"][0]["kind"] == "poor-parity"
+    assert "warning: poor parity" in reported["stderr"] and "--recipe auto" in reported["stderr"]
+
+
+def test_keep_float_repairs_the_output_and_the_op_really_is_float(bad, reported) -> None:
+    out = bad["dir"] / "kept.tflite"
+    done = cli(bad["model"], "-o", out, "--recipe", "int8-float-io", "--calibration-data", bad["calib"],
+               "--keep-float", "conv_bad", "conv_c")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(Path(f"{out}.json").read_text())
+    assert {k["name"] for k in manifest["quantization"]["kept_float"]} == {"conv_bad", "conv_c"}
+    full = reported["manifest"]["validation"]["outputs"][0]["sqnr_db"]
+    assert manifest["validation"]["outputs"][0]["sqnr_db"] > full + 6
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_path=str(out))
+    types = {d["name"]: d["dtype"] for d in interp.get_tensor_details()}
+    assert any("conv_bad" in name and dtype == np.float32 for name, dtype in types.items())
+    assert any("conv_a" in name and dtype == np.int8 for name, dtype in types.items())
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--recipe", "int8", "--keep-float", "conv_bda"], "did you mean 'conv_bad'"),
+    (["--recipe", "fp16", "--keep-float", "conv_bad"], "--keep-float keeps ops in float inside a full-int8 model"),
+    (["--recipe", "auto", "--max-accuracy-drop", "1%"], "--recipe auto measures int8 candidates"),
+    (["--recipe", "auto", "--calibration-data", "CALIB"], "add --max-accuracy-drop"),
+    (["--recipe", "dynamic-int8", "--quant-report"], "--quant-report measures"),
+])
+def test_bad_requests_exit_2_naming_the_option(bad, tmp_path: Path, args: list[str], fragment: str) -> None:
+    args = [str(bad["calib"]) if a == "CALIB" else a for a in args]
+    if "--keep-float" in args and args[1] == "int8":
+        args += ["--calibration-data", str(bad["calib"])]
+    done = cli(bad["model"], "-o", tmp_path / "x.tflite", *args)
+    assert done.returncode == 2, done.stderr
+    assert fragment in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.tflite").exists()
+
+
+def test_recipe_auto_walks_past_int8_and_keeps_the_table(bad) -> None:
+    out = bad["dir"] / "auto.tflite"
+    done = cli(bad["model"], "-o", out, "--recipe", "auto", "--max-accuracy-drop", "2%",
+               "--calibration-data", bad["calib"], "--target-device", "pixel-4")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(Path(f"{out}.json").read_text())
+    search = manifest["quantization"]["search"]
+    table = {c["name"]: c for c in search["candidates"]}
+    assert table["int8"]["outcome"].startswith("lost: top-1 disagreement")
+    assert search["chosen"] == "int8, 1 op float" and table["int8, 1 op float"]["chosen"]
+    assert "conv_bad" in table["int8, 1 op float"]["kept_float"]
+    assert table["float32"]["outcome"].startswith("not built")
+    assert table["int8"]["latency_ms"] > 0 and table["int8"]["gzip_size_bytes"] < table["int8"]["size_bytes"]
+    assert manifest["gate"]["passed"] and manifest["quantize"] == "int8"
+    assert search["size_ratio_vs_float32"] == round(search["float32_size_bytes"] / manifest["output"]["size_bytes"], 3)
+    assert "recipe auto: chose int8, 1 op float" in done.stdout
