@@ -15,6 +15,7 @@ from typing import Any
 
 from converters.options import ConvertOptions, resolve_options
 from converters.recipes import load_recipes, recipe_names
+from edge_sdk.core.progress import ProgressCallback
 
 
 def plan(source: str | Path, output: str | Path, **options: Any) -> dict[str, Any]:
@@ -27,17 +28,20 @@ def plan(source: str | Path, output: str | Path, **options: Any) -> dict[str, An
             "steps": resolved.plan()}
 
 
-def convert(source: str | Path, output: str | Path, **options: Any) -> dict[str, Any]:
+def convert(source: str | Path, output: str | Path, *, on_progress: ProgressCallback | None = None,
+            **options: Any) -> dict[str, Any]:
     """Convert ``source`` to ``output`` (.tflite) and write ``output.json``; return that manifest.
 
     Options mirror the CLI flags (``recipe``, ``quantize``, ``io``, ``prune``, ``prune_structure``,
     ``calibration_data``, ``eval_data``, ``fine_tune_data``, ``epochs``, ``max_accuracy_drop``,
     ``allow_unsafe_deserialization``, ``image_mean``, ``image_std``). A failed quality gate does not
     raise: the manifest's ``gate.passed`` is False (the CLI exits 1). Errors raise EdgeSdkError subclasses.
+    ``on_progress`` receives the start and end of each stage (:data:`converters.pipeline.STAGES`).
+    The typed, documented signature is :func:`edge_sdk.convert`; this one is the package's own.
     """
     from converters.pipeline import run_pipeline  # noqa: PLC0415 - imports TensorFlow lazily
 
-    return run_pipeline(resolve_options(source, output, **options))
+    return run_pipeline(resolve_options(source, output, **options), on_progress)
 
 
 __all__ = ["ConvertOptions", "convert", "load_recipes", "plan", "recipe_names", "resolve_options"]

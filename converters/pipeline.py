@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, publish, sha256_file
@@ -18,21 +18,48 @@ from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.sources import LoadedSource, load_source
 from converters.quantization.step import needs_calibrated, publish_report, quantize_calibrated
 from converters.validation.quality import parity_warnings
+from edge_sdk.core.progress import ProgressCallback, ProgressEvent
+
 PARITY_FROM_CALIBRATION = 16
 RANDOM_CALIBRATION_SAMPLES = 32
+STAGES = ("load", "data", "prune", "convert", "validate")  # the laps of run_pipeline, in order
 
 
 class _Clock:
-    """Wall time per phase, kept in the manifest: users see where a slow conversion spends its time."""
+    """Wall time per phase, kept in the manifest: users see where a slow conversion spends its time.
 
-    def __init__(self) -> None:
+    With ``on_progress`` each phase is also reported as it starts and ends (task "convert"), so a
+    terminal can show which stage a 30-second conversion is in. An ONNX source's load stage is
+    called "onnx2tf" (that is what it spends its time on); "prune" is reported only when pruning.
+    """
+
+    def __init__(self, options: ConvertOptions, on_progress: ProgressCallback | None = None) -> None:
         self.start = time.perf_counter()
         self.laps: dict[str, float] = {}
+        self.on_progress = on_progress
+        mode = f"quantize={options.quantize}" + (f", io={options.io}" if options.io else "")
+        if options.quantize in FULL_INTEGER:
+            mode += f", calibrating on {options.calibration_data}"
+        self.events = {"load": ("onnx2tf" if options.source_format == "onnx" else "load", options.source_format),
+                       "data": ("data", "calibration and evaluation data"),
+                       "prune": ("prune", f"{options.prune_structure} {options.prune}") if options.prune else None,
+                       "convert": ("convert", mode), "validate": ("validate", "parity and accuracy")}
+        self._emit("load", "start")
+
+    def _emit(self, name: str, state: Literal["start", "end"], elapsed: float | None = None) -> None:
+        event = self.events.get(name)
+        if self.on_progress is not None and event is not None:
+            self.on_progress(ProgressEvent("convert", event[0], state, elapsed_s=elapsed, detail=event[1]))
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.laps[name] = round(now - self.start, 3)
         self.start = now
+        self._emit(name, "end", self.laps[name])
+        following = STAGES[STAGES.index(name) + 1:] if name in STAGES else ()
+        nxt = next((stage for stage in following if self.events.get(stage)), None)
+        if nxt is not None:
+            self._emit(nxt, "start")
 
 
 def _calibration(options: ConvertOptions, source: LoadedSource) -> Dataset | None:
@@ -84,9 +111,12 @@ def _prune(options: ConvertOptions, source: LoadedSource, steps: list[dict[str, 
     return model
 
 
-def run_pipeline(options: ConvertOptions) -> dict[str, Any]:
-    """Run every step of ``options.plan()`` and publish the artifact; return its manifest."""
-    clock = _Clock()
+def run_pipeline(options: ConvertOptions, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Run every step of ``options.plan()`` and publish the artifact; return its manifest.
+
+    ``on_progress`` receives a "start" and an "end" event per stage (see :data:`STAGES`).
+    """
+    clock = _Clock(options, on_progress)
     source_sha = sha256_file(options.source)
     source = load_source(options)
     clock.lap("load")
