@@ -41,6 +41,31 @@ def _compatibility(body: dict[str, Any]) -> str:
             + "</details>")
 
 
+def _partitions(body: dict[str, Any]) -> str:
+    """Per delegate: the partitions TFLite would hand it, the CPU fallbacks and the copies between."""
+    plans = body.get("delegate_partitions")
+    if not isinstance(plans, dict) or not plans:
+        return ""
+    rows = []
+    for name, plan in plans.items():
+        if not isinstance(plan, dict) or name == "tflm":
+            continue
+        fallbacks = [f"#{f.get('index')} {f.get('op')}: {f.get('reason')}" for f in plan.get("fallback_ops", [])
+                     if isinstance(f, dict)]
+        shown = "; ".join(fallbacks[:3]) + (f"; and {len(fallbacks) - 3} more" if len(fallbacks) > 3 else "")
+        boundaries = plan.get("boundaries") if isinstance(plan.get("boundaries"), list) else []
+        rows.append([name, str(plan.get("delegated_partitions", "-")), str(plan.get("delegated_ops", "-")),
+                     str(len(boundaries)), format_bytes(data.number(plan.get("boundary_bytes"))), shown or "-"])
+    return ('<details><summary>Delegate partitions: what each delegate takes, what falls back to the CPU, '
+            'what is copied between</summary>'
+            + table(["delegate", "partitions", "ops delegated", "boundaries", "copied per inference",
+                     "ops on the CPU, and why"], rows)
+            + note("partitions replay TFLite's own partitioner on the support table; the GPU delegate keeps "
+                   "its largest partition and NNAPI three by default; XNNPACK boundaries copy nothing "
+                   "(it works on the CPU tensors in place)", "how")
+            + "</details>")
+
+
 def _op_charts(rows: list[data.OpRow], how: str) -> list[str]:
     parts = []
     shares = data.share_by_op_type(rows)
@@ -150,7 +175,7 @@ def model_section(doc: LoadedDocument, measured: list[data.OpProfile] | None = N
     detail.append(_memory_chart(body))
     if doc.origin.endswith("(analysed)"):
         detail.append(note(f"analysed from the model file at report time: {body.get('path')}", "how"))
-    html = _summary(body) + _compatibility(body)
+    html = _summary(body) + _compatibility(body) + _partitions(body)
     if expanded:
         html += "".join(detail)
     else:

@@ -116,3 +116,15 @@ def test_xnnpack_table_agrees_with_real_delegation_of_unary_float_ops(tmp_path: 
     real = _real_xnnpack_partitions(paths)
     table = {str(p): int(analyze(p).compatibility["delegates"]["xnnpack"]["all_supported"]) for p in paths}
     assert table == real
+
+
+def test_report_shows_the_partitions_of_an_inspected_model(branching: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from edge_sdk.cli import main
+
+    inspected = tmp_path / "inspect.json"
+    assert main(["inspect", str(branching), "--json", "-o", str(inspected)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(inspected), "-o", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "Delegate partitions" in html and "#1 SIGN: not in the XNNPACK op list" in html
