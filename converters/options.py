@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from converters.formats import detect_format
+from converters.formats import TORCH_FORMATS, detect_format
 from converters.recipes import get_recipe
+from converters.torch_spec import (UNSAFE_TORCH_FORMATS, VIA, ExampleInput, factory_file, parse_example_input,
+                                  parse_input_shapes)
 from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
 from edge_sdk.core.paths import OutputPlan
 from edge_sdk.core.units import parse_fraction
@@ -24,6 +26,7 @@ RANDOM_CALIBRATION = "random"
 DEFAULT_EPOCHS = 2
 DEFAULT_CALIBRATION_SAMPLES = 100
 DEFAULT_GENERATED_SAMPLES = 16
+DEFAULT_TIMEOUT_S = 900.0
 
 
 @dataclass
@@ -48,6 +51,11 @@ class ConvertOptions:
     max_accuracy_drop: float | None = None
     allow_unsafe_deserialization: bool = False
     generated_samples: int = DEFAULT_GENERATED_SAMPLES
+    torch: str | None = None  # a PyTorch factory "pkg.mod:fn" (source is then the file defining it)
+    example_inputs: list[ExampleInput] = field(default_factory=list)
+    via: str | None = None  # PyTorch: "litert-torch" or "onnx"; None = litert-torch, ONNX if it refuses
+    input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    timeout_s: float = DEFAULT_TIMEOUT_S
     keep_float: list[str] | None = None
     quant_report: str | None = None
     search: str | None = None
@@ -61,6 +69,15 @@ class ConvertOptions:
         load: dict[str, Any] = {"format": self.source_format, "path": str(self.source)}
         if self.source_format == "onnx":
             load.update(tool="onnx2tf", layout="NCHW inputs become NHWC (transposed for parity checks)")
+        if self.input_shapes:
+            load["input_shapes"] = {name: list(dims) for name, dims in self.input_shapes.items()}
+        if self.source_format in TORCH_FORMATS:
+            load.update(tool=self.via or "litert-torch (torch.onnx.export + onnx2tf if it refuses the model)",
+                        reference="eager PyTorch", timeout_s=self.timeout_s)
+            if self.torch:
+                load["factory"] = self.torch
+            if self.example_inputs:
+                load["example_inputs"] = [e.to_dict() for e in self.example_inputs]
         if self.source_format in ("keras", "h5"):
             load["safe_mode"] = not self.allow_unsafe_deserialization
         steps: list[dict[str, Any]] = [{"name": "load", "settings": load}]
@@ -163,14 +180,63 @@ def guard_outputs(source: Path, output: Path, options: dict[str, Any]) -> None:
     plan.write("output", output).write("output", output.with_name(output.name + ".json")).check()
 
 
-def resolve_options(source: str | Path, output: str | Path, **options: Any) -> ConvertOptions:
-    """Merge recipe and explicit options, check every conflict, and return the resolved request."""
+TORCH_OPTIONS = ("torch", "example_input", "via", "input_shape", "timeout_s")  # PyTorch, shapes, child timeout
+KNOWN_OPTIONS |= set(TORCH_OPTIONS)
+CONVERT_PARAMS += TORCH_OPTIONS
+
+
+def _source(source: str | Path | None, options: dict[str, Any]) -> tuple[Path, str]:
+    """The model path and its format; a PyTorch factory's source is the file that defines it."""
+    if options.get("torch"):
+        if source not in (None, ""):
+            raise UsageError(f"give either a model file ({source}) or torch={options['torch']!r}, not both",
+                             params=("torch",))
+        return factory_file(str(options["torch"])), "torch-factory"
+    if source in (None, ""):
+        raise UsageError("no model given: pass a model file, or torch=MODULE:FUNCTION for a PyTorch factory",
+                         params=("torch",))
+    path = Path(source)  # type: ignore[arg-type]
+    return path, detect_format(path)
+
+
+def _torch_and_shape_settings(opts: ConvertOptions, settings: dict[str, Any], problems: list[str]) -> None:
+    fmt = opts.source_format
+    examples = settings.get("example_input")
+    if examples is not None:
+        opts.example_inputs = [parse_example_input(e) for e in ([examples] if isinstance(examples, str)
+                                                                else examples)]
+    opts.torch = settings.get("torch")
+    if fmt in ("torch-factory", "torchscript", "torch-pickle") and not opts.example_inputs:
+        problems.append("a PyTorch module needs example_input=SHAPE[:DTYPE] once per forward() argument "
+                        "(e.g. example_input='1,3,224,224'): conversion traces the model with it")
+    if opts.example_inputs and fmt not in ("torch-factory", "torchscript", "torch-pickle"):
+        problems.append("example_input applies to PyTorch modules (torch=..., .pt); "
+                        + ("a torch.export program (.pt2) carries its own example inputs"
+                           if fmt == "torch-export" else f"not to a {fmt} model"))
+    if settings.get("via") is not None:
+        opts.via = _choice(settings["via"], VIA, "via")
+        if fmt not in TORCH_FORMATS:
+            problems.append(f"via={opts.via!r} chooses the PyTorch conversion path; this is a {fmt} model")
+    opts.input_shapes = parse_input_shapes(settings.get("input_shape"))
+    if opts.input_shapes and fmt != "onnx":
+        problems.append("input_shape fixes dynamic sizes of ONNX inputs; for PyTorch the example inputs "
+                        f"set the shapes, and a {fmt} model has its own")
+    if settings.get("timeout_s") is not None:
+        opts.timeout_s = float(settings["timeout_s"])
+        if opts.timeout_s <= 0:
+            problems.append(f"timeout_s={opts.timeout_s:g}: must be a positive number of seconds")
+
+
+def resolve_options(source: str | Path | None, output: str | Path, **options: Any) -> ConvertOptions:
+    """Merge recipe and explicit options, check every conflict, and return the resolved request.
+
+    ``source`` is a model path, or None with ``torch="pkg.module:function"`` (a PyTorch factory).
+    """
     unknown = set(options) - KNOWN_OPTIONS
     if unknown:
         raise UsageError(f"unknown convert option(s): {', '.join(sorted(unknown))}",
                          hint=f"known options: {', '.join(sorted(KNOWN_OPTIONS))}")
-    src, out = Path(source), Path(output)
-    fmt = detect_format(src)
+    (src, fmt), out = _source(source, options), Path(output)
     guard_outputs(src, out, options)
     settings: dict[str, Any] = {}
     recipe = options.get("recipe")
@@ -240,6 +306,7 @@ def resolve_options(source: str | Path, output: str | Path, **options: Any) -> C
             problems.append("max_accuracy_drop needs labelled data: add eval_data=PATH (inputs and labels)")
     opts.allow_unsafe_deserialization = bool(settings.get("allow_unsafe_deserialization", False))
     opts.generated_samples = int(settings.get("generated_samples", DEFAULT_GENERATED_SAMPLES))
+    _torch_and_shape_settings(opts, settings, problems)
     if problems:
         raise UsageError("conflicting or incomplete options:\n  - " + "\n  - ".join(problems), params=CONVERT_PARAMS)
     _check_format_support(opts)
@@ -286,6 +353,14 @@ def _check_format_support(opts: ConvertOptions) -> None:
         raise UnsupportedModelError(
             f"{src}: is already a .tflite model; edge-sdk convert only re-validates it (parity, accuracy)",
             hint="convert from the original Keras/SavedModel/ONNX model to quantize or prune", path=str(src))
+    if fmt in UNSAFE_TORCH_FORMATS and not opts.allow_unsafe_deserialization:
+        raise UnsupportedModelError(
+            f"{src}: refused to load: a {'TorchScript' if fmt == 'torchscript' else 'pickled PyTorch'} file is "
+            "unpickled to load, and unpickling runs code stored in the file",
+            hint="export it safely with torch.export.save(torch.export.export(model, (x,)), 'model.pt2'), or "
+                 "pass torch=MODULE:FUNCTION; if you trust this file, pass allow_unsafe_deserialization "
+                 "(it is then loaded in the isolated conversion process only)",
+            path=str(src), params=("allow_unsafe_deserialization", "torch"))
     if opts.prune is not None and fmt not in ("keras", "h5"):
         raise UnsupportedModelError(
             f"{src}: pruning needs a Keras model (.keras or .h5) because it edits layer weights; "

@@ -122,6 +122,8 @@ def run_pipeline(options: ConvertOptions, on_progress: ProgressCallback | None =
     clock.lap("load")
     try:
         steps = options.plan()
+        if source.report:  # what loading did, e.g. which PyTorch conversion path ran and why
+            steps[0]["report"] = source.report
         calibration = _calibration(options, source)
         evaluation = _evaluation(options, source, calibration)
         clock.lap("data")
@@ -133,6 +135,8 @@ def run_pipeline(options: ConvertOptions, on_progress: ProgressCallback | None =
             data = options.source.read_bytes()
         elif calibration is not None and needs_calibrated(options):
             data, quantization, full_report = quantize_calibrated(options, source, model, calibration, evaluation)
+        elif source.export is not None:  # builds its own .tflite (PyTorch through litert-torch)
+            data = source.export(options.quantize, options.io, calibration)
         else:
             from converters.steps.quantize import export_tflite  # noqa: PLC0415
 

@@ -6,6 +6,7 @@ with the source framework (Keras, TensorFlow, onnxruntime) and how to build a TF
 
 from __future__ import annotations
 
+from converters.formats import TORCH_FORMATS
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec
 
@@ -19,6 +20,9 @@ def load_source(options: ConvertOptions) -> LoadedSource:
     if fmt == "savedmodel":
         from converters.sources.savedmodel import load_savedmodel_source
         return load_savedmodel_source(options)
+    if fmt in TORCH_FORMATS:
+        from converters.sources.torch_source import load_torch_source
+        return load_torch_source(options)
     if fmt == "onnx":
         from converters.sources.onnx import load_onnx_source
         return load_onnx_source(options)

@@ -1,4 +1,4 @@
-"""Run onnx2tf in a child process, offline: ``python -m converters.sources._onnx2tf_child MODEL OUTDIR``.
+"""Run onnx2tf in a child process, offline: ``python -m converters.sources._onnx2tf_child MODEL OUTDIR [JSON]``.
 
 onnx2tf can exit(), crash or print thousands of lines, and for 3-channel image inputs it
 downloads a calibration sample from a code host. Here its download function is replaced by
@@ -25,7 +25,8 @@ def _no_network(*_args, **_kwargs):
     raise ConnectionError("edge-sdk runs onnx2tf offline: network access is disabled")
 
 
-def main(model: str, out_dir: str) -> int:
+def main(model: str, out_dir: str, options: str = "{}") -> int:
+    """``options``: JSON keyword arguments for onnx2tf.convert (shapes, layout) over the defaults."""
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import requests  # noqa: PLC0415
@@ -37,9 +38,10 @@ def main(model: str, out_dir: str) -> int:
 
     core.download_test_image_data = _offline_sample
     common.download_test_image_data = _offline_sample
+    kwargs = {"batch_size": 1, **json.loads(options)}
     model_obj = onnx2tf.convert(
-        input_onnx_file_path=model, output_folder_path=out_dir, output_signaturedefs=True,
-        batch_size=1, non_verbose=True)
+        input_onnx_file_path=model, output_folder_path=out_dir, output_signaturedefs=True, non_verbose=True,
+        **kwargs)
     if model_obj is None or not os.path.exists(os.path.join(out_dir, "saved_model.pb")):
         print("ERROR: onnx2tf finished without writing a SavedModel", file=sys.stderr)
         return 4
@@ -56,4 +58,4 @@ def main(model: str, out_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -58,6 +58,10 @@ class LoadedSource:
     layout_notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     cleanup: Callable[[], None] = lambda: None
+    # A source that builds its .tflite itself (PyTorch through litert-torch: no TFLiteConverter):
+    # export(quantize, io, calibration Dataset or None) -> bytes; None means use make_converter.
+    export: Callable[[str, str | None, Any], bytes] | None = None
+    report: dict[str, Any] = field(default_factory=dict)  # what loading did (tool, path, why): the load step's report
 
     @property
     def batch(self) -> int:

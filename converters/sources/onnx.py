@@ -8,6 +8,7 @@ from onnxruntime running the original file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,7 +24,8 @@ import numpy as np
 from converters._runtime import import_tensorflow, summarize_failure
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec, channels_last_perm
-from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
+from converters.sources.onnx_layout import attempts, channels_last_inputs, failure_hint, fixed_shapes
+from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError, UsageError
 
 ONNX2TF_TIMEOUT_S = 1800
 
@@ -80,12 +82,13 @@ def private_copy(path: Path, into: Path) -> Path:
     return copy
 
 
-def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
+def _run_onnx2tf(path: Path, out_dir: Path, kwargs: dict[str, Any], hint: str) -> dict[str, Any]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     with tempfile.TemporaryDirectory(prefix="edge-sdk-onnx2tf-") as private:
         copy = private_copy(path, Path(private))
-        command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(copy), str(out_dir)]
+        command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(copy), str(out_dir),
+                   json.dumps(kwargs)]
         try:
             done = subprocess.run(command, cwd=private, env=env, capture_output=True, text=True,
                                   timeout=ONNX2TF_TIMEOUT_S, check=False)
@@ -100,9 +103,8 @@ def _run_onnx2tf(path: Path, out_dir: Path) -> dict[str, Any]:
                                   path=str(path))
     if done.returncode != 0 or not (out_dir / "io.json").exists():
         raise UnsupportedModelError(
-            f"{path}: onnx2tf could not convert this model: {summarize_failure(log)}",
-            hint="onnx2tf needs static shapes it can infer: re-export with fixed input sizes, "
-                 "or simplify the graph (onnxsim) first", path=str(path))
+            f"{path}: onnx2tf could not convert this model: {summarize_failure(log)}", hint=hint, path=str(path),
+            params=("input_shape",))
     return json.loads((out_dir / "io.json").read_text())
 
 
@@ -120,35 +122,60 @@ def _onnx2tf_version() -> str:
         return "unknown"
 
 
-def converted_savedmodel(path: Path) -> tuple[Path, dict[str, Any], bool]:
+def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
+                        input_shapes: dict[str, tuple[int, ...]] | None = None) -> tuple[Path, dict[str, Any], bool]:
     """onnx2tf's SavedModel for ``path``: from the cache when this exact file was converted before.
 
-    Keyed by the ONNX file's sha256 and the onnx2tf version; published by an atomic rename, so a
-    crash never leaves a half-written entry. Returns (saved_model dir, io description, cache hit).
+    Keyed by the ONNX file's sha256, the onnx2tf version and the fixed input shapes asked for;
+    published by an atomic rename, so a crash never leaves a half-written entry. Option sets are
+    tried in turn (:func:`onnx_layout.attempts`); ``io.json`` records the one that worked and why
+    the others failed. Returns (saved_model dir, io description, cache hit).
     """
     from converters.manifest import sha256_file  # noqa: PLC0415
 
-    entry = cache_root() / f"{sha256_file(path)[:24]}-onnx2tf-{_onnx2tf_version()}"
+    given = dict(input_shapes or {})
+    if specs is None:
+        specs = _onnx_specs(path)[0]
+    try:
+        shapes, dynamic = fixed_shapes(specs, given)
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}", params=("input_shape",), path=str(path)) from None
+    suffix = "" if not given else "-" + hashlib.sha256(json.dumps(sorted(given.items())).encode()).hexdigest()[:8]
+    entry = cache_root() / f"{sha256_file(path)[:24]}-onnx2tf-{_onnx2tf_version()}{suffix}"
     if (entry / "saved_model" / "io.json").exists():
         return entry / "saved_model", json.loads((entry / "saved_model" / "io.json").read_text()), True
+    channels_last = channels_last_inputs(path, specs)
+    hint = failure_hint(dynamic, channels_last)
     entry.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".partial-", dir=entry.parent))
-    try:
-        io = _run_onnx2tf(path, work / "saved_model")
+    failures: list[tuple[str, UnsupportedModelError]] = []
+    for attempt in attempts(shapes, dynamic, channels_last, bool(given)):
+        work = Path(tempfile.mkdtemp(prefix=".partial-", dir=entry.parent))
+        try:
+            io = _run_onnx2tf(path, work / "saved_model", attempt.kwargs, hint)
+        except UnsupportedModelError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            failures.append((attempt.label, exc))
+            continue
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        io.update(attempt=attempt.label, channels_last=channels_last, input_shapes={k: list(v) for k, v in shapes.items()},
+                  failed_attempts=[{"attempt": label, "cause": exc.message} for label, exc in failures])
+        (work / "saved_model" / "io.json").write_text(json.dumps(io))
         try:
             os.rename(work, entry)
         except OSError:  # another run published the same entry first: use theirs
             shutil.rmtree(work, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return entry / "saved_model", io, False
+        return entry / "saved_model", io, False
+    first = failures[0][1]
+    tried = "; ".join(label for label, _ in failures)
+    layout = "".join(f" Input {name!r} is channels-last: {why}." for name, why in channels_last.items())
+    raise UnsupportedModelError(f"{first.message} (tried: {tried}).{layout}", hint=hint, path=str(path),
+                                params=("input_shape",))
 
 
-def load_onnx_source(options: ConvertOptions) -> LoadedSource:
-    path = options.source
-    specs, output_names, onnx_version = _onnx_specs(path)
-    saved_model, io, cached = converted_savedmodel(path)
+def onnx2tf_layout(specs: list[TensorSpec], io: dict[str, Any]) -> tuple[dict[str, tuple[int, ...] | None], list[str]]:
+    """Per input, the permutation from the ONNX layout to the artifact's (or None), and notes saying so."""
     perms: dict[str, tuple[int, ...] | None] = {}
     notes = []
     converted = {i["name"]: tuple(i["shape"]) for i in io["inputs"]}
@@ -160,6 +187,34 @@ def load_onnx_source(options: ConvertOptions) -> LoadedSource:
             kind = "NCHW -> NHWC" if len(spec.shape) == 4 else "channels-first -> channels-last"
             notes.append(f"input {spec.name!r}: {kind}, {list(spec.shape)} -> {list(artifact_shape)} "
                          "(calibration/eval data is given in the ONNX layout and transposed)")
+        elif spec.name in io.get("channels_last", {}):
+            notes.append(f"input {spec.name!r}: already channels-last ({io['channels_last'][spec.name]}): kept as "
+                         f"{list(artifact_shape)}, data used as given")
+    if io.get("failed_attempts"):
+        notes.append(f"onnx2tf converted with {io.get('attempt')} after: " + "; ".join(
+            f"{f['attempt']} failed ({f['cause'][:160]})" for f in io["failed_attempts"]))
+    return perms, notes
+
+
+def with_fixed_sizes(specs: list[TensorSpec], io: dict[str, Any]) -> list[TensorSpec]:
+    """Specs whose non-batch dynamic sizes take the fixed sizes onnx2tf converted with (batch stays free)."""
+    fixed = io.get("input_shapes") or {}
+    out = []
+    for spec in specs:
+        dims = fixed.get(spec.name)
+        if dims and len(dims) == len(spec.shape):
+            spec = TensorSpec(spec.name, (spec.shape[0], *[d if d is not None else int(f) for d, f
+                                                          in zip(spec.shape[1:], dims[1:])]), spec.dtype)
+        out.append(spec)
+    return out
+
+
+def load_onnx_source(options: ConvertOptions) -> LoadedSource:
+    path = options.source
+    specs, output_names, onnx_version = _onnx_specs(path)
+    saved_model, io, cached = converted_savedmodel(path, specs, options.input_shapes)
+    specs = with_fixed_sizes(specs, io)
+    perms, notes = onnx2tf_layout(specs, io)
     import onnxruntime as ort  # noqa: PLC0415
 
     try:
