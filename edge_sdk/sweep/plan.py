@@ -116,23 +116,34 @@ def build_plan(config: SweepConfig, store_root: Path, *, shard: tuple[int, int] 
     settings = {"host": config.host, "host_time_limit_s": config.host_time_limit_s if config.host else None,
                 "threads": config.threads}
     artifacts = []
-    pairs = [(m, r) for m in config.models for r in config.recipes]
-    for number, (model, recipe) in enumerate(pairs):
-        if shard and number % shard[1] != shard[0] - 1:
-            continue
-        devices = [d for d in config.devices if _matches(only, model.name, recipe, d)]
-        if not devices:
-            continue
-        options, resolved, skipped = _resolved(config, model, recipe)
-        source_sha = keys.path_sha256(model.path)
-        key = keys.convert_key(source_sha, resolved or {"recipe": recipe}, data_shas)
-        artifact = Artifact(model, recipe, key, options, skipped=skipped)
-        for device in devices:
-            artifact.cells.append({"id": f"{model.name} | {recipe} | {device}", "model": model.name,
-                                   "recipe": recipe, "device": device, "source_sha256": source_sha,
-                                   "convert_key": key, "key": keys.cell_key(key, model.name, device, settings, budget_sha)})
-        artifacts.append(artifact)
+    source_shas = {model.path: keys.path_sha256(model.path) for model in config.models}
+    for model in config.models:
+        for recipe in config.recipes:
+            devices = [d for d in config.devices if _matches(only, model.name, recipe, d)]
+            if not devices:
+                continue
+            options, resolved, skipped = _resolved(config, model, recipe)
+            source_sha = source_shas[model.path]
+            key = keys.convert_key(source_sha, resolved or {"recipe": recipe}, data_shas)
+            artifact = Artifact(model, recipe, key, options, skipped=skipped)
+            for device in devices:
+                artifact.cells.append({"id": f"{model.name} | {recipe} | {device}", "model": model.name,
+                                       "recipe": recipe, "device": device, "source_sha256": source_sha,
+                                       "convert_key": key,
+                                       "key": keys.cell_key(key, model.name, device, settings, budget_sha)})
+            artifacts.append(artifact)
+    if shard:
+        artifacts = _share(artifacts, *shard)
     return Plan(config, artifacts, shard, only)
+
+
+def _share(artifacts: list[Artifact], index: int, count: int) -> list[Artifact]:
+    """Shard ``index`` of ``count``: conversions dealt round-robin, the ones that will run apart from
+    the not-applicable ones, so every shard gets its share of real work."""
+    runnable = [a for a in artifacts if not a.skipped]
+    skipped = [a for a in artifacts if a.skipped]
+    mine = {id(a) for group in (runnable, skipped) for n, a in enumerate(group) if n % count == index - 1}
+    return [a for a in artifacts if id(a) in mine]
 
 
 def artifact_tasks(artifact: Artifact, cells: list[dict[str, Any]], config: SweepConfig, store_root: Path,

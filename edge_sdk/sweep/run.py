@@ -93,8 +93,9 @@ def sweep(config: str | Path | SweepConfig, output: str | os.PathLike[str] = "sw
     engine: dict[str, Any] = {"kind": "none (dry run)" if dry_run else None, "shard": shard}
     started = time.perf_counter()
     if dry_run:
-        records = {c["key"]: cached.get(c["key"]) or {**c, "status": "cached" if c["key"] in cached else "planned"}
-                   for c in plan.cells}
+        records = {c["key"]: {**c, "status": "planned"} for c in plan.cells}
+        records.update(cached)
+        records.update(_not_applicable(plan))
         return write_outputs(plan, records, Path(output), store_root, engine, 0.0, dry_run=True)
     records = _run(plan, cached, store_root, engine, parsed_shard, scheduler, workers, on_progress, executor_factory)
     return write_outputs(plan, records, Path(output), store_root, engine, time.perf_counter() - started)
@@ -104,18 +105,13 @@ def _run(plan: Plan, cached: dict[str, Any], store_root: Path, engine: dict[str,
          scheduler: str | None, workers: int | None, on_progress: ProgressCallback | None,
          executor_factory: Callable[[SweepConfig], Executor] | None) -> dict[str, dict[str, Any]]:
     cfg = plan.config
-    records: dict[str, dict[str, Any]] = dict(cached)
-    for artifact in plan.artifacts:
-        if artifact.skipped:
-            for cell in artifact.cells:
-                records[cell["key"]] = {**cell, "status": NOT_APPLICABLE, "error": None, "cache_hit": False,
-                                        "reason": artifact.skipped, "metrics": {}, "documents": {}}
+    records: dict[str, dict[str, Any]] = {**cached, **_not_applicable(plan)}
     todo = [(a, [c for c in a.cells if c["key"] not in records]) for a in plan.artifacts]
     todo = [(a, cells) for a, cells in todo if cells]
     tracker = _Tracker(len(plan.cells), on_progress)
     tracker.advance(list(records.values()), fresh=False, running=0)
     if not todo:
-        engine.update(kind="none (every cell in the store)", workers=0)
+        engine.update(kind="none (nothing to run: every cell stored or not applicable)", workers=0)
         return records
     executor = _executor(cfg, scheduler, workers, shard, executor_factory)
     try:
@@ -140,6 +136,12 @@ def _run(plan: Plan, cached: dict[str, Any], store_root: Path, engine: dict[str,
     finally:
         executor.close()
     return records
+
+
+def _not_applicable(plan: Plan) -> dict[str, dict[str, Any]]:
+    return {cell["key"]: {**cell, "status": NOT_APPLICABLE, "error": None, "cache_hit": False,
+                          "reason": artifact.skipped, "metrics": {}, "documents": {}}
+            for artifact in plan.artifacts if artifact.skipped for cell in artifact.cells}
 
 
 def _executor(cfg: SweepConfig, scheduler: str | None, workers: int | None, shard: tuple[int, int] | None,

@@ -48,8 +48,8 @@ def sweep_dir(root: Path, models: int = 2, extra: str = "", devices: str = '["pi
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "edge_sdk", *args], cwd=cwd, env=environment, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "edge_sdk", *args], check=False, cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def matrix(document: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -161,3 +161,28 @@ def dask_cluster(log_dir: Path, workers: int = 2, **worker_options: Any):
         cluster.close()
         leftovers = [p.pid for p in cluster.processes if group_alive(p.pid)]
         assert not leftovers, f"Dask processes survived teardown: {leftovers}"
+
+
+KERAS_SCRIPT = """
+import sys, numpy as np, keras
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(256, activation="relu"),
+                          keras.layers.Dense(4, activation="softmax")])
+model.save(sys.argv[1])
+"""
+
+
+def tiny_keras(path: Path) -> Path:
+    """A real two-layer Keras 3 model (8 -> 4), written by a child so TensorFlow stays out of pytest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-c", KERAS_SCRIPT, str(path)], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return path
+
+
+def eval_data(path: Path, inputs: int = 8, classes: int = 4, samples: int = 32) -> Path:
+    """Labelled evaluation data (.npz with x and y)."""
+    rng = np.random.default_rng(7)
+    np.savez(path, x=rng.standard_normal((samples, inputs)).astype(np.float32),
+             y=rng.integers(0, classes, samples))
+    return path

@@ -1,0 +1,109 @@
+"""The embedded default (a LocalCluster of spawned worker processes started by the command), shards
+joined by merge, budgets gating cells, and the result store's trust rules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sweep_helpers import cli, eval_data, load, matrix, sweep_dir, tiny_keras, tiny_model  # noqa: E402
+
+from edge_sdk.sweep import merge, sweep  # noqa: E402
+from edge_sdk.sweep.store import ResultStore  # noqa: E402
+
+
+@pytest.mark.slow
+def test_embedded_cluster_converts_keras_and_gates_on_the_budget(tmp_path: Path) -> None:
+    tiny_keras(tmp_path / "models" / "net.keras")
+    tiny_model(tmp_path / "models" / "fc.tflite", 8, 4, seed=3)
+    eval_data(tmp_path / "eval.npz")
+    (tmp_path / "edge-budget.toml").write_text(
+        '[[check]]\nname = "phones"\ndevices = ["pixel-7"]\nlatency_p50 = "1 s"\naccuracy_drop = "50%"\n\n'
+        '[[check]]\nname = "pi"\ndevices = ["raspberry-pi-4"]\nsize = "6 kB"\n')
+    (tmp_path / "SWEEP.toml").write_text(
+        'models = ["models/*"]\nrecipes = ["float32", "dynamic-int8"]\ndevices = ["pixel-7", "raspberry-pi-4"]\n'
+        'eval_data = "eval.npz"\nbudget = "edge-budget.toml"\nhost = false\n')
+    done = cli("sweep", "SWEEP.toml", "-o", "out", "--workers", "2", cwd=tmp_path, timeout=600)
+    document = load(tmp_path / "out" / "sweep.json")
+    assert document["engine"]["kind"] == "dask-local" and document["engine"]["workers"] == 2, done.stderr
+    cells = {(c["model"], c["recipe"], c["device"]): c for c in document["cells"]}
+    assert cells[("models/fc.tflite", "dynamic-int8", "pixel-7")]["status"] == "not-applicable"
+    keras = cells[("models/net.keras", "dynamic-int8", "pixel-7")]
+    assert keras["status"] == "passed", keras
+    assert keras["metrics"]["accuracy_drop"] is not None and keras["metrics"]["precision"] != "float32"
+    manifest = load(tmp_path / "out" / keras["documents"]["convert"])
+    assert manifest["recipe"] == "dynamic-int8" and manifest["validation"]["accuracy"]["samples"] == 32
+    check = load(tmp_path / "out" / keras["documents"]["check"])
+    assert {v["metric"] for c in check["checks"] for v in c["verdicts"]} == {"latency_p50", "accuracy_drop"}
+    # the pi check limits size to 6 kB: the float32 Keras artifact (~1.5 kB weights + graph) passes or
+    # fails by its real size, and the verdict says which
+    for (model, recipe, device), cell in cells.items():
+        if device == "raspberry-pi-4" and cell["status"] != "not-applicable":
+            over = cell["metrics"]["size_bytes"] > 6000
+            assert cell["status"] == ("budget-failed" if over else "passed"), cell
+    assert done.returncode == (1 if any(c["status"] == "budget-failed" for c in cells.values()) else 0), done.stderr
+    assert document["budget"]["limits"]["raspberry-pi-4"]["size"] == 6000
+
+
+def test_shards_merged_equal_one_run(tmp_path: Path) -> None:
+    config = sweep_dir(tmp_path, models=3, devices='["pixel-7", "raspberry-pi-4", "stm32h747"]')
+    whole = sweep(config, tmp_path / "whole", shard="1/1", store=tmp_path / "store-a")
+    parts = [sweep(config, tmp_path / f"part{i}", shard=f"{i}/2", store=tmp_path / "store-b") for i in (1, 2)]
+    assert all(p.document["engine"]["kind"] == "serial" for p in parts)
+    assert {c["id"] for c in parts[0].cells}.isdisjoint({c["id"] for c in parts[1].cells})
+    with pytest.raises(Exception, match="shard 2/2 missing"):
+        merge([tmp_path / "part1"], tmp_path / "merged")
+    merged = merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "merged")
+    assert matrix(merged.document) == matrix(whole.document)
+    assert merged.document["matrix"] == whole.document["matrix"] and merged.exit_code == whole.exit_code == 0
+    for cell in merged.cells:
+        for relative in cell["documents"].values():
+            assert (tmp_path / "merged" / relative).is_file()
+    done = cli("sweep", "merge", "part2", "part1", "-o", "merged-cli", "--json", cwd=tmp_path)
+    assert done.returncode == 0 and matrix(json.loads(done.stdout)) == matrix(whole.document), done.stderr
+
+
+def test_budget_failure_is_exit_1_and_only_filter_and_dry_run(tmp_path: Path) -> None:
+    config = sweep_dir(tmp_path, models=2, extra='budget = "edge-budget.toml"\n')
+    (tmp_path / "edge-budget.toml").write_text('[[check]]\nname = "tiny"\nsize = "500 B"\n')
+    dry = cli("sweep", config.name, "--dry-run", "--json", "--only", "model=*m1*,device=pixel-7", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    planned = json.loads(dry.stdout)
+    assert [(c["model"], c["recipe"], c["status"]) for c in planned["cells"]] == [
+        ("models/m1.tflite", "float32", "planned"), ("models/m1.tflite", "int8", "not-applicable")]
+    assert not (tmp_path / ".edge-sdk-sweep-store").exists() and not (tmp_path / "sweep-out").exists()
+    result = sweep(config, tmp_path / "out", shard="1/1")
+    statuses = {c["id"]: c["status"] for c in result.cells if c["recipe"] == "float32"}
+    assert set(statuses.values()) == {"budget-failed"} and result.exit_code == 1   # both are over 500 B
+    failures = result.cells[0]["budget"]["failures"]
+    assert failures and "size" in failures[0]
+
+
+def test_store_entries_are_immutable_checked_and_signed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "artifact.bin"
+    source.write_bytes(b"model bytes")
+    store = ResultStore(tmp_path / "store")
+    entry = store.put("cell", "ab" * 32, {"status": "passed"}, files={"model.tflite": source})
+    assert store.get("cell", "ab" * 32).value == {"status": "passed"}
+    again = store.put("cell", "ab" * 32, {"status": "other"})     # a key is written once: the first value stays
+    assert again.value == {"status": "passed"}
+    (entry.directory / "model.tflite").write_bytes(b"tampered")
+    assert store.get("cell", "ab" * 32) is None                    # altered file: a miss, never a result
+    assert not any((tmp_path / "store" / "tmp").iterdir())         # nothing left staged
+    monkeypatch.setenv("EDGE_SDK_SWEEP_STORE_KEY", "lab-secret")
+    signed = ResultStore(tmp_path / "signed")
+    signed.put("cell", "cd" * 32, {"status": "passed"})
+    assert signed.get("cell", "cd" * 32) is not None
+    record_path = signed.path("cell", "cd" * 32) / "entry.json"
+    record = json.loads(record_path.read_text())
+    record["value"] = {"status": "forged"}
+    record["value_sha256"] = __import__("hashlib").sha256(b'{"status":"forged"}').hexdigest()
+    record_path.write_text(json.dumps(record))
+    assert signed.get("cell", "cd" * 32) is None                   # consistent hashes, wrong signature
+    monkeypatch.setenv("EDGE_SDK_SWEEP_STORE_KEY", "another-secret")
+    assert ResultStore(tmp_path / "store").get("cell", "ef" * 32) is None
