@@ -1,5 +1,7 @@
-"""Tables: aligned plain text for terminals (no dependency, no colour codes in CI logs) and GitHub
-Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``; one renderer of each."""
+"""Tables: aligned plain text for terminals (no dependency, no colour codes in CI logs).
+
+Markdown tables (pull-request comments, ``$GITHUB_STEP_SUMMARY``) live in :mod:`edge_sdk.core.markdown`,
+with the escaping their untrusted cells need."""
 
 from __future__ import annotations
 
@@ -23,22 +25,3 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, ri
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def markdown_cell(text: object) -> str:
-    """``text`` safe inside one Markdown table cell: a ``|`` would end the cell (also inside code
-    spans, in GitHub's dialect) and a newline would end the row."""
-    return " ".join(str(text).replace("|", "\\|").splitlines())
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *,
-                   right_align: Sequence[int] = ()) -> list[str]:
-    """GitHub-flavoured Markdown table lines; every cell goes through :func:`markdown_cell`.
-
-    Cells may carry their own Markdown (```model```, ``**worse**``); ``right_align`` lists the
-    columns of numbers.
-    """
-    lines = ["| " + " | ".join(markdown_cell(h) for h in headers) + " |",
-             "|" + "".join("---:|" if i in right_align else "---|" for i in range(len(headers)))]
-    lines += ["| " + " | ".join(markdown_cell("" if c is None else c) for c in row) + " |" for row in rows]
-    return lines

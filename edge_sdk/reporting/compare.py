@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge_sdk.core import markdown as md
 from edge_sdk.core.errors import UsageError
 from edge_sdk.core.table import render_table
 from edge_sdk.core.units import format_quantity
@@ -259,20 +260,13 @@ class Comparison:
         once the table is longer than :data:`MARKDOWN_FOLD_AFTER` rows."""
         rows = self.changed_rows() if changed_only else self.rows
 
-        def esc(text: str) -> str:
-            return text.replace("|", "\\|")
-
         def markdown_table(selected: list[Row]) -> list[str]:
-            lines = ["| value | before | after | delta | delta % | |", "|---|---:|---:|---:|---:|---|"]
-            for row in selected:
-                cells = [esc(c) for c in row.cells()]
-                cells[0] = f"`{cells[0]}`"
-                if row.verdict == "worse":
-                    cells[5] = "**worse**"
-                lines.append("| " + " | ".join(cells) + " |")
-            return lines
+            cells = [[md.code(c) if i == 0 else md.bold(c) if i == 5 and row.verdict == "worse" else c
+                      for i, c in enumerate(row.cells())] for row in selected]
+            return md.table(["value", "before", "after", "delta", "delta %", ""], cells, right_align=(1, 2, 3, 4))
 
-        lines = [f"### edge-sdk compare: `{esc(self.before_label)}` -> `{esc(self.after_label)}` ({self.kind})", "",
+        lines = [f"### edge-sdk compare: {md.code(self.before_label)} -> {md.code(self.after_label)} "
+                 f"({md.text(self.kind)})", "",
                  f"{len(self.changed_rows())} of {len(self.rows)} values changed.", ""]
         headline = [row for row in self.headline_rows() if row in rows]
         if len(rows) <= MARKDOWN_FOLD_AFTER or not headline:

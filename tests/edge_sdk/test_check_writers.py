@@ -35,7 +35,8 @@ def test_markdown_escapes_pipes_and_lists_failures_first(failed):
     text = markdown_summary(failed)
     assert text.startswith("### ❌ edge-sdk check: 1 of 1 checks failed")
     failures = text.split("<details>")[0]
-    assert "a\\|b, 100% <odd> name" in failures and "size" in failures and "params" not in failures
+    assert "a\\|b, 100% &lt;odd&gt; name" in failures and "size" in failures and "params" not in failures
+    assert "<odd>" not in text  # names from the budget are text, never HTML
     assert "<details><summary>1 limit passed</summary>" in text
 
 

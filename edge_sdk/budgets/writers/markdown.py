@@ -1,12 +1,13 @@
 """Markdown for pull-request comments and ``$GITHUB_STEP_SUMMARY``: a verdict line, then failures
-first, then (collapsed) everything that passed."""
+first, then (collapsed) everything that passed. Every value from the budget, a file name or a model
+goes through :mod:`edge_sdk.core.markdown`, so none of it renders as HTML or a link."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import format_value
-from edge_sdk.core.table import markdown_cell, markdown_table
+from edge_sdk.core import markdown as md
 
 if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
@@ -21,10 +22,10 @@ def _table(verdicts: list[Verdict], with_before: bool) -> list[str]:
         icon = {"pass": "✅ pass", "fail": "❌ fail", "missing": "⚠️ missing", "uncertain": "❔ uncertain"}[v.status]
         metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
         before = [format_value(v.metric, v.before)] if with_before else []
-        cells = [v.check, f"`{v.model}`", v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
+        cells = [v.check, md.code(v.model), v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
                  v.margin_text() or "", icon, v.how + "".join(f"; {n}" for n in v.notes)]
         rows.append(cells)
-    return markdown_table(headers, rows)
+    return md.table(headers, rows)
 
 
 def markdown_summary(result: CheckResult) -> str:
@@ -42,17 +43,17 @@ def markdown_summary(result: CheckResult) -> str:
         lines += _table(bad, with_before) + [""]
         for outcome in result.outcomes:
             if not outcome.passed and outcome.spec.message:
-                lines.append(f"> **{markdown_cell(outcome.spec.name)}**: {markdown_cell(outcome.spec.message)}")
+                lines.append(f"> {md.bold(outcome.spec.name)}: {md.text(outcome.spec.message)}")
         lines.append("")
     if doubtful:
         lines += [(f"#### ❔ {len(doubtful)} limit{'' if len(doubtful) == 1 else 's'} uncertain "
                    "(estimate's error band straddles the limit; not failing the gate)"), ""]
         lines += _table(doubtful, with_before) + [""]
-        lines += [f"> ❔ {markdown_cell(v.model)}{' on ' + markdown_cell(v.device) if v.device else ''}: "
-                  f"{markdown_cell(v.uncertain_text())}" for v in doubtful] + [""]
+        lines += [f"> ❔ {md.code(v.model)}{' on ' + md.text(v.device) if v.device else ''}: "
+                  f"{md.text(v.uncertain_text())}" for v in doubtful] + [""]
     if good:
         lines += [f"<details><summary>{len(good)} limit{'' if len(good) == 1 else 's'} passed</summary>", ""]
         lines += _table(good, with_before) + ["", "</details>", ""]
-    where = f"`{result.budget.path.name}`" if result.budget.path else "the device profiles' app constraints"
+    where = md.code(result.budget.path.name) if result.budget.path else "the device profiles' app constraints"
     lines.append(f"Limits from {where}; estimate-only: {str(result.document['settings']['estimate_only']).lower()}.")
     return "\n".join(lines) + "\n"
