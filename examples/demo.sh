@@ -51,7 +51,7 @@ fi
 
 step "8. edge-sdk check: examples/edge-budget.toml (one check passes; one fails on purpose; one estimate is UNCERTAIN)"
 status=0
-edge-sdk check --budget examples/edge-budget.toml --json "$OUT/check.json" --junit "$OUT/check.xml" || status=$?
+edge-sdk check --budget examples/edge-budget.toml -o "$OUT/check.json" --junit "$OUT/check.xml" || status=$?
 if [ "$status" -ne 1 ]; then
   echo "demo: expected exit 1 from the check (the microcontroller check fails on purpose), got $status" >&2
   exit 1

@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(stop.code or 0) if stop.code in (0, None) else EXIT_BAD_INPUT
         return EXIT_BAD_INPUT
     verb = args_list[0]
-    as_json = "--json" in args_list
+    args: argparse.Namespace | None = None
     try:
         module = importlib.import_module(VERBS[verb][0])
         parser = _verb_parser(verb, module)
@@ -111,11 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(args_list[1:])
         except SystemExit as stop:  # argparse: --help exits 0, usage errors exit 2
             return 0 if stop.code in (0, None) else EXIT_BAD_INPUT
-        as_json = bool(getattr(args, "json", False))
         return int(module.run(args))
     except EdgeSdkError as error:
         from edge_sdk.cli.params import for_cli  # library errors name parameters; users typed flags
 
+        # --json means one thing on every verb: the document (here the error) on stdout
+        as_json = bool(args.json) if args is not None and hasattr(args, "json") else "--json" in args_list
         return report_error(for_cli(error, verb), as_json)
     except KeyboardInterrupt:
         print("edge-sdk: interrupted; no partial output was left behind.", file=sys.stderr)

@@ -50,9 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serial", action="append", default=[], metavar="S",
                         help="adb serial of a phone to measure on (repeatable; implies --adb)")
     parser.add_argument("--baseline", metavar="REPORT.json",
-                        help="a previous `check --json` report: enables max_regression and a before column")
-    parser.add_argument("--json", dest="json_path", metavar="PATH",
-                        help="write the versioned check report (usable as the next --baseline); '-' = stdout")
+                        help="a previous `check -o` report: enables max_regression and a before column")
+    parser.add_argument("--json", dest="json_arg", nargs="?", const="-", metavar="PATH",
+                        help="print the versioned check report on stdout (the table goes to stderr); "
+                             "`--json PATH` is the old spelling of -o PATH")
+    parser.add_argument("-o", "--output", metavar="REPORT.json",
+                        help="write the versioned check report, atomically (usable as the next --baseline)")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML: one testcase per check, model and limit")
     parser.add_argument("--markdown", metavar="PATH",
                         help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when that is set)")
@@ -69,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _json_convention(args)
     if args.print_schema:
         from edge_sdk.budgets.schema import schema_text
 
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads must be 1 or more, got {args.threads}")
     if not args.timeout_s > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s:g}")
-    outputs = {flag: value for flag, value in (("--json", args.json_path), ("--junit", args.junit),
+    outputs = {flag: value for flag, value in (("-o", args.output), ("--junit", args.junit),
                                                ("--markdown", args.markdown), ("--html", args.html))
                if value and value != "-"}
     _refuse_clobbering_inputs(outputs, args)
@@ -100,12 +104,37 @@ def run(args: argparse.Namespace) -> int:
                    estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
                    threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
                    on_progress=terminal_progress(), timeout_s=args.timeout_s)
-    table_stream = sys.stderr if args.json_path == "-" else sys.stdout
+    table_stream = sys.stderr if args.json else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:
         sys.stdout.write(github_annotations(result))
     _write_outputs(result, args)
     return EXIT_OK if result.passed else EXIT_GATE_FAILED
+
+
+def _json_convention(args: argparse.Namespace) -> None:
+    """``--json`` prints the report on stdout, as on every verb; ``-o PATH`` writes it.
+
+    ``check --json PATH`` used to write the file: that spelling still works, with a note on
+    stderr. ``--json`` takes an optional value only for that, so ``check --json model.tflite`` (a
+    model right after the flag) is read as the flag and a model, not as an output path.
+    """
+    value = args.json_arg
+    args.json = value is not None
+    if args.output == "-":  # -o - is stdout, as everywhere
+        args.json, args.output = True, None
+    if value is None or value == "-":
+        return
+    path = Path(value)
+    if path.suffix.lower() == ".tflite" or path.is_dir() or (path.is_file() and path.suffix.lower() != ".json"):
+        args.models.append(value)
+        return
+    if args.output:
+        raise UsageError(f"--json {value} and -o {args.output} both name the report file",
+                         hint="write it with -o PATH; --json alone prints it on stdout")
+    print(f"edge-sdk: note: `check --json {value}` is the old spelling of `check -o {value}` (it still "
+          "writes the file); --json alone now prints the report on stdout, as on every verb", file=sys.stderr)
+    args.json, args.output = False, value
 
 
 def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace) -> None:
@@ -145,20 +174,20 @@ def _refuse_clobbering_inputs(outputs: dict[str, str], args: argparse.Namespace)
 
 def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     """Write every report the user named, atomically; an unwritable path is a clear usage error."""
-    from edge_sdk.core.atomic import atomic_write_json, atomic_write_text
     from edge_sdk.budgets.writers import junit_xml, markdown_summary
     from edge_sdk.cli.common import print_json
+    from edge_sdk.core.atomic import atomic_write_json, atomic_write_text
     from edge_sdk.core.paths import output_errors
 
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = markdown_summary(result) if (args.markdown or summary_file) else ""
     writers: list[tuple[str, str | None, Callable[[str], object]]] = [
-        ("--json", args.json_path if args.json_path != "-" else None, lambda p: atomic_write_json(p, result.document)),
+        ("-o", args.output, lambda p: atomic_write_json(p, result.document)),
         ("--junit", args.junit, lambda p: atomic_write_text(p, junit_xml(result))),
         ("--markdown", args.markdown, lambda p: atomic_write_text(p, markdown)),
         ("--html", args.html, lambda p: _write_html(result, p)),
     ]
-    if args.json_path == "-":
+    if args.json:
         print_json(result.document)
     for flag, path, write in writers:
         if path:

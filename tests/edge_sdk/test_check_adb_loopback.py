@@ -31,7 +31,7 @@ def test_matching_device_is_measured_over_adb_the_other_estimated(adb_lab, kws_t
     env.pop("GITHUB_STEP_SUMMARY", None)
     env.pop("EDGE_SDK_CACHE_DIR", None)
     command = [sys.executable, "-m", "edge_sdk", "check", "--serial", phone.serial, "--estimate-only",
-               "--json", "report.json"]
+               "-o", "report.json"]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     verdicts = json.loads((tmp_path / "report.json").read_text())["checks"][0]["verdicts"]

@@ -53,7 +53,7 @@ def project(tmp_path, kws_tflite):
 
 def test_pass_writes_every_report_and_a_closing_line(project):
     summary = project / "step-summary.md"
-    result = run_check(project, "--json", "out/report.json", "--junit", "out/junit.xml", "--markdown", "out/pr.md",
+    result = run_check(project, "-o", "out/report.json", "--junit", "out/junit.xml", "--markdown", "out/pr.md",
                        "--html", "out/report.html", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.returncode == 0, result.stderr
     assert "PASS  keyword spotting fits" in result.stdout and "PASS  classifier fits" in result.stdout
@@ -92,11 +92,11 @@ def test_a_failed_budget_exits_1_with_message_annotations_and_junit_failures(pro
 
 
 def test_baseline_gives_before_column_and_relative_limits(project, resnet8_tflite):
-    first = run_check(project, "--json", "baseline.json")
+    first = run_check(project, "-o", "baseline.json")
     assert first.returncode == 0
     shutil.copy(resnet8_tflite, project / "build" / "model.tflite")     # the model grows ~80%
     (project / "edge-budget.toml").write_text(BUDGET.replace('size = "60 kB"\nmax_regression', 'size = "1 MB"\nmax_regression'))
-    second = run_check(project, "--baseline", "baseline.json", "--json", "after.json")
+    second = run_check(project, "--baseline", "baseline.json", "-o", "after.json")
     assert second.returncode == 1, second.stdout + second.stderr
     assert "before" in second.stdout and "size (vs baseline)" in second.stdout
     report = json.loads((project / "after.json").read_text())
@@ -141,7 +141,7 @@ def test_bad_baseline_and_outputs_over_inputs_exit_2_and_touch_nothing(project):
     result = run_check(project, "--baseline", "profile.json")
     assert result.returncode == 2 and "needs a check document" in result.stderr
     before = (project / "old.json").read_bytes()
-    result = run_check(project, "--baseline", "old.json", "--json", "old.json")
+    result = run_check(project, "--baseline", "old.json", "-o", "old.json")
     assert result.returncode == 2 and "would overwrite an input" in result.stderr
     assert (project / "old.json").read_bytes() == before
     result = run_check(project, "--junit", "build/kws.tflite")
@@ -157,9 +157,9 @@ def test_no_budget_and_no_device_is_a_usage_error_with_an_example(project):
 
 def test_measurements_are_cached_by_content(project):
     cache = project / ".edge-sdk-cache"
-    first = run_check(project, "--json", "a.json")
+    first = run_check(project, "-o", "a.json")
     assert first.returncode == 0 and cache.is_dir() and (cache / ".gitignore").exists()
-    second = run_check(project, "--json", "b.json")
+    second = run_check(project, "-o", "b.json")
     assert "cached measurements reused" in second.stdout
     forced = run_check(project, "--no-cache")
     assert "cached measurements reused" not in forced.stdout

@@ -60,7 +60,7 @@ def test_a_limit_inside_the_band_is_uncertain_in_every_format(tmp_path, kws_tfli
     assert band >= 10  # a device without points never claims a narrow band
     project = _project(tmp_path, kws_tflite, p50, None)
     before = file_sha256(project / "build" / "kws.tflite")
-    result = _run(project, "--estimate-only", "--json", "out/r.json", "--junit", "out/j.xml", "--markdown",
+    result = _run(project, "--estimate-only", "-o", "out/r.json", "--junit", "out/j.xml", "--markdown",
                   "out/pr.md", "--html", "out/r.html", "--github")
     assert result.returncode == 0, result.stderr  # default on_uncertain = "warn": the gate passes
     assert file_sha256(project / "build" / "kws.tflite") == before

@@ -46,7 +46,7 @@ def workdir(tmp_path_factory, resnet8_tflite: Path) -> Path:
     profile = edge_sdk("profile", "resnet8.tflite", "--device", "pixel-4", "--device", "stm32h747", "--runs", "40",
                        "-o", "profile.json", cwd=work)
     assert profile.returncode == 0, profile.stderr
-    check = edge_sdk("check", "--json", "check.json", cwd=work)
+    check = edge_sdk("check", "-o", "check.json", cwd=work)
     assert check.returncode == 1, check.stderr  # size 99 kB > 90 kB, MCU over 50 ms: the gate fails
     convert = edge_sdk("convert", "resnet8.tflite", "-o", "resnet8_copy.tflite", cwd=work)  # no TF: a copy
     assert convert.returncode == 0, convert.stderr
