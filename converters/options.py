@@ -6,14 +6,15 @@ reported all at once with what to do. ``ConvertOptions.plan()`` is what ``--dry-
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from converters.formats import TORCH_FORMATS, detect_format
 from converters.recipes import get_recipe
-from converters.torch_spec import (UNSAFE_TORCH_FORMATS, VIA, ExampleInput, factory_file, parse_example_input,
-                                  parse_input_shapes)
+from converters.torch_spec import (INSTALL_HINT, UNSAFE_TORCH_FORMATS, VIA, ExampleInput, factory_file,
+                                  parse_example_input, parse_input_shapes)
 from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
 from edge_sdk.core.paths import OutputPlan
 from edge_sdk.core.units import parse_fraction
@@ -353,6 +354,11 @@ def _check_format_support(opts: ConvertOptions) -> None:
         raise UnsupportedModelError(
             f"{src}: is already a .tflite model; edge-sdk convert only re-validates it (parity, accuracy)",
             hint="convert from the original Keras/SavedModel/ONNX model to quantize or prune", path=str(src))
+    if fmt in TORCH_FORMATS:
+        missing = [name for name in ("torch", "litert_torch") if importlib.util.find_spec(name) is None]
+        if missing:
+            raise UsageError(f"{src}: PyTorch sources need the optional PyTorch extra ({', '.join(missing)} "
+                             "not installed)", hint=INSTALL_HINT, path=str(src))
     if fmt in UNSAFE_TORCH_FORMATS and not opts.allow_unsafe_deserialization:
         raise UnsupportedModelError(
             f"{src}: refused to load: a {'TorchScript' if fmt == 'torchscript' else 'pickled PyTorch'} file is "

@@ -10,7 +10,7 @@ from edge_sdk.cli.common import print_json
 from edge_sdk.core.errors import EXIT_GATE_FAILED, EXIT_OK
 from edge_sdk.core.units import format_bytes
 
-DESCRIPTION = """Convert a Keras (.keras/.h5), SavedModel or ONNX model to a .tflite artifact, optionally
+DESCRIPTION = """Convert a Keras (.keras/.h5), SavedModel, ONNX or PyTorch model to a .tflite artifact, optionally
 pruned and quantized, and measure what it cost: parity with the source model (max abs error, SQNR,
 cosine, top-1 agreement) and, with labelled --eval-data, the accuracy drop. Writes OUT.tflite and
 its manifest OUT.tflite.json atomically. Exit 1 when --max-accuracy-drop is exceeded (both files
@@ -19,6 +19,9 @@ are still written, the manifest marked failed).
 examples:
   edge-sdk convert model.keras -o model_int8.tflite --recipe int8 --calibration-data calib.npz
   edge-sdk convert model.onnx -o model.tflite --quantize fp16
+  edge-sdk convert audio.onnx -o audio.tflite --input-shape audio:1,76,32,1
+  edge-sdk convert model.pt2 -o model_int8.tflite --recipe int8 --calibration-data calib.npz
+  edge-sdk convert --torch mypkg.models:make_model --example-input 1,3,224,224 -o model.tflite [--via onnx]
   edge-sdk convert model.keras -o small.tflite --recipe prune-80-int8 --calibration-data calib.npz \\
       --fine-tune-data train.npz --epochs 2 --eval-data test.npz --max-accuracy-drop 1%
   edge-sdk convert model.keras -o m.tflite --recipe channels-50-int8 --calibration-data calib.npz --dry-run"""
@@ -36,7 +39,8 @@ DESCRIPTION += "\n\nrecipes (--recipe NAME; explicit flags override them):\n" + 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", help="the model: .keras, .h5, a SavedModel directory, .onnx (or .tflite to re-validate)")
+    parser.add_argument("source", nargs="?", help="the model: .keras, .h5, a SavedModel directory, .onnx, PyTorch .pt2 "
+                                                  "(torch.export.save), or .tflite to re-validate; omit with --torch")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.tflite", help="the artifact to write")
     parser.add_argument("--recipe", metavar="NAME", help="a named preset, listed above (flags override it)")
     parser.add_argument("--quantize", choices=("none", "fp16", "dynamic", "int8", "int16x8"),
@@ -71,13 +75,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "this device profile (edge-sdk devices)")
     quant.add_argument("--objective", choices=("size", "latency"),
                        help="--recipe auto: what 'best' means among candidates that meet the gate (default size)")
+    sources = parser.add_argument_group("PyTorch and ONNX sources (docs/convert.md)")
+    sources.add_argument("--torch", metavar="MODULE:FUNCTION", help="a function returning the nn.Module to convert "
+                         "(e.g. mypkg.models:make_model, or models.py:make_model); imported in the conversion process")
+    sources.add_argument("--example-input", action="append", metavar="SHAPE[:DTYPE]",
+                         help="one per forward() argument, batch first, e.g. 1,3,224,224 or 1,16:int64")
+    sources.add_argument("--via", choices=("litert-torch", "onnx"), help="PyTorch conversion path (default: "
+                         "litert-torch, then torch.onnx.export + onnx2tf if litert-torch refuses the model)")
+    sources.add_argument("--input-shape", action="append", metavar="NAME:D,D,...",
+                         help="ONNX: fix an input's dynamic sizes (batch first), e.g. audio:1,76,32,1")
+    sources.add_argument("--timeout", type=float, metavar="SECONDS", dest="timeout_s",
+                         help="kill a conversion step (litert-torch, torch.onnx.export) that runs longer (default 900)")
     parser.add_argument("--json", action="store_true", help="print the manifest (or the plan with --dry-run) as JSON")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved pipeline and stop")
 
 
 OPTION_NAMES = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
                 "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
-                "quant_report", "keep_float", "target_device", "objective")
+                "quant_report", "keep_float", "target_device", "objective", "torch", "example_input", "via",
+                "input_shape", "timeout_s")
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -130,6 +146,8 @@ def _print_summary(manifest: dict[str, Any]) -> None:
           + (f" prune={manifest['prune']['sparsity']:g} {manifest['prune']['structure']}" if manifest["prune"] else ""))
     for step in manifest["steps"]:
         report = step.get("report")
+        if step["name"] == "load" and report and report.get("path"):
+            print(f"  converted via {report['path']}: {report.get('why', '')}")
         if report and report.get("structure") == "channels":
             print(f"  channels: {report['filters_before']} -> {report['filters_before'] - report['filters_removed']} "
                   f"filters, params {report['params_before']:,} -> {report['params_after']:,}")
@@ -164,14 +182,15 @@ def run(args: argparse.Namespace) -> int:
     import converters
 
     options = _options(args)
+    source = "" if args.source is None else args.source  # none with --torch: the factory is the source
     if args.dry_run:
-        plan = converters.plan(args.source, args.output, **options)
+        plan = converters.plan(source, args.output, **options)
         print_json(plan) if args.json else _print_plan(plan)
         return EXIT_OK
     from converters.isolated import convert_in_child
 
-    converters.plan(args.source, args.output, **options)  # flag errors are reported at once, before the child
-    manifest = convert_in_child(args.source, args.output, **options)
+    converters.plan(source, args.output, **options)  # flag errors are reported at once, before the child
+    manifest = convert_in_child(source, args.output, **options)
     if args.json:
         print_json(manifest)
         _print_warnings(manifest)
