@@ -228,7 +228,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         request = HostRequest(
             model=str(path), runtime=runtime, threads=min(threads or 1, len(cpus or usable)),
             cpus=tuple(cpus) if cpus else None, memory_cap_bytes=cap, input_data=input_data,
-            input_shapes=shapes, timeout_s=timeout_s, op_profile=op_profile,
+            input_shapes=shapes, timeout_s=timeout_s,
             policy=TimingPolicy(runs=runs, min_time_s=min_time_s, time_limit_s=time_limit_s, target_rel_ci=target_ci),
         )
         host_run = start_child(request)
@@ -257,11 +257,8 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         try:
             host_raw = host_run.result(progress=relay)
             host_result = _host_result(graph, host_raw, size_bytes, cpu)
-            if host_raw.get("op_profile"):
-                from edge_sdk.op_attribution import host_ops
-
-                host_result["ops"], host_result["op_profile"] = host_ops(
-                    graph, host_raw["op_profile"], host_result["latency_ms"]["p50"])
+            if op_profile:
+                _attach_host_ops(host_result, graph, request, on_progress)
             if threads and threads > request.threads:
                 host_result["notes"].insert(0, f"threads: {threads} requested, the host run used {request.threads} "
                                                f"(the CPUs it may use); estimates use {threads}")
@@ -298,6 +295,23 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
         },
     }
     return envelope("profile", body)
+
+
+def _attach_host_ops(host_result: dict[str, Any], graph: Any, request: Any,
+                     on_progress: ProgressCallback | None) -> None:
+    """Time every op alone (isolated children, same runtime/threads/inputs) and attach the rows."""
+    from edge_sdk.op_attribution import host_ops
+    from runtime_harness.host.op_profiler import OpProfileRequest, profile_ops
+
+    ops = [{"index": op.index, "position": op.position, "type": op.type} for op in graph.ops if op.subgraph == 0]
+    if on_progress is not None:
+        on_progress(ProgressEvent("profile", "op-profile", "start", subject=os.path.basename(request.model),
+                                  detail=f"{len(ops)} ops"))
+    raw = profile_ops(OpProfileRequest(request.model, ops, request.runtime, request.threads, request.input_data,
+                                       request.input_shapes, request.timeout_s))
+    if on_progress is not None:
+        on_progress(ProgressEvent("profile", "op-profile", "end", subject=os.path.basename(request.model)))
+    host_result["ops"], host_result["op_profile"] = host_ops(graph, raw, host_result["latency_ms"]["p50"])
 
 
 def _host_checks(device: Any, emulator: _Emulator | None) -> tuple[dict[str, Any], list[str]]:

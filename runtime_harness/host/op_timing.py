@@ -125,45 +125,43 @@ def _time(invoke: Any, budget: OpBudget) -> tuple[float, int]:
             return float(np.median(samples)), len(samples)
 
 
-def time_ops(module: Any, model_path: str, ops: list[dict[str, Any]], feeds: dict[int, np.ndarray],
+def time_one(module: Any, model_bytes: bytes, op: dict[str, Any], values: dict[int, np.ndarray],
              threads: int | None, budget: OpBudget = OpBudget()) -> dict[str, Any]:
-    """Time every op of subgraph 0 alone. ``ops``: ``[{index, position, type}]`` (ModelGraph.ops, subgraph 0).
+    """One op of subgraph 0 timed alone: ``{index, type, ms, runs}`` or ``{index, type, ms: None, note}``.
 
-    Returns ``{"ops": [{index, type, ms, runs} | {index, type, ms: None, note}], "invoke_floor_ms"}``."""
-    with open(model_path, "rb") as handle:
-        model_bytes = handle.read()
-    values = capture_tensors(module, model_path, feeds)
-    rows: list[dict[str, Any]] = []
-    for op in ops:
-        row: dict[str, Any] = {"index": op["index"], "type": op["type"], "ms": None}
-        if op["type"] in CANNOT_RUN_ALONE:
-            row["note"] = f"{op['type']} cannot run alone (control flow or resource state): not timed"
-            rows.append(row)
-            continue
-        try:
-            single, sources = cut_single_op(model_bytes, op["position"])
-            interpreter = module.Interpreter(model_content=single, num_threads=threads)
-            local_inputs = interpreter.get_input_details()
-            for detail, source in zip(local_inputs, sources):
-                value = values[source]
-                if tuple(value.shape) != tuple(detail["shape"]):
-                    interpreter.resize_tensor_input(detail["index"], list(value.shape), strict=False)
-            interpreter.allocate_tensors()
-            for detail, source in zip(local_inputs, sources):
-                interpreter.set_tensor(detail["index"], values[source].astype(detail["dtype"], copy=False))
-            row["ms"], row["runs"] = _time(interpreter.invoke, budget)
-        except (ValueError, RuntimeError, KeyError, IndexError) as exc:
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            row["note"] = f"{op['type']} could not run alone on this host ({reason}): not timed"
-        rows.append(row)
+    ``ms`` is the raw median of one interpreter call; :func:`subtract_floor` takes the call's own
+    cost off once every op is timed."""
+    row: dict[str, Any] = {"index": op["index"], "type": op["type"], "ms": None}
+    if op["type"] in CANNOT_RUN_ALONE:
+        row["note"] = f"{op['type']} cannot run alone (control flow or resource state): not timed"
+        return row
+    try:
+        single, sources = cut_single_op(model_bytes, op["position"])
+        interpreter = module.Interpreter(model_content=single, num_threads=threads)
+        local_inputs = interpreter.get_input_details()
+        for detail, source in zip(local_inputs, sources):
+            value = values[source]
+            if tuple(value.shape) != tuple(detail["shape"]):
+                interpreter.resize_tensor_input(detail["index"], list(value.shape), strict=False)
+        interpreter.allocate_tensors()
+        for detail, source in zip(local_inputs, sources):
+            interpreter.set_tensor(detail["index"], values[source].astype(detail["dtype"], copy=False))
+        row["ms"], row["runs"] = _time(interpreter.invoke, budget)
+    except (ValueError, RuntimeError, KeyError, IndexError) as exc:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        row["note"] = f"{op['type']} could not run alone on this host ({reason}): not timed"
+    return row
+
+
+def subtract_floor(rows: list[dict[str, Any]], floor: float) -> float:
+    """Take one interpreter call's cost off every timed row (never below 0); returns the floor used."""
     timed = [r["ms"] for r in rows if r["ms"] is not None]
-    floor = min(timed) if timed else 0.0
-    floor = min(floor, _invoke_floor(module, threads, budget))
+    floor = min([floor, *timed]) if timed else floor
     for row in rows:
         if row["ms"] is not None:
             row["raw_ms"] = round(row["ms"], 5)
             row["ms"] = round(max(row["ms"] - floor, 0.0), 5)
-    return {"ops": rows, "invoke_floor_ms": round(floor, 5)}
+    return round(floor, 5)
 
 
 def _invoke_floor(module: Any, threads: int | None, budget: OpBudget) -> float:
@@ -174,3 +172,60 @@ def _invoke_floor(module: Any, threads: int | None, budget: OpBudget) -> float:
     interpreter = module.Interpreter(model_content=tiny, num_threads=threads)
     interpreter.allocate_tensors()
     return _time(interpreter.invoke, budget)[0]
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    """Child side (:mod:`edge_sdk.core.child`): time every op of ``request["ops"]`` not in ``skip``.
+
+    Each row is sent as progress the moment it is measured, so a crash in one op (a kernel that
+    segfaults when run alone) loses only that op: the parent restarts after it."""
+    from edge_sdk.core.child import report_progress
+    from edge_sdk.core.errors import InputError, UnsupportedModelError
+    from runtime_harness.host.inputs import InputProblem, plan_inputs
+    from runtime_harness.host.runtimes import LoadProblem, import_runtime, load_interpreter
+
+    runtime, model, threads = request["runtime"], request["model"], request.get("threads")
+    try:
+        module = import_runtime(runtime)
+        interpreter = load_interpreter(module, runtime, model, threads)
+        plans, _ = plan_inputs(interpreter.get_input_details(), request.get("input_shapes") or {},
+                               request.get("input_data"))
+    except InputProblem as problem:
+        raise InputError(problem.message, hint=problem.hint, path=model) from None
+    except LoadProblem as problem:
+        raise UnsupportedModelError(problem.message, hint=problem.hint, path=model) from None
+    values = capture_tensors(module, model, {plan.index: plan.data for plan in plans})
+    with open(model, "rb") as handle_:
+        model_bytes = handle_.read()
+    skip = set(request.get("skip", []))
+    for op in request["ops"]:
+        if op["index"] in skip:
+            continue
+        report_progress({"started": op["index"]})
+        _inject_fault(op["index"])
+        report_progress({"row": time_one(module, model_bytes, op, values, threads)})
+    return {"invoke_floor_ms": _invoke_floor(module, threads, OpBudget())}
+
+
+#: Test hook standing in for a kernel that crashes when run alone: "INDEX:segv" or "INDEX:hang".
+FAULT_ENV = "EDGE_SDK_OP_FAULT"
+
+
+def _inject_fault(index: int) -> None:
+    import os
+    import signal
+
+    spec = os.environ.get(FAULT_ENV, "")
+    target, _, kind = spec.partition(":")
+    if target.isdigit() and int(target) == index:
+        if kind == "hang":
+            time.sleep(3600)
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from edge_sdk.core.child import serve
+
+    sys.exit(serve(handle))

@@ -139,9 +139,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
         timing = time_invokes(interpreter.invoke, policy, _progress_writer())
     except (RuntimeError, MemoryError) as exc:
         raise classify_load_error(runtime, model, exc) from None
-    op_profile = _op_profile(module, model, threads, plans) if config.get("op_profile") else None
     return {
-        "op_profile": op_profile,
         "status": "ok",
         "runtime": {"name": runtime, "version": runtime_version(runtime)},
         "threads": threads,
@@ -161,16 +159,6 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
                    for p in plans],
         "notes": notes,
     }
-
-
-def _op_profile(module: Any, model: str, threads: int | None, plans: list[Any]) -> dict[str, Any]:
-    """Every op timed alone on the inputs the whole model sees (runtime_harness.host.op_timing)."""
-    from edge_sdk.graph import analyze
-    from runtime_harness.host.op_timing import time_ops
-
-    graph = analyze(model)
-    ops = [{"index": op.index, "position": op.position, "type": op.type} for op in graph.ops if op.subgraph == 0]
-    return time_ops(module, model, ops, {plan.index: plan.data for plan in plans}, threads)
 
 
 def handle(config: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,6 @@ class HostRequest:
     input_shapes: dict[str, list[int]] = field(default_factory=dict)
     policy: TimingPolicy = field(default_factory=TimingPolicy)
     timeout_s: float = 300.0
-    op_profile: bool = False  # also time every op alone (runtime_harness.host.op_timing)
 
 
 class MemoryCapExceeded(Exception):
@@ -59,7 +58,6 @@ def _child_config(request: HostRequest) -> dict[str, Any]:
         "input_data": str(Path(request.input_data).resolve()) if request.input_data else None,
         "input_shapes": request.input_shapes,
         "policy": asdict(request.policy),
-        "op_profile": request.op_profile,
     }
 
 

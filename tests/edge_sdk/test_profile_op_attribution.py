@@ -120,3 +120,13 @@ def test_compare_lines_two_artifacts_up_layer_by_layer() -> None:
     assert rows["results[pixel-7/estimate].ops.layer[QUANTIZE tfl.quantize].ms"].before is None
     by_type = compare(before, after).rows
     assert any(row.key == "results[pixel-7/estimate].ops[CONV_2D].ms" and row.delta for row in by_type)
+
+
+def test_an_op_that_crashes_alone_costs_a_note_not_the_table(kws_tflite: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """EDGE_SDK_OP_FAULT stands in for a kernel that segfaults when run alone (op #4 here)."""
+    monkeypatch.setenv("EDGE_SDK_OP_FAULT", "4:segv")
+    doc = _profile([str(kws_tflite), "--op-profile", "--runs", "10"], capsys)
+    rows = {r["index"]: r for r in doc["results"][0]["ops"]}
+    assert rows[4]["ms"] is None and "crashed the runtime when run alone (SIGSEGV)" in rows[4]["note"]
+    assert all(rows[i]["ms"] is not None for i in rows if i != 4)
