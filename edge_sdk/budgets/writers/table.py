@@ -1,7 +1,16 @@
-"""The terminal report: one aligned table per check, then one closing line naming the file to edit."""
+"""The terminal report: one table per check that fits a 100-column terminal, then one closing line
+naming the file to edit.
+
+How each number was obtained ("estimated for Pixel 4 from the model graph, +-52%") and the notes
+are long prose: they go on their own wrapped line under their row, as pytest and cargo print
+details under the line they explain, instead of a column that would make every row 200 characters
+wide. A check on one model names it once above its table. The JSON, JUnit and HTML reports keep
+the full text of every field.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import format_value
@@ -10,8 +19,12 @@ from edge_sdk.core.table import render_table
 if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
 
+WIDTH = 100  # the terminal the report is laid out for
+_NUMBER_COLUMNS = ("before", "actual", "limit", "margin")
+_DETAIL_INDENT = "      "
 
-def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
+
+def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: int = WIDTH) -> str:
     with_before = result.document.get("baseline") is not None
     blocks: list[str] = []
     for outcome in result.outcomes:
@@ -19,35 +32,66 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False) -> str:
         if hide_passed and not verdicts:
             continue
         where = f"  ({result.budget.path.name}:{outcome.spec.line})" if result.budget.path and outcome.spec.line else ""
-        head = f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.spec.name}{where}"
-        headers = ["model", "device", "limit on", *(["before"] if with_before else []),
-                   "actual", "limit", "margin", "status", "how it was obtained"]
-        rows = []
-        for v in verdicts:
-            status = v.status.upper() if v.flagged else v.status
-            metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
-            before = [format_value(v.metric, v.before)] if with_before else []
-            rows.append([v.model, v.device or "-", metric, *before, v.actual_text(), v.limit_display(),
-                         v.margin_text(), status, v.how])
-            for note in v.notes:
-                rows.append(["", "", "", *([""] if with_before else []), "", "", "", "", f"  note: {note}"])
+        lines = [f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.spec.name}{where}"]
         uncertain = [v for v in outcome.verdicts if v.uncertain]
         if uncertain:
-            head += f"  ({_plural(len(uncertain), 'limit')} UNCERTAIN: the estimate's error band straddles the limit)"
-        lines = [head]
+            lines.append(f"  {_plural(len(uncertain), 'limit')} UNCERTAIN: the estimate's error band straddles the limit")
+        models = list(dict.fromkeys(v.model for v in verdicts))
+        if len(models) == 1:
+            lines.append(f"  model: {models[0]}")
+        headers = [*(["model"] if len(models) > 1 else []), "device", "limit on", *(["before"] if with_before else []),
+                   "actual", "limit", "margin", "status"]
+        rows, details = [], []
+        for v in verdicts:
+            metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
+            before = [format_value(v.metric, v.before)] if with_before else []
+            rows.append([*([v.model] if len(models) > 1 else []), v.device or "-", metric, *before, v.actual_text(),
+                         v.limit_display(), v.margin_text(), v.status.upper() if v.flagged else v.status])
+            details.append([f"how: {v.how}", *(f"note: {note}" for note in v.notes)])
         if rows:
-            right = [3, 4, 5, 6] if with_before else [3, 4, 5]
-            lines.append(_indent(render_table(headers, rows, right_align=right)))
+            lines += _table_with_details(headers, rows, details, width)
         if not outcome.passed and outcome.spec.message:
             lines.append(f"  -> {outcome.spec.message}")
-        lines.extend(f"  note: {note}" for note in outcome.notes)
+        lines += [_wrap(f"note: {note}", width, "  ") for note in outcome.notes]
         blocks.append("\n".join(lines))
-    blocks.extend(f"note: {note}" for note in result.document.get("notes") or [])
+    blocks += [_wrap(f"note: {note}", width, "") for note in result.document.get("notes") or []]
     blocks.append(closing_line(result))
     return "\n\n".join(blocks)
 
 
+def _table_with_details(headers: list[str], rows: list[list[str]], details: list[list[str]], width: int) -> list[str]:
+    """The aligned table (a long model path shortened in the middle to fit), each row followed by
+    its wrapped detail lines."""
+    right = [i for i, name in enumerate(headers) if name in _NUMBER_COLUMNS]
+    table = render_table(headers, rows, right_align=right).splitlines()
+    overflow = max(len(line) for line in table) + 2 - width
+    if overflow > 0 and headers[0] == "model":
+        longest = max(len(row[0]) for row in rows)
+        keep = max(24, longest - overflow)
+        rows = [[_shorten_middle(row[0], keep), *row[1:]] for row in rows]
+        table = render_table(headers, rows, right_align=right).splitlines()
+    out = ["  " + table[0], "  " + table[1]]
+    for line, extra in zip(table[2:], details, strict=True):
+        out.append("  " + line)
+        out += [_wrap(text, width, _DETAIL_INDENT) for text in extra]
+    return out
+
+
+def _shorten_middle(text: str, keep: int) -> str:
+    """``../../a/very/long/path/model.tflite`` -> ``../../a/v...th/model.tflite`` (the file name survives)."""
+    if len(text) <= keep:
+        return text
+    tail = max(keep // 2, min(len(text.rsplit("/", 1)[-1]), keep - 6))
+    return text[: keep - tail - 3] + "..." + text[len(text) - tail:]
+
+
+def _wrap(text: str, width: int, indent: str) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False)) or indent.rstrip()
+
+
 def closing_line(result: CheckResult) -> str:
+    """The verdict, then what to edit, each on its own line (the file to edit is the last line)."""
     summary = result.document["summary"]
     failed_checks, checks = summary["checks_failed"], summary["checks"]
     bad = summary.get("fail", 0) + summary.get("missing", 0)
@@ -57,19 +101,20 @@ def closing_line(result: CheckResult) -> str:
     else:
         edit = "create edge-budget.toml (no budget file: these limits are the device profiles' app constraints)"
     uncertain = summary.get("uncertain", 0)
-    doubt = (f" {_plural(uncertain, 'limit')} UNCERTAIN (estimated, and the limit lies inside the estimate's error "
+    doubt = (f"{_plural(uncertain, 'limit')} UNCERTAIN (estimated, and the limit lies inside the estimate's error "
              "band): measure on the device before trusting the verdict (edge-sdk check --adb)." if uncertain else "")
     if failed_checks:
         missing = f", {summary['missing']} could not be measured" if summary.get("missing") else ""
-        return (f"FAILED: {failed_checks} of {_plural(checks, 'check')} ({bad} of {_plural(summary['verdicts'], 'limit')}"
-                f"{missing}){cached}. Fix the model, or {edit} to change a limit.{doubt}")
-    return (f"PASSED: {_plural(checks, 'check')}, {_plural(summary['verdicts'], 'limit')}{cached}. "
-            f"To change a limit, {edit}.{doubt}")
+        verdict = (f"FAILED: {failed_checks} of {_plural(checks, 'check')} ({bad} of "
+                   f"{_plural(summary['verdicts'], 'limit')}{missing}){cached}.")
+        action = f"Fix the model, or {edit} to change a limit."
+    else:
+        verdict = f"PASSED: {_plural(checks, 'check')}, {_plural(summary['verdicts'], 'limit')}{cached}."
+        action = f"To change a limit, {edit}."
+    if not result.budget.path:  # a path is never wrapped (it is copied); prose is
+        action = _wrap(action, WIDTH, "")
+    return "\n".join(part for part in (verdict, _wrap(doubt, WIDTH, "") if doubt else "", action) if part)
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
