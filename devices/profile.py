@@ -34,10 +34,29 @@ class CalibrationPoint:
     notes: str | None = None
     kernels: str = "xnnpack"
     dataset: str | None = None  # the publication; validation leaves a whole dataset out at once
+    engine: str | None = None   # another engine than the profile's runtime: a ratio, not a fitted point
 
     @property
     def feature_key(self) -> str:
         return f"{self.model}:{self.precision}"
+
+
+@dataclass(frozen=True)
+class EnergyPoint:
+    """A published measured energy per inference: the ground truth the power model is judged on."""
+
+    model: str
+    precision: str
+    latency_ms: float
+    energy_mj: float
+    supply_v: float
+    runtime: str
+    source: str
+    dataset: str | None = None
+
+    @property
+    def power_mw(self) -> float:
+        return self.energy_mj / self.latency_ms * 1000.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,10 @@ class DeviceProfile:
     calibration: tuple[CalibrationPoint, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the validated file, for show/--json
     path: str | None = None
+    energy: tuple[EnergyPoint, ...] = ()
+    supply_v: float | None = None     # supply the power numbers assume (MCU boards)
+    engine: str | None = None         # selected with ID@ENGINE: another engine than the runtime's
+    supply_override_v: float | None = None  # selected with ID@3.3V: rescale power to this supply
 
     @classmethod
     def from_validated(cls, data: dict[str, Any], path: str | None = None) -> DeviceProfile:
@@ -75,7 +98,7 @@ class DeviceProfile:
                          for c in cpu["clusters"])
         points = tuple(CalibrationPoint(p["model"], p["precision"], p["threads"], p["latency_ms"],
                                         p["runtime"], p["source"], p.get("notes"),
-                                        p.get("kernels", "xnnpack"), p.get("dataset"))
+                                        p.get("kernels", "xnnpack"), p.get("dataset"), p.get("engine"))
                        for p in data.get("calibration", []))
         return cls(
             id=data["id"], name=data["name"], kind=data["kind"], soc=data["soc"], clusters=clusters,
@@ -88,7 +111,20 @@ class DeviceProfile:
             isa={k: v for k, v in data["isa"].items() if k != "source"},
             compute={k: v for k, v in data["compute"].items() if k not in ("source", "estimates")},
             adb_match=dict(data.get("adb", {})), calibration=points, raw=data, path=path,
+            energy=tuple(EnergyPoint(e["model"], e["precision"], e["latency_ms"], e["energy_mj"], e["supply_v"],
+                                     e["runtime"], e["source"], e.get("dataset")) for e in data.get("energy", [])),
+            supply_v=power.get("supply_v"),
         )
+
+    @property
+    def base_id(self) -> str:
+        """The catalog id without ``@ENGINE``/``@SUPPLY`` qualifiers (what fitted corrections are keyed by)."""
+        return str(self.raw.get("id", self.id))
+
+    @property
+    def engines(self) -> list[str]:
+        """Engines besides the runtime with published points on this device (selectable as ID@ENGINE)."""
+        return sorted({p.engine for p in self.calibration if p.engine})
 
     @property
     def cores(self) -> int:

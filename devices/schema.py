@@ -100,6 +100,8 @@ PROFILE = Section(description="A device profile: one real device", fields={
     }),
     "power": Section(description="power proxy coefficients (energy is an estimate)", fields={
         "base_mw": Field("float", True, description="power besides the active cores (uncore, DRAM, board)"),
+        "supply_v": Field("float", description="supply voltage the power numbers assume (MCU boards: the "
+                          "energy monitor's supply); `ID@3.3V` rescales power to another supply"),
         "scope": Field("str", True, enum=("cpu-cluster", "board-supply", "mcu-board"),
                        description="what the energy estimate includes"),
         "source": SOURCE, "estimates": ESTIMATES,
@@ -115,9 +117,19 @@ PROFILE = Section(description="A device profile: one real device", fields={
         "kernels": Field("str", enum=KERNELS, description="kernel library behind the number: xnnpack "
                          "(LiteRT default, the default), legacy (TFLite before XNNPACK: ruy/Eigen float, "
                          "gemmlowp/ruy int8), vendor (an MCU vendor library such as STM32Cube.AI)"),
+        "engine": Field("str", description="an inference engine other than the profile's runtime (e.g. "
+                        "\"x-cube-ai 9.0\", \"microtvm cmsis-nn\"): the point is not fitted but gives that "
+                        "engine's speed ratio on this device, selectable as `ID@ENGINE`"),
         "dataset": Field("str", description="publication the point belongs to (default: the repository and "
                          "document named in source); validation leaves every point of a dataset out together"),
         "notes": Field("str"),
+    }),
+    "energy": Section(array=True, required=False, description="published measured energies per inference", fields={
+        "model": Field("str", True), "precision": Field("str", True, enum=PRECISIONS),
+        "latency_ms": Field("float", True, description="latency during the energy run"),
+        "energy_mj": Field("float", True), "supply_v": Field("float", True),
+        "runtime": Field("str", True, description="engine and version that ran it"),
+        "source": SOURCE, "dataset": Field("str"), "notes": Field("str"),
     }),
 })
 

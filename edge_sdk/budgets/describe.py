@@ -18,19 +18,33 @@ def device_how(result: dict[str, Any], device_name: str, metric: str) -> str:
     if metric == "energy":
         if result.get("energy_source") == "measured":
             return f"measured on {device_name}"
-        return f"estimated for {device_name} from a power model" + _band(result)
+        return f"estimated for {device_name} from a power model" + _band(result, metric)
     if source == "measured":
         runs = f", {samples} runs" if samples and metric.startswith("latency") else ""
         if backend == "adb":
             return f"measured on {device_name} over adb{runs}"
         return f"measured on this host{runs}"
     basis = _basis(provenance)
-    return f"estimated for {device_name} from {basis}" + _band(result)
+    return f"estimated for {device_name} from {basis}" + _band(result, metric)
 
 
-def _band(result: dict[str, Any]) -> str:
-    band = result.get("error_band_pct")
+def _band(result: dict[str, Any], metric: str) -> str:
+    band = estimate_band(result, metric)
     return f", +-{band:.0f}%" if isinstance(band, int | float) else ""
+
+
+def estimate_band(result: dict[str, Any], metric: str) -> float | None:
+    """The error band (percent) of an estimated value of ``metric``; None for a measured one.
+
+    Latency, energy and memory have their own bands (the estimator validates each on its own
+    data); an older result with a single band uses it for every metric."""
+    if result.get("source") == "measured":
+        return None
+    kind = {"energy": "energy", "peak_memory": "memory", "arena": "memory"}.get(metric, "latency")
+    bands = result.get("band_pct")
+    if isinstance(bands, dict) and isinstance(bands.get(kind), int | float):
+        return float(bands[kind])
+    return result.get("error_band_pct")
 
 
 def _basis(provenance: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge_sdk.budgets.config import CheckSpec
-from edge_sdk.budgets.describe import device_how, static_how
+from edge_sdk.budgets.describe import device_how, estimate_band, static_how
 from edge_sdk.budgets.measure import DEVICE_METRICS, Measurer
 
 # (device or None, metric) -> (value, how, error band % of an estimate or None)
@@ -36,7 +36,7 @@ def collect_values(spec: CheckSpec, model: Any, profiles: dict[str, Any], measur
                 values[(device_id, metric)] = (None, f"the profiler returned no result for {device_id}", None)
                 continue
             value, derived = device_value(result, metric)
-            band = result.get("error_band_pct") if result.get("source") != "measured" else None
+            band = estimate_band(result, metric)
             how = device_how(result, name, metric) + derived if value is not None else _why_missing(result, name, metric)
             values[(device_id, metric)] = (value, how, band)
     return values

@@ -122,11 +122,11 @@ class FittedFamily:
 
     def factor(self, profile: DeviceProfile, compute: str = "float") -> tuple[float, str]:
         """Multiplicative correction for ``profile`` (and precision) and where it came from."""
-        key = f"{profile.id}|{'float' if compute == 'float' else 'int8'}"
+        key = f"{profile.base_id}|{'float' if compute == 'float' else 'int8'}"
         if key in self.precision_log:
             return math.exp(self.precision_log[key]), "device and precision"
-        if profile.id in self.device_log:
-            return math.exp(self.device_log[profile.id]), "device"
+        if profile.base_id in self.device_log:
+            return math.exp(self.device_log[profile.base_id]), "device"
         like = profile.raw.get("like")
         if like and f"{like}|{key.split('|')[1]}" in self.precision_log:
             return math.exp(self.precision_log[f"{like}|{key.split('|')[1]}"]), f"device {like} (like = {like!r})"
@@ -145,12 +145,16 @@ class FittedFamily:
 
 
 def observations(profiles: list[DeviceProfile]) -> tuple[list[Observation], list[tuple[str, CalibrationPoint, str]]]:
-    """Every usable calibration point, and the skipped ones with the reason."""
+    """Every usable calibration point, and the skipped ones with the reason. Points measured with
+    another engine than the profile's runtime (``engine = ...``) are not fitted: they give that
+    engine's speed ratio on the device (``engines.py``)."""
     features = reference_features()
     usable: list[Observation] = []
     skipped: list[tuple[str, CalibrationPoint, str]] = []
     for profile in profiles:
         for point in profile.calibration:
+            if point.engine:
+                continue
             if point.feature_key not in features:
                 skipped.append((profile.id, point, f"no reference features for {point.feature_key}"))
                 continue

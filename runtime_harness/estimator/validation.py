@@ -105,7 +105,7 @@ def situation(profile: DeviceProfile, compute: str, threads: int, seen: list[Obs
 
     ``kernels`` (the kernel library and OS bitness, e.g. ``xnnpack-aarch32``) counts as part of the
     setup: a 64-bit number does not vouch for a 32-bit build of the same runtime."""
-    own = [o for o in seen if o.device.id == profile.id]
+    own = [o for o in seen if o.device.id == profile.base_id]
     if own:
         precision = "float" if compute == "float" else "int8"
         same = any(("float" if o.features.compute == "float" else "int8") == precision
@@ -145,7 +145,7 @@ def _quantile_band(errors: list[float]) -> float:
     floor = 10.0 if len(errors) >= 20 else 15.0
     logs = sorted(abs(math.log1p(e)) for e in errors)
     q = logs[min(len(logs) - 1, math.ceil(BAND_QUANTILE * len(logs)) - 1)]
-    return round(max(floor, (math.exp(q) - 1.0) * 100.0), 1)
+    return max(floor, math.ceil((math.exp(q) - 1.0) * 1000.0) / 10.0)  # rounded up: the band covers its quantile
 
 
 def situation_bands(held: list[HeldOut], family: str) -> dict[str, tuple[float, int]]:
@@ -161,7 +161,8 @@ def situation_bands(held: list[HeldOut], family: str) -> dict[str, tuple[float, 
     bands: dict[str, tuple[float, int]] = {}
     floor = 0.0
     for i, name in enumerate(SITUATIONS):
-        errors = list(by_situation[name])
+        own = list(by_situation[name])
+        errors = list(own)
         for harder in SITUATIONS[i + 1:]:
             if len(errors) >= MIN_POINTS:
                 break
@@ -171,7 +172,9 @@ def situation_bands(held: list[HeldOut], family: str) -> dict[str, tuple[float, 
             band = max(floor, 2 * _quantile_band(errors_all)) if errors_all else 100.0
             bands[name] = (round(band, 1), 0)
         else:
-            band = max(floor, _quantile_band(errors))
+            # pooled with harder situations when it has few errors, but never narrower than what its
+            # own held-out errors need: the band must cover its own points too
+            band = max(floor, _quantile_band(errors), _quantile_band(own) if own else 0.0)
             bands[name] = (band, len(errors))
         floor = bands[name][0]
     return bands
