@@ -21,6 +21,7 @@ from edge_sdk.reporting.model_files import AnalysedModels
 from edge_sdk.reporting.sections_model import conversion_section, model_section
 from edge_sdk.reporting.sections_ops import ops_section
 from edge_sdk.reporting.sections_profile import latency_section, verdict_section
+from edge_sdk.reporting.sections_sweep import sweep_section
 
 CSS = """
 :root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--ok:#15803d;--bad:#b91c1c;--warn:#b45309;--est:#d97706}
@@ -118,7 +119,10 @@ def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> li
     checks, profiles = by_kind.get("check", []), by_kind.get("profile", [])
     inspects, converts = by_kind.get("inspect", []), by_kind.get("convert", [])
     verdict_rows = [row for doc in checks for row in data.verdicts(doc.body)]
-    sections = [verdict_section(checks)]
+    sweeps = [sweep_section(doc) for doc in by_kind.get("sweep", [])]
+    if sweeps and len(by_kind["sweep"]) == len(documents):  # a sweep alone: its cells, not empty sections
+        return _unique_anchors([*sweeps, Section("inputs", "Built from", _inputs_table(documents))])
+    sections = [*sweeps, verdict_section(checks)]
     if converts:
         sections.append(conversion_section(converts, profiles))
     if profiles:
@@ -142,6 +146,10 @@ def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> li
             "no inspect document among the inputs and no model file to analyse. Add the output of "
             "`edge-sdk inspect MODEL.tflite --json`.")))
     sections.append(Section("inputs", "Built from", _inputs_table(documents + analysed)))
+    return _unique_anchors(sections)
+
+
+def _unique_anchors(sections: list[Section]) -> list[Section]:
     used: set[str] = set()
     for number, section in enumerate(sections):
         if section.anchor in used:

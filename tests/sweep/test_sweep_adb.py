@@ -43,3 +43,19 @@ def test_phone_cells_go_to_the_worker_with_the_phone(adb_lab, tmp_path: Path) ->
     assert "no worker offers the resource adb:pixel-8" in missing["error"]["message"]
     assert done.returncode == 3, done.stdout + done.stderr         # an infrastructure failure, the rest recorded
     assert "adb:pixel-8" in done.stderr
+
+
+def test_embedded_cluster_gives_the_phones_of_this_machine_to_one_worker(adb_lab, tmp_path: Path) -> None:  # noqa: F811
+    if not adb_lab.devices:
+        adb_lab.add_device()
+    config = sweep_dir(tmp_path, models=1, recipes='["float32"]', devices='["adb:pixel-4", "adb:pixel-8"]')
+    tiny_model(tmp_path / "models" / "m0.tflite", 1024, 512, seed=5)
+    done = cli("sweep", config.name, "-o", "out", "--workers", "1", cwd=tmp_path, env=adb_lab.env, timeout=300)
+    document = load(tmp_path / "out" / "sweep.json")
+    assert document["engine"]["kind"] == "dask-local" and document["engine"]["workers"] == 2  # 1 + the phones' worker
+    cells = {c["device"]: c for c in document["cells"]}
+    assert cells["adb:pixel-4"]["status"] == "passed", cells["adb:pixel-4"]
+    assert cells["adb:pixel-4"]["metrics"]["latency_source"] == "measured"
+    wrong = cells["adb:pixel-8"]          # the phone here is a Pixel 4: said so, as a device failure
+    assert wrong["status"] == "error" and "no phone of profile 'pixel-8'" in wrong["error"]["message"]
+    assert "pixel-4" in wrong["error"]["message"] and done.returncode == 3
