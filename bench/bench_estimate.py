@@ -8,7 +8,8 @@ Figures, measured in one run:
    each removed point predicted) and leave-device-out (all of a device's points removed): the full
    tables; per device class (phones/boards, MCUs) the share within +-15%, the worst ratio, and the
    coverage of the printed error band, in sample and nested (the band recomputed without the
-   point's own source); the band of every situation.
+   point's own source); the band of every situation. Then the MCU power model against published
+   measured energies, each publication left out, and the end-to-end energy error.
 2. Estimate-only wall time for 5 real models on all device profiles: in process (analysis +
    estimate) and end to end (`edge-sdk profile MODEL --estimate-only --device ...` in a fresh
    process), with the held-out cache cold and warm.
@@ -40,8 +41,8 @@ from devices import list_profiles  # noqa: E402
 from edge_sdk.core.table import render_table  # noqa: E402
 from runtime_harness.estimator import estimate  # noqa: E402
 from runtime_harness.estimator.calibration import Calibration, build_calibration  # noqa: E402
-from runtime_harness.estimator.validation import (SITUATION_TEXT, HeldOut, coverage,  # noqa: E402
-                                                  nested_coverage)
+from runtime_harness.estimator.energy import UNVALIDATED_POWER_BAND, power_bands, validate_power  # noqa: E402
+from runtime_harness.estimator.validation import SITUATION_TEXT, HeldOut, coverage, nested_coverage  # noqa: E402
 
 
 def models() -> list[Path]:
@@ -102,6 +103,32 @@ def held_out_report() -> None:
     for key, errs in sorted(by_kernels.items()):
         print(f"{key:>36}: {sum(e <= 0.15 for e in errs)}/{len(errs)} within +-15% (leave-one-source-out)")
     print(f"(fits + held-out refits: {seconds:.2f} s, cached on disk afterwards)\n")
+
+
+def energy_report() -> None:
+    """The power model judged on published measured energies, leaving each publication out; the
+    end-to-end energy error multiplies it with the leave-one-source-out latency of the same point."""
+    calibration = build_calibration(list_profiles(), held_out_cache=False)
+    checks = validate_power(list_profiles())
+    latency = {(h.device, h.model): h for h in calibration.loso}
+    rows = []
+    for c in checks:
+        held = latency.get((c.device, c.model))
+        e2e = (1 + c.error) * (held.predicted_ms / held.measured_ms) - 1 if held else None
+        rows.append([c.device, c.model, f"{c.supply_v:g} V", c.situation, f"{c.measured_mw:.1f}", f"{c.predicted_mw:.1f}",
+                     f"{c.error * 100:+.0f}%", "-" if e2e is None else f"{e2e * 100:+.0f}%", c.dataset[:44]])
+    print("== MCU board power predicted without its own publication (energy = power x latency; end to end = with "
+          "the leave-one-source-out latency)")
+    print(render_table(["device", "model", "supply", "situation", "measured mW", "predicted mW", "power error",
+                        "energy error", "publication"], rows, right_align=[4, 5, 6, 7]))
+    for situation, (band, _count) in power_bands().items():
+        mine = [c for c in checks if c.situation == situation]
+        within = sum(abs(c.error) <= 0.15 for c in mine)
+        inside = sum(abs(math.log1p(c.error)) <= math.log1p(band / 100) for c in mine)
+        print(f"  MCU power, {situation:>6}: {within}/{len(mine)} within +-15%, band +-{band:g}% covers "
+              f"{inside}/{len(mine)}, worst {max(max(1 + c.error, 1 / (1 + c.error)) for c in mine):.2f}x")
+    print("  phones/boards: no published measured energy per inference with a stated setup: the power model is "
+          f"not validated, its band is +-{UNVALIDATED_POWER_BAND:g}% on power (order of magnitude)\n")
 
 
 def _cli(model: Path, device_ids: list[str], env: dict[str, str]) -> float:
@@ -167,5 +194,6 @@ def host_check_report() -> None:
 
 if __name__ == "__main__":
     held_out_report()
+    energy_report()
     timing_report()
     host_check_report()

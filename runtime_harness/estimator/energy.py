@@ -28,7 +28,7 @@ from typing import Any
 
 from devices.profile import DeviceProfile, EnergyPoint
 from runtime_harness.estimator.engines import combine_bands
-from runtime_harness.estimator.validation import source_key
+from runtime_harness.estimator.validation import quantile_band, source_key
 
 UNVALIDATED_POWER_BAND = 100.0
 
@@ -81,13 +81,6 @@ def validate_power(profiles: list[DeviceProfile]) -> list[PowerCheck]:
     return out
 
 
-def _band(errors: list[float]) -> float:
-    floor = 10.0 if len(errors) >= 20 else 15.0
-    logs = sorted(abs(math.log1p(e)) for e in errors)
-    q = logs[min(len(logs) - 1, int(math.ceil(0.8 * len(logs))) - 1)]
-    return max(floor, math.ceil((math.exp(q) - 1.0) * 1000.0) / 10.0)  # rounded up: the band covers its quantile
-
-
 @lru_cache(maxsize=4)
 def power_bands(ids: tuple[str, ...] = ()) -> dict[str, tuple[float, int]]:
     """MCU power band per situation (percent, number of held-out energies behind it)."""
@@ -98,7 +91,7 @@ def power_bands(ids: tuple[str, ...] = ()) -> dict[str, tuple[float, int]]:
     floor = 0.0
     for situation in ("device", "none"):
         errors = [c.error for c in checks if c.situation == situation]
-        band = max(floor, _band(errors)) if errors else UNVALIDATED_POWER_BAND
+        band = max(floor, quantile_band(errors)) if errors else UNVALIDATED_POWER_BAND
         bands[situation] = (band, len(errors))
         floor = band
     return bands

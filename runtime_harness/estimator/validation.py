@@ -140,7 +140,7 @@ def held_out(obs: list[Observation], mode: str) -> list[HeldOut]:
     return out
 
 
-def _quantile_band(errors: list[float]) -> float:
+def quantile_band(errors: list[float]) -> float:
     """BAND_QUANTILE of |log ratio| as a percentage, never below 10% (15% under 20 errors)."""
     floor = 10.0 if len(errors) >= 20 else 15.0
     logs = sorted(abs(math.log1p(e)) for e in errors)
@@ -169,12 +169,12 @@ def situation_bands(held: list[HeldOut], family: str) -> dict[str, tuple[float, 
             errors += by_situation[harder]
         if not errors:
             errors_all = [e for s in SITUATIONS for e in by_situation[s]]
-            band = max(floor, 2 * _quantile_band(errors_all)) if errors_all else 100.0
+            band = max(floor, 2 * quantile_band(errors_all)) if errors_all else 100.0
             bands[name] = (round(band, 1), 0)
         else:
             # pooled with harder situations when it has few errors, but never narrower than what its
             # own held-out errors need: the band must cover its own points too
-            band = max(floor, _quantile_band(errors), _quantile_band(own) if own else 0.0)
+            band = max(floor, quantile_band(errors), quantile_band(own) if own else 0.0)
             bands[name] = (band, len(errors))
         floor = bands[name][0]
     return bands

@@ -7,10 +7,10 @@ import math
 from devices import list_profiles, load_profile
 from edge_sdk.graph import analyze
 from runtime_harness.estimator.calibration import build_calibration
-from runtime_harness.estimator.validation import SITUATIONS, coverage, held_out, source_key
-from runtime_harness.estimator.fitting import fit_family, observations
 from runtime_harness.estimator.features import extract_features, reference_features
+from runtime_harness.estimator.fitting import fit_family, observations
 from runtime_harness.estimator.latency import effective_threads
+from runtime_harness.estimator.validation import SITUATIONS, coverage, held_out, source_key
 
 
 def test_every_calibration_point_has_reference_features():
