@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.child import ChildCrashed, run_child, serve
+from edge_sdk.core.child import ChildCrashed, report_progress, run_child, serve
 from edge_sdk.core.errors import InfrastructureError, RuntimeCrash
 
 CONVERT_TIMEOUT_S = 6 * 3600.0   # fine-tuning a large model is slow; a hang still ends
@@ -69,9 +69,13 @@ def convert_in_child(source: str | os.PathLike[str], output: str | os.PathLike[s
 
 def _handle(request: dict[str, Any]) -> dict[str, Any]:
     from converters import convert
+    from edge_sdk.core.progress import ProgressEvent
+
+    def forward(event: ProgressEvent) -> None:  # the parent rebuilds it with ProgressEvent.from_dict
+        report_progress(event.to_dict())
 
     try:
-        return convert(request["source"], request["output"], **request["options"])
+        return convert(request["source"], request["output"], on_progress=forward, **request["options"])
     except Exception as exc:
         from edge_sdk.core.errors import EdgeSdkError
 

@@ -1,52 +1,16 @@
-"""The public Python API and composition root: the only place that wires the packages together.
+"""The public Python API in one import: ``from edge_sdk.api import profile, check, ...``.
 
-``converters``, ``runtime_harness`` and ``devices`` each depend on ``edge_sdk``'s core only; these
-functions put them together, each importing what it needs lazily (TensorFlow only in convert).
-The CLI verbs are thin layers over these functions.
+The composition root's functions live in :mod:`edge_sdk._api` (one small module per group);
+``import edge_sdk`` exposes the same names lazily. This module imports them eagerly, which is
+still cheap: each function imports the package that does its work only when called.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from edge_sdk._api.devices import Calibration, calibrate, host_device, list_devices, load_device, read_device
+from edge_sdk._api.gate import check, compare, report
+from edge_sdk._api.measure import estimate, profile, profile_adb
+from edge_sdk._api.models import convert, inspect
 
-
-def inspect(model: str, **options: Any) -> Any:
-    """Static analysis of a ``.tflite`` file -> :class:`edge_sdk.graph.ModelGraph` (no TensorFlow)."""
-    from edge_sdk.graph import analyze
-
-    return analyze(model, **options)
-
-
-def convert(source: str, output: str, **options: Any) -> Any:
-    """Convert a Keras/SavedModel/ONNX model to a ``.tflite`` artifact; see ``edge-sdk convert --help``."""
-    from converters import convert as _convert
-
-    return _convert(source, output, **options)
-
-
-def profile(model: str, **options: Any) -> dict[str, Any]:
-    """Measure on the host and/or estimate on device profiles -> a ``profile`` document (dict)."""
-    from edge_sdk.profiling import profile as _profile
-
-    return _profile(model, **options)
-
-
-def check(models: list[str] | str | None = None, **options: Any) -> Any:
-    """Check models against budgets -> verdicts; see ``edge-sdk check --help``."""
-    from edge_sdk.budgets import check as _check
-
-    return _check(models, **options)
-
-
-def compare(before: str, after: str, **options: Any) -> Any:
-    """Before/after comparison of two edge-sdk documents."""
-    from edge_sdk.reporting import compare as _compare
-
-    return _compare(before, after, **options)
-
-
-def render_report(documents: list[str], output: str, **options: Any) -> Any:
-    """Render edge-sdk JSON documents into one self-contained HTML file."""
-    from edge_sdk.reporting import write_html_report
-
-    return write_html_report(documents, output, **options)
+__all__ = ["Calibration", "calibrate", "check", "compare", "convert", "estimate", "host_device", "inspect",
+           "list_devices", "load_device", "profile", "profile_adb", "read_device", "report"]

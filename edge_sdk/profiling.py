@@ -197,8 +197,8 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
     unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
     Every estimate carries its per-op breakdown (``ops``); ``op_profile`` also times each op alone
-    on the host (see :mod:`edge_sdk.op_attribution`). ``on_progress`` receives a "measure" stage (start, updates with runs and the median's
-    relative CI, end) while the host run lasts.
+    on the host (see :mod:`edge_sdk.op_attribution`). ``on_progress`` receives a "measure" stage
+    (start, updates with runs and the median's relative CI, end) while the host run lasts.
     """
     path = require_file(model, "model (.tflite)")
     if runtime not in RUNTIME_CHOICES:

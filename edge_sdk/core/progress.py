@@ -60,7 +60,7 @@ class ProgressEvent:
             raise ValueError(f"progress event state {state!r} is not one of {', '.join(STATES)}")
         elapsed = data.get("elapsed_s")
         extra = data.get("data")
-        return cls(task=str(data.get("task")), stage=str(data.get("stage")), state=state,  # type: ignore[arg-type]
+        return cls(task=str(data.get("task")), stage=str(data.get("stage")), state=state,
                    elapsed_s=float(elapsed) if isinstance(elapsed, (int, float)) else None,
                    detail=str(data["detail"]) if data.get("detail") is not None else None,
                    subject=str(data["subject"]) if data.get("subject") is not None else None,
