@@ -178,6 +178,25 @@ def _print_summary(manifest: dict[str, Any]) -> None:
             print(f"  - {failure}", file=sys.stderr)
 
 
+def _convert_with_progress(convert_in_child: Any, source: str, args: argparse.Namespace,
+                            options: dict[str, Any]) -> dict[str, Any]:
+    """Run the conversion child; on a terminal (not with --json), show each stage and its elapsed time
+    on stderr as the child reports it (a 30 s onnx2tf is no longer silence)."""
+    from edge_sdk.cli.progress import TerminalProgress, terminal_progress
+    from edge_sdk.core.progress import ProgressEvent
+
+    display = terminal_progress(quiet=args.json)
+    if display is None:
+        return dict(convert_in_child(source, args.output, **options))
+    print(f"converting {source or 'the PyTorch factory'} -> {args.output}", file=sys.stderr)
+    try:
+        return dict(convert_in_child(source, args.output, progress=lambda data: display(ProgressEvent.from_dict(data)),
+                                     **options))
+    finally:
+        if isinstance(display, TerminalProgress):
+            display.close()
+
+
 def run(args: argparse.Namespace) -> int:
     import converters
 
@@ -190,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     from converters.isolated import convert_in_child
 
     converters.plan(source, args.output, **options)  # flag errors are reported at once, before the child
-    manifest = convert_in_child(source, args.output, **options)
+    manifest = _convert_with_progress(convert_in_child, source, args, options)
     if args.json:
         print_json(manifest)
         _print_warnings(manifest)

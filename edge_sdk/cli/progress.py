@@ -1,16 +1,20 @@
 """What the CLI shows of a library call's progress events (:mod:`edge_sdk.core.progress`).
 
 The library only reports events; this module decides how they look on a terminal: one live line
-for a measurement that advances (runs and the median's CI), one line per stage for staged work
-(a phone going through push/benchmark, a reference model being calibrated). With ``--json``, or
-when stderr is not a terminal (CI, a pipe), :func:`terminal_progress` returns None and the
-library runs silent.
+for a measurement that advances (runs and the median's CI); for sequential stages (convert's load,
+onnx2tf, data, convert, validate) a live line with the running stage and its elapsed time, ticking
+while a silent stage works, then one line per finished stage with its wall time; one line per
+stage for work on several subjects at once (phones going through push/benchmark). With
+``--json``, or when stderr is not a terminal (CI, a pipe), :func:`terminal_progress` returns None
+and the library runs silent.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+import threading
+import time
 from typing import TextIO
 
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
@@ -19,18 +23,71 @@ LIVE_WIDTH = 78
 
 
 class TerminalProgress:
-    """A :data:`ProgressCallback` that draws events on a terminal stream."""
+    """A :data:`ProgressCallback` that draws events on a terminal stream.
 
-    def __init__(self, stream: TextIO) -> None:
+    Events may come from other threads (a child's reader, parallel phones): drawing is serialized.
+    Call :meth:`close` (or use it as a context manager) when the operation ends, also on failure,
+    so the ticking line of an unfinished stage is cleared.
+    """
+
+    def __init__(self, stream: TextIO, tick_s: float = 0.5) -> None:
         self.stream = stream
+        self.tick_s = tick_s
         self.live = False  # a \r line is on screen and must be cleared before anything else
+        self._lock = threading.RLock()
+        self._running: tuple[str, float] | None = None  # the sequential stage on screen, its start
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def __call__(self, event: ProgressEvent) -> None:
-        if event.task == "profile" and event.stage == "measure":
-            self._measure(event)
-        elif event.state == "start":
-            self._line(f"  {event.subject + ': ' if event.subject else ''}{event.stage}"
-                       + (f" ({event.detail})" if event.detail else ""))
+        with self._lock:
+            if event.task == "profile" and event.stage == "measure":
+                self._measure(event)
+            elif event.subject is None and event.state in ("start", "end"):
+                self._sequential(event)
+            elif event.state == "start":
+                self._line(f"  {event.subject + ': ' if event.subject else ''}{event.stage}"
+                           + (f" ({event.detail})" if event.detail else ""))
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the ticker and clear a live line (idempotent)."""
+        self._stop.set()
+        with self._lock:
+            self._running = None
+            self._clear()
+
+    def _sequential(self, event: ProgressEvent) -> None:
+        label = event.stage + (f" ({event.detail})" if event.detail else "")
+        if event.state == "start":
+            self._running = (label, time.monotonic())
+            self._draw_running()
+            if self._ticker is None:
+                self._ticker = threading.Thread(target=self._tick, name="edge-sdk-progress", daemon=True)
+                self._ticker.start()
+            return
+        self._running = None
+        elapsed = f"{event.elapsed_s:.1f} s" if event.elapsed_s is not None else "done"
+        self._line(f"  {label:<{LIVE_WIDTH - 20}} {elapsed:>10}")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            with self._lock:
+                if self._running is not None:
+                    self._draw_running()
+
+    def _draw_running(self) -> None:
+        assert self._running is not None
+        label, started = self._running
+        text = f"  {label} ... {time.monotonic() - started:.0f} s"
+        self.stream.write("\r" + text[:LIVE_WIDTH].ljust(LIVE_WIDTH))
+        self.stream.flush()
+        self.live = True
 
     def _measure(self, event: ProgressEvent) -> None:
         if event.state == "update":
