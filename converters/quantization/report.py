@@ -28,6 +28,8 @@ from converters.quantization.calibrated import Calibrated, run_tflite
 REPORT_SAMPLES = 32
 MEASURED_OPS = 10
 EXPLAINED_SHARE = 0.9
+MIN_SHARE = 0.02  # an op whose float copy removes less than 2% of the output error does not "cause" it
+DOMINANT_SHARE = 0.5
 
 
 def noise_ratio(reference: list[np.ndarray], outputs: list[np.ndarray]) -> float:
@@ -149,7 +151,7 @@ def _explaining_ops(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fewest leading ops whose single-op shares reach 90% (at most all the measured ones)."""
     chosen, total = [], 0.0
     for entry in entries:
-        if entry["float_alone"] is None or entry["float_alone"]["error_share"] <= 0.0:
+        if entry["float_alone"] is None or entry["float_alone"]["error_share"] < MIN_SHARE:
             break
         chosen.append(entry)
         total += entry["float_alone"]["error_share"]
@@ -171,6 +173,9 @@ def summary(report: dict[str, Any]) -> str:
     count = len(together["ops"])
     share = together["error_share"] * 100
     head = "this op causes" if count == 1 else f"these {count} ops cause"
+    if together["error_share"] < DOMINANT_SHARE:
+        head = ("the error is spread over many ops: the most damaging one causes only" if count == 1 else
+                f"the error is spread over many ops: the {count} most damaging cause only")
     after = together["output_sqnr_db"]
     after_text = "identical to float" if after is None else f"{after:.1f} dB"
     return (f"{head} {share:.0f}% of the output error: {names} (full int8 output SQNR {full:.1f} dB; "

@@ -41,3 +41,22 @@ def test_an_ungated_accuracy_drop_is_said_but_a_gate_speaks_for_itself() -> None
     assert warning["kind"] == "accuracy-drop" and "3.00 points" in warning["message"]
     gated = {"max_accuracy_drop": 0.05, "passed": True, "failures": []}
     assert parity_warnings(_validation(fine, accuracy=accuracy), gated) == []
+
+
+def test_a_lucky_candidate_on_a_small_labelled_set_does_not_pass_a_1_point_budget() -> None:
+    from converters.quantization.auto import drop_upper_bound
+
+    # PP-LCNet full int8 on 168 rotated photos: accuracy +2.98 points, but 27.4% of predictions changed
+    assert drop_upper_bound(-0.0298, 0.274, 168) > 0.01
+    assert drop_upper_bound(0.0, 0.0, 168) == 0.0  # nothing changed: the drop is exactly 0
+    assert drop_upper_bound(0.002, 0.004, 5000) < 0.01
+
+
+def test_the_ladder_grows_k_then_falls_back_by_objective() -> None:
+    from converters.quantization.auto import ladder
+
+    ops = [{"name": f"op{i}", "float_alone": {"error_share": 0.3 - i * 0.05}, "keep": [f"t{i}"]} for i in range(6)]
+    names = [r.name for r in ladder({"ops": ops}, "size")]
+    assert names == ["int8", "int8, 1 op float", "int8, 2 ops float", "int8, 4 ops float", "int8, 6 ops float",
+                     "int16x8", "dynamic-range int8", "fp16", "float32"]
+    assert [r.name for r in ladder(None, "latency")][1:3] == ["dynamic-range int8", "int16x8"]
