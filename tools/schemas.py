@@ -18,8 +18,8 @@ import sys
 
 from devices import schema as device_schema
 from edge_sdk.budgets import schema as budget_schema
-from edge_sdk.core.documents.schemas import schema_texts
 from edge_sdk.core.atomic import atomic_write_text
+from edge_sdk.core.documents.schemas import schema_texts
 
 
 def main() -> int:
