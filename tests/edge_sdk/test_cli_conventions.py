@@ -40,6 +40,7 @@ def model(tmp_path: Path, kws_tflite: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # four check runs (estimates only), ~3 s each on 2 cores
 def test_check_json_prints_o_writes_and_the_old_spelling_still_writes(tmp_path: Path, model: Path) -> None:
     common = ["--device", "pixel-4", "--device", "raspberry-pi-4", "--estimate-only", "--no-cache"]
     printed = _check(tmp_path, str(model), *common, "--json")
