@@ -107,3 +107,39 @@ def test_store_entries_are_immutable_checked_and_signed(tmp_path: Path, monkeypa
     assert signed.get("cell", "cd" * 32) is None                   # consistent hashes, wrong signature
     monkeypatch.setenv("EDGE_SDK_SWEEP_STORE_KEY", "another-secret")
     assert ResultStore(tmp_path / "store").get("cell", "ef" * 32) is None
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_from_what_its_workers_stored(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    config = sweep_dir(tmp_path, models=4, recipes='["float32"]', devices='["pixel-7"]',
+                       extra='host_time_limit = "1 s"\n')
+    config.write_text(config.read_text().replace("host = false", "host = true"))
+    entries = tmp_path / ".edge-sdk-sweep-store" / "entries"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    coordinator = subprocess.Popen([sys.executable, "-m", "edge_sdk", "sweep", config.name, "--shard", "1/1"],
+                                   cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+
+    def stored_cells() -> set[str]:
+        return {p.parent.name for p in (entries / "cell").rglob("entry.json")}
+
+    try:
+        deadline = time.monotonic() + 180
+        while not stored_cells():
+            assert coordinator.poll() is None and time.monotonic() < deadline, "no cell was stored"
+            time.sleep(0.05)
+    finally:
+        os.killpg(coordinator.pid, signal.SIGKILL)   # the coordinator and the child it was running
+        coordinator.wait(timeout=10)
+    stored = stored_cells()
+    assert 1 <= len(stored) < 4
+    assert all((d / "entry.json").is_file() for d in entries.glob("*/*/*"))   # every published entry is whole
+    assert not (tmp_path / "sweep-out" / "sweep.json").exists()
+    resumed = sweep(config, tmp_path / "sweep-out")
+    assert [c["status"] for c in resumed.cells] == ["passed"] * 4
+    assert {c["key"] for c in resumed.cells if c["cache_hit"]} == stored
