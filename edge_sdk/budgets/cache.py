@@ -1,39 +1,38 @@
-"""A content-addressed cache of measurements, so re-running ``check`` on unchanged inputs is instant.
+"""A content-addressed, signed cache of measurements, so re-running ``check`` on unchanged inputs is instant.
 
 A key is the sha256 of everything the value depends on: the model's sha256, the device profile's
 content (not its name: an edited profile is a new key), the edge-sdk version, the content of the
 measuring code (graph analysis, profiler, estimator, device data) and the settings (estimate-only,
-threads, runtime). Nothing is keyed by path or time, so a cache can be shared
-across checkouts and restored in CI. Entries are JSON files written atomically; a corrupt or
-unreadable entry is a miss, never an error. Only successful measurements are stored.
+threads, runtime). Nothing is keyed by path or time. Entries are JSON files written atomically; a
+corrupt or unreadable entry is a miss, never an error. Only successful measurements are stored,
+and only what is expensive: size, hashes and the static graph facts are computed on every run.
 
-Location: ``$EDGE_SDK_CACHE_DIR`` if set, else ``.edge-sdk-cache/`` next to the budget file, else
-the user's cache directory (``$XDG_CACHE_HOME/edge-sdk`` or ``~/.cache/edge-sdk``).
+Trust (see :mod:`edge_sdk.core.cache_store`): the cache lives in the user's cache directory
+(``$EDGE_SDK_CACHE_DIR/measurements`` to move it), each entry is signed with this user's key (or
+the shared ``$EDGE_SDK_CACHE_KEY``) and names the model's sha256 inside the signed content. An
+entry that does not verify, or describes another model or key, is ignored and measured again,
+with a note: a pull request that commits or edits cache entries cannot decide the gate.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import platform
 from pathlib import Path
 from typing import Any
 
 from edge_sdk import __version__
 from edge_sdk.core.atomic import atomic_write_json
+from edge_sdk.core.cache_store import cache_root, seal, signing_key, unseal, untrusted_note
 from edge_sdk.core.hashing import file_sha256  # noqa: F401  (re-exported for the checker)
 
-CACHE_DIR_NAME = ".edge-sdk-cache"
+FORMAT = 2   # 1: unsigned entries (not trusted any more)
 
 
-def default_cache_dir(budget_dir: Path | None) -> Path:
-    env = os.environ.get("EDGE_SDK_CACHE_DIR")
-    if env:
-        return Path(env)
-    if budget_dir is not None:
-        return budget_dir / CACHE_DIR_NAME
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "edge-sdk"
+def default_cache_dir(_budget_dir: Path | None = None) -> Path:
+    """``<cache root>/measurements`` (the budget's directory no longer matters: never in a checkout)."""
+    return cache_root() / "measurements"
 
 
 # The code and data that produce measurements. Hashing their content (not mtimes, which a CI
@@ -69,42 +68,62 @@ def content_key(*parts: Any) -> str:
 
 
 class MeasurementCache:
-    """``get``/``put`` JSON values by (namespace, key); ``enabled=False`` makes every lookup miss."""
+    """``get``/``put`` JSON values by (namespace, key), bound to a model's sha256 and signed.
 
-    def __init__(self, directory: Path, *, enabled: bool = True) -> None:
-        self.directory = directory
+    ``enabled=False`` makes every lookup miss (fresh values are still stored). ``rejected`` lists
+    entries that were present but not trusted; :meth:`notes` says so in the report.
+    """
+
+    def __init__(self, directory: Path | None = None, *, enabled: bool = True) -> None:
+        self.directory = directory if directory is not None else default_cache_dir()
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
+        self.rejected: list[Path] = []
+        self._key = signing_key()
 
     def _path(self, namespace: str, key: str) -> Path:
         return self.directory / namespace / key[:2] / f"{key}.json"
 
-    def get(self, namespace: str, key: str) -> Any | None:
+    def get(self, namespace: str, key: str, *, sha256: str) -> Any | None:
+        """The value stored for (namespace, key) about the model whose sha256 is ``sha256``, if trusted."""
         if not self.enabled:
             self.misses += 1
             return None
+        path = self._path(namespace, key)
         try:
-            value = json.loads(self._path(namespace, key).read_text(encoding="utf-8"))
+            entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.misses += 1
             return None
+        payload = unseal(entry, self._key)
+        if payload is None or payload.get("format") != FORMAT or payload.get("namespace") != namespace \
+                or payload.get("key") != key or payload.get("model_sha256") != sha256:
+            self.rejected.append(path)
+            self.misses += 1
+            return None
         self.hits += 1
-        return value.get("value") if isinstance(value, dict) else None
+        return payload.get("value")
 
-    def put(self, namespace: str, key: str, value: Any) -> None:
+    def put(self, namespace: str, key: str, value: Any, *, sha256: str) -> None:
         """Store ``value``. Written even with ``--no-cache``: the fresh value replaces a stale one."""
+        if self._key is None:
+            return
+        payload = {"format": FORMAT, "namespace": namespace, "key": key, "model_sha256": sha256,
+                   "tool_version": __version__, "host": platform.node(), "value": value}
         try:
             self._ensure_ignored()
-            atomic_write_json(self._path(namespace, key), {"tool_version": __version__, "value": value})
+            atomic_write_json(self._path(namespace, key), seal(payload, self._key))
         except OSError:
-            pass  # a read-only checkout still checks; it just does not get faster
+            pass  # a read-only cache still checks; it just does not get faster
+
+    def notes(self) -> list[str]:
+        """A note for the report when entries were ignored (empty otherwise)."""
+        return [untrusted_note(len(self.rejected), self.directory)] if self.rejected else []
 
     def _ensure_ignored(self) -> None:
-        """Keep the cache out of ``git status``: the directory ignores itself."""
+        """Keep the cache out of ``git status`` should someone point it into a checkout."""
         marker = self.directory / ".gitignore"
         if not marker.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
             marker.write_text("# edge-sdk measurement cache (safe to delete)\n*\n", encoding="utf-8")
-
-

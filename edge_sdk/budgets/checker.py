@@ -127,7 +127,7 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
     """
     resolved, plans = plan_checks(models, budget=budget, devices=devices, threads=threads)
     loaded_baseline: Baseline | None = load_baseline(baseline) if baseline else None
-    cache = MeasurementCache(default_cache_dir(resolved.base_dir if resolved.path else None), enabled=use_cache)
+    cache = MeasurementCache(default_cache_dir(), enabled=use_cache)
     measurer = Measurer(cache, estimate_only=estimate_only, adb_serials=adb_serials, on_progress=on_progress,
                         timeout_s=timeout_s)
     _hash_models([ref for plan in plans for ref in plan.models])
@@ -138,7 +138,7 @@ def check(models: list[str] | str | None = None, *, budget: str | Path | None = 
                                resolved.display_path) for plan in plans]
     document = _document(resolved, outcomes, measurer, loaded_baseline, estimate_only, use_cache)
     document["settings"]["adb_serials"] = adb_serials
-    document["notes"] = measurer.notes
+    document["notes"] = measurer.notes + cache.notes()
     return CheckResult(document=document, outcomes=outcomes, budget=resolved, cache=cache)
 
 

@@ -11,7 +11,8 @@ Sources, all consumed through their public interfaces (this module measures noth
 - runtime compatibility by really loading the model in the named runtime, in a child process
   (:mod:`edge_sdk.budgets.runtime_probe`).
 
-Everything expensive goes through :class:`~edge_sdk.budgets.cache.MeasurementCache`, keyed by content.
+Everything expensive goes through :class:`~edge_sdk.budgets.cache.MeasurementCache`, keyed by content
+and signed; the static facts (size, graph) are cheap and always read from the file itself.
 """
 
 from __future__ import annotations
@@ -63,27 +64,25 @@ class Measurer:
     # ---- device-independent facts ------------------------------------------------------------------
 
     def model_facts(self, path: Path, sha256: str) -> dict[str, Any]:
-        """Static facts of one model file (cached by its sha256)."""
+        """Static facts of one model file, read from the file on every run (never from the cache).
+
+        Size and graph facts take milliseconds; caching them would only give a tampered cache
+        entry the power to say a 17 MB model is 1 MB.
+        """
         memo_key = ("facts", sha256)
-        if memo_key in self._memo:
-            return self._memo[memo_key]
-        key = content_key("facts", sha256)
-        facts = self.cache.get("facts", key)
-        if facts is None:
-            facts = _static_facts(path)
-            self.cache.put("facts", key, facts)
-        self._memo[memo_key] = facts
-        return facts
+        if memo_key not in self._memo:
+            self._memo[memo_key] = _static_facts(path)
+        return self._memo[memo_key]
 
     def gzip_size(self, path: Path, sha256: str) -> int:
         """gzip -9 size, only when a check limits it (compressing a 20 MB model costs a second)."""
         key = content_key("gzip", sha256)
         value = self._memo.get(("gzip", key))
         if value is None:
-            value = self.cache.get("gzip", key)
+            value = self.cache.get("gzip", key, sha256=sha256)
         if value is None:
             value = len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-            self.cache.put("gzip", key, value)
+            self.cache.put("gzip", key, value, sha256=sha256)
         self._memo[("gzip", key)] = value
         return int(value)
 
@@ -105,7 +104,7 @@ class Measurer:
             key = content_key("device", sha256, _profile_fingerprint(device), settings)
             keys[device.id] = key
             memo = self._memo.get(("device", key))
-            cached = memo if memo is not None else self.cache.get("device", key)
+            cached = memo if memo is not None else self.cache.get("device", key, sha256=sha256)
             if cached is None:
                 missing.append(device)
             else:
@@ -121,7 +120,7 @@ class Measurer:
                 if tail and result.get("source") != "measured":
                     result = {**result, "host_tail_ratio": tail}
                 found[device.id] = result
-                self.cache.put("device", keys[device.id], result)
+                self.cache.put("device", keys[device.id], result, sha256=sha256)
         for device_id, result in found.items():
             skipped = result.get("host_run_skipped")
             if skipped and skipped not in self.notes:
@@ -163,13 +162,13 @@ class Measurer:
         key = content_key("adb", sha256, self.adb_serials, threads)
         results = self._memo.get(("adb", key))
         if results is None:
-            results = self.cache.get("adb", key)
+            results = self.cache.get("adb", key, sha256=sha256)
         if results is None:
             from edge_sdk.adb_profiling import profile_on_adb
 
             document = profile_on_adb(str(path), serials=self.adb_serials or None, threads=threads)
             results = [r for r in document.get("results", []) if r.get("source") == "measured"]
-            self.cache.put("adb", key, results)
+            self.cache.put("adb", key, results, sha256=sha256)
             for result in results:
                 if str(result.get("device", "")).startswith("adb:"):
                     self.notes.append(f"phone {result['device'][4:]} matches no device profile: its numbers "
@@ -203,14 +202,14 @@ class Measurer:
         memo_key = ("runtime", key)
         if memo_key in self._memo:
             return self._memo[memo_key]
-        result = self.cache.get("runtime", key)
+        result = self.cache.get("runtime", key, sha256=sha256)
         if result is None:
             from edge_sdk.budgets.runtime_probe import probe_load
 
             result = probe_load(path, spec, _fixed_shapes(self.model_facts(path, sha256)),
                                 timeout_s=min(self.timeout_s, PROBE_TIMEOUT_S))
             if result.get("loaded") is not None:   # never cache "could not try"
-                self.cache.put("runtime", key, result)
+                self.cache.put("runtime", key, result, sha256=sha256)
         self._memo[memo_key] = result
         return result
 

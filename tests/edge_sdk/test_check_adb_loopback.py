@@ -30,6 +30,7 @@ def test_matching_device_is_measured_over_adb_the_other_estimated(adb_lab, kws_t
     env = {**adb_lab.env, "PYTHONPATH": str(REPO)}
     env.pop("GITHUB_STEP_SUMMARY", None)
     env.pop("EDGE_SDK_CACHE_DIR", None)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "user-cache")
     command = [sys.executable, "-m", "edge_sdk", "check", "--serial", phone.serial, "--estimate-only",
                "-o", "report.json"]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
@@ -42,4 +43,5 @@ def test_matching_device_is_measured_over_adb_the_other_estimated(adb_lab, kws_t
     assert by_device[("raspberry-pi-4", "latency_p50")]["how"].startswith("estimated for Raspberry Pi 4")
     again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert again.returncode == 0 and "cached measurements reused" in again.stdout, again.stdout  # no 2nd phone run
-    assert os.path.exists(tmp_path / ".edge-sdk-cache")
+    assert os.path.exists(tmp_path / "user-cache" / "edge-sdk" / "measurements")
+    assert not os.path.exists(tmp_path / ".edge-sdk-cache")

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 def run_check(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "EDGE_SDK_CACHE_DIR")}
     full_env["PYTHONPATH"] = str(REPO)
+    full_env["XDG_CACHE_HOME"] = str(cwd / ".user-cache")   # this test's own user cache (and cache key)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "edge_sdk", "check", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=180, env=full_env)
@@ -155,17 +156,22 @@ def test_no_budget_and_no_device_is_a_usage_error_with_an_example(project):
     assert "no budget file found" in result.stderr and "--device" in result.stderr
 
 
-def test_measurements_are_cached_by_content(project):
-    cache = project / ".edge-sdk-cache"
-    first = run_check(project, "-o", "a.json")
+def test_measurements_are_cached_by_content_in_the_user_cache(project):
+    cache = project / ".user-cache" / "edge-sdk" / "measurements"
+    static_only = run_check(project, "-o", "a.json")
+    assert static_only.returncode == 0 and not cache.exists()            # size, precision: never cached
+    (project / "latency.toml").write_text('[[check]]\nname = "fast"\nmodels = ["build/kws.tflite"]\n'
+                                          'devices = ["pixel-2"]\nlatency_p50 = "1 s"\n')
+    first = run_check(project, "--budget", "latency.toml", "--estimate-only")
     assert first.returncode == 0 and cache.is_dir() and (cache / ".gitignore").exists()
-    second = run_check(project, "-o", "b.json")
+    assert not (project / ".edge-sdk-cache").exists()                     # never inside the checkout
+    second = run_check(project, "--budget", "latency.toml", "--estimate-only")
     assert "cached measurements reused" in second.stdout
-    forced = run_check(project, "--no-cache")
+    forced = run_check(project, "--budget", "latency.toml", "--estimate-only", "--no-cache")
     assert "cached measurements reused" not in forced.stdout
     shared = project / "shared-cache"
-    run_check(project, env={"EDGE_SDK_CACHE_DIR": str(shared)})
-    assert any(shared.rglob("*.json"))
+    run_check(project, "--budget", "latency.toml", "--estimate-only", env={"EDGE_SDK_CACHE_DIR": str(shared)})
+    assert any((shared / "measurements").rglob("*.json"))
 
 
 def test_print_schema_and_help(project):

@@ -56,7 +56,7 @@ def run_action(project: Path, **inputs: str) -> tuple[subprocess.CompletedProces
     env = _env(GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary),
                EDGE_SDK_CACHE_DIR=str(project / "runner-temp-cache"), **env_names)
     step = _action_step()
-    assert set(step["env"]) - {"EDGE_SDK_CACHE_DIR"} <= set(env_names)  # every variable the script reads
+    assert set(step["env"]) - {"EDGE_SDK_CACHE_DIR", "EDGE_SDK_CACHE_KEY"} <= set(env_names)  # what the script reads
     result = subprocess.run(["bash", "-c", step["run"]], cwd=project, env=env, capture_output=True, text=True,
                             timeout=180)
     return result, output, summary
@@ -79,7 +79,8 @@ def test_action_passing_run_writes_reports_summary_and_output(project):
     report = json.loads((project / "edge-check.json").read_text())
     assert report["passed"] is True and report["settings"]["estimate_only"] is True
     assert (project / "edge-check.xml").read_text().startswith("<?xml")
-    assert any((project / "runner-temp-cache").rglob("*.json"))          # the cache the action restores
+    assert not list((project / "runner-temp-cache").rglob("facts"))      # size and graph facts: never cached
+    assert not (project / ".edge-sdk-cache").exists()                     # nothing cached in the checkout
 
 
 def test_action_failing_run_annotates_and_fails_the_step(project):
