@@ -11,15 +11,16 @@ folder are class labels (sorted names -> 0, 1, ...), so an eval folder can carry
 from __future__ import annotations
 
 import tomllib
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from converters.data_files import NpzMembers, load_npy, read_image
 from converters.sources.base import TensorSpec
 from edge_sdk.core.errors import InputError, UsageError
+from edge_sdk.core.files import read_text_input
 
 INPUT_KEYS = ("x", "inputs", "input", "images", "data", "arr_0")
 LABEL_KEYS = ("y", "labels", "label", "targets", "arr_1")
@@ -35,6 +36,30 @@ class Dataset:
     labels: np.ndarray | None
     origin: str  # "eval-data" | "calibration-data" | "generated" | "fine-tune-data"
     description: str
+    path: str | None = None          # the data file or folder, for messages
+    rows: np.ndarray | None = None   # each sample's index in that file (kept through subset/whole_batches)
+
+    def sample(self, row: int) -> int:
+        """The index in the data file of this dataset's ``row`` (what a user can look up)."""
+        return int(self.rows[row]) if self.rows is not None else row
+
+    def check_labels(self, classes: int) -> None:
+        """Labels must be class indices of the classifier output: ``0 <= label < classes``.
+
+        A label outside that range can never be predicted, so accuracy was 0% before and after
+        conversion and ``max_accuracy_drop`` passed; it is a data error (exit 2), named.
+        """
+        if self.labels is None or (self.labels.ndim == 2 and self.labels.shape[1] > 1):
+            return  # none, or one-hot rows (their width is checked against the output by accuracy())
+        flat = self.labels.reshape(len(self.labels), -1)[:, 0]
+        bad = np.flatnonzero((flat < 0) | (flat >= classes))
+        if bad.size:
+            row = int(bad[0])
+            raise InputError(f"{self.path}: sample {self.sample(row)} has label {flat[row]:g}, outside the "
+                             f"{classes} classes of the model's first output (0..{classes - 1})"
+                             + (f"; {bad.size} samples in all" if bad.size > 1 else ""),
+                             hint="labels are class indices in the model's output order (0-based)",
+                             path=self.path)
 
     def __len__(self) -> int:
         return len(next(iter(self.inputs.values())))
@@ -48,8 +73,9 @@ class Dataset:
             raise InputError(f"{self.description}: {len(self)} samples, but the model takes {batch} per call",
                              hint=f"give at least {batch} samples")
         labels = self.labels[:keep] if self.labels is not None else None
+        rows = self.rows[:keep] if self.rows is not None else None
         return Dataset({k: v[:keep] for k, v in self.inputs.items()}, labels, self.origin,
-                       f"{self.description} (first {keep}: whole batches of {batch})")
+                       f"{self.description} (first {keep}: whole batches of {batch})", self.path, rows)
 
     def subset(self, count: int, seed: int = 0) -> Dataset:
         """At most ``count`` samples, spread over the whole set (deterministic)."""
@@ -57,8 +83,9 @@ class Dataset:
             return self
         index = np.sort(np.random.default_rng(seed).choice(len(self), count, replace=False))
         labels = self.labels[index] if self.labels is not None else None
+        rows = self.rows[index] if self.rows is not None else index
         return Dataset({k: v[index] for k, v in self.inputs.items()}, labels, self.origin,
-                       f"{self.description} ({count} of {len(self)} samples)")
+                       f"{self.description} ({count} of {len(self)} samples)", self.path, rows)
 
 
 def generated(specs: list[TensorSpec], count: int, seed: int = 0, batch: int = 1) -> Dataset:
@@ -88,9 +115,10 @@ def load_dataset(path: str, specs: list[TensorSpec], origin: str, *, image_mean:
     if not p.exists():
         raise InputError(f"{p}: no such file or directory ({flag})", path=str(p))
     if p.is_dir():
-        inputs, labels = _load_images(p, specs, image_mean, image_std, flag)
+        inputs, labels, names = _load_images(p, specs, image_mean, image_std, flag)
     elif p.suffix.lower() in (".npz", ".npy"):
         inputs, labels = _load_arrays(p, specs, flag)
+        names = None
     else:
         raise InputError(f"{p}: {flag} must be a .npz or .npy file or a folder of images",
                          hint="save arrays with numpy.savez('data.npz', x=inputs, y=labels)", path=str(p))
@@ -106,22 +134,50 @@ def load_dataset(path: str, specs: list[TensorSpec], origin: str, *, image_mean:
                          path=str(p))
     if count == 0:
         raise InputError(f"{p}: {flag} holds no samples", path=str(p))
-    return Dataset(inputs, labels, origin, f"{count} samples from {p}")
+    _check_values(p, flag, inputs, labels, names)
+    return Dataset(inputs, labels, origin, f"{count} samples from {p}", str(p))
+
+
+def _check_values(p: Path, flag: str, inputs: dict[str, np.ndarray], labels: np.ndarray | None,
+                  names: list[Path] | None) -> None:
+    """Finite inputs and integral, finite labels, each failure naming the sample (or image file).
+
+    One NaN pixel made the artifact's parity fail and was blamed on the conversion; an infinity
+    in calibration data made TFLiteConverter crash. Both are the data's, and said so.
+    """
+    def where(row: int) -> str:
+        return f"{names[row]} (sample {row})" if names else f"sample {row}"
+
+    for name, array in inputs.items():
+        if array.dtype.kind == "f" and array.size:
+            bad = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1))
+            if bad.size:
+                raise InputError(f"{p}: {flag} {where(int(bad[0]))} of input {name!r} holds NaN or infinity"
+                                 + (f" ({bad.size} samples in all)" if bad.size > 1 else ""),
+                                 hint="fix or drop those samples: conversion and validation need finite values",
+                                 path=str(p))
+    if labels is None:
+        return
+    if labels.dtype.kind not in "iubf" or labels.ndim not in (1, 2):
+        raise InputError(f"{p}: labels are {labels.dtype} with shape {list(labels.shape)}; expected class "
+                         "indices [N] or one-hot rows [N, classes]", path=str(p))
+    flat = labels.reshape(len(labels), -1)
+    bad = np.flatnonzero(~np.isfinite(flat).all(axis=1) | ((flat % 1 != 0).any(axis=1) if flat.shape[1] == 1
+                                                           else np.zeros(len(flat), bool)))
+    if bad.size:
+        raise InputError(f"{p}: the label of {where(int(bad[0]))} is {flat[int(bad[0])].tolist()}, not a class "
+                         "index", hint="labels are whole class indices (0, 1, 2, ...) or one-hot rows",
+                         path=str(p))
 
 
 def _load_arrays(p: Path, specs: list[TensorSpec], flag: str) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    try:
-        loaded = np.load(p, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{p}: cannot read it as a numpy file ({str(exc)[:200]}); it may be truncated",
-                         path=str(p)) from None
-    if isinstance(loaded, np.ndarray):
+    if p.suffix.lower() == ".npy":
         if len(specs) != 1:
             raise InputError(f"{p}: a .npy holds one array but the model has {len(specs)} inputs",
                              hint=f"use a .npz with one key per input: {', '.join(s.name for s in specs)}",
                              path=str(p))
-        return {specs[0].name: loaded}, None
-    with loaded:
+        return {specs[0].name: load_npy(p)}, None
+    with NpzMembers(p) as loaded:
         keys = list(loaded.files)
         inputs: dict[str, np.ndarray] = {}
         for spec in specs:
@@ -164,22 +220,39 @@ def _check_array(p: Path, flag: str, spec: TensorSpec, array: np.ndarray) -> np.
 
 def _image_settings(folder: Path, mean: list[float] | None, std: list[float] | None) -> tuple[list[float], list[float]]:
     config: dict[str, Any] = {}
-    if (folder / IMAGE_CONFIG).exists():
+    where = folder / IMAGE_CONFIG
+    if where.exists():
+        _, text = read_text_input(where, "image settings (TOML)")
         try:
-            config = tomllib.loads((folder / IMAGE_CONFIG).read_text())
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{folder / IMAGE_CONFIG}: invalid TOML ({exc})",
-                             hint='e.g. mean = [127.5]\nstd = [127.5]', path=str(folder / IMAGE_CONFIG)) from None
+            config = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            raise InputError(f"{where}: invalid TOML ({exc or 'nested too deeply'})",
+                             hint='e.g. mean = [127.5]\nstd = [127.5]', path=str(where)) from None
         unknown = set(config) - {"mean", "std"}
         if unknown:
             raise InputError(f"{folder / IMAGE_CONFIG}: unknown keys {sorted(unknown)}",
                              hint="only mean and std (numbers or per-channel lists)", path=str(folder / IMAGE_CONFIG))
-    as_list = lambda v: [float(x) for x in (v if isinstance(v, list) else [v])]  # noqa: E731
-    return (mean or as_list(config.get("mean", 0.0)), std or as_list(config.get("std", 255.0)))
+    def numbers(key: str, given: list[float] | None, default: float) -> list[float]:
+        value = given or config.get(key, default)
+        source = f"image_{key}={value!r}" if given else f"{where}: {key} = {value!r}"
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise InputError(f"{source}: must be a number or a list of numbers", path=str(where),
+                             params=(f"image_{key}",))
+        out = [float(v) for v in values]
+        if not np.isfinite(out).all() or (key == "std" and 0.0 in out):
+            raise InputError(f"{source}: "
+                             + ("a std of 0 divides every pixel by zero" if key == "std" and 0.0 in out
+                                else "must be finite"),
+                             hint="std is the spread of the 0..255 pixels, e.g. std = [58.4, 57.1, 57.4] "
+                                  "(ImageNet) or 255", path=str(where), params=(f"image_{key}",))
+        return out
+
+    return numbers("mean", mean, 0.0), numbers("std", std, 255.0)
 
 
 def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None, std: list[float] | None,
-                 flag: str) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+                 flag: str) -> tuple[dict[str, np.ndarray], np.ndarray | None, list[Path]]:
     if len(specs) != 1 or len(specs[0].shape) != 4:
         raise InputError(f"{folder}: an image folder fits single-input image models only "
                          f"(this one has inputs {[s.to_dict() for s in specs]})",
@@ -203,7 +276,9 @@ def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None
     images = []
     for f in files:
         try:
-            image = tf.io.decode_image(f.read_bytes(), channels=int(channels), expand_animations=False)
+            image = tf.io.decode_image(read_image(f), channels=int(channels), expand_animations=False)
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - one corrupt image: name it
             raise InputError(f"{f}: cannot decode this image ({str(exc).splitlines()[0][:150]})", path=str(f)) from None
         image = tf.image.resize(tf.cast(image, tf.float32), (int(height), int(width))).numpy()
@@ -212,4 +287,4 @@ def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None
     if channels_first:
         batch = np.transpose(batch, (0, 3, 1, 2))
     labels = np.array([classes.index(f.relative_to(folder).parts[0]) for f in files]) if labelled else None
-    return {spec.name: batch.astype(spec.dtype if spec.is_float else np.float32)}, labels
+    return {spec.name: batch.astype(spec.dtype if spec.is_float else np.float32)}, labels, files

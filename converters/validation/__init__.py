@@ -27,6 +27,12 @@ def _pair_outputs(source_names: list[str], artifact_names: list[str]) -> list[tu
     return list(zip(range(len(source_names)), ordered))
 
 
+def _check_labels(dataset: Dataset, output: np.ndarray) -> None:
+    """Labels a classifier output [N, classes] can never predict are a data error (exit 2), not 0%."""
+    if np.ndim(output) == 2:
+        dataset.check_labels(max(int(np.shape(output)[1]), 2))  # one sigmoid unit: labels 0 and 1
+
+
 def validate(source: LoadedSource, artifact: Path, dataset: Dataset, max_accuracy_drop: float | None) -> dict[str, Any]:
     """Run both models on ``dataset`` and return the manifest's ``validation`` and ``gate`` sections."""
     pending = start_tflite(artifact, source.to_artifact_layout(dataset.inputs))
@@ -53,6 +59,7 @@ def validate(source: LoadedSource, artifact: Path, dataset: Dataset, max_accurac
             if not finite:
                 failures.append(f"output {name!r} contains NaN or infinity")
         if dataset.labels is not None and art_outputs:
+            _check_labels(dataset, art_outputs[0])
             art_acc = accuracy(art_outputs[0], dataset.labels)
             acc = {"source": None, "artifact": art_acc, "drop": None, "samples": len(dataset)}
     else:
@@ -75,6 +82,7 @@ def validate(source: LoadedSource, artifact: Path, dataset: Dataset, max_accurac
             if first_pair is None:
                 first_pair = (ref, aligned)
         if dataset.labels is not None and first_pair is not None:
+            _check_labels(dataset, first_pair[0])
             src_acc = accuracy(first_pair[0], dataset.labels)
             art_acc = accuracy(first_pair[1], dataset.labels)
             if src_acc is not None and art_acc is not None:

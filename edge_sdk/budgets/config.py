@@ -96,7 +96,7 @@ def find_budget(start: Path | None = None) -> Path | None:
 def _has_tool_section(pyproject: Path) -> bool:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False
     tool = data.get("tool")
     # a pyproject holding only [tool.edge-sdk.sweep] (edge-sdk sweep's table) is not a budget
@@ -117,6 +117,9 @@ def parse_budget(text: str, path: Path) -> Budget:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(str(exc), text, path) from None
+    except RecursionError:  # tomllib recurses per nesting level: 5,000 "[" exhaust the stack
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to be a budget", path=str(path),
+                          hint="a budget nests at most a few levels: [[check]] tables of strings and lists") from None
     in_pyproject = path.name == "pyproject.toml"
     prefix = "tool.edge-sdk."
     if in_pyproject:

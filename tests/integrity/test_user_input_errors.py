@@ -1,0 +1,74 @@
+"""User input that used to end in an internal error (exit 3, a traceback file) now ends in exit 2 with a
+message naming the file (issue 10): deeply nested budgets, broken device-profile folders, outputs that
+cannot be written.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def edge_sdk(cwd: Path, *args: str, env: dict[str, str] | None = None,
+             preexec: object = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "EDGE_SDK_DEVICE_PATH")}
+    full.update(PYTHONPATH=str(REPO), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "edge_sdk", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env=full, preexec_fn=preexec)  # type: ignore[arg-type]
+
+
+def clean_exit_2(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert all(f in done.stderr for f in fragments), done.stderr
+
+
+def test_a_budget_nested_5000_deep(tmp_path: Path) -> None:
+    (tmp_path / "b.toml").write_text('[[check]]\nname = "x"\nmodels = ' + "[" * 5000 + "]" * 5000
+                                     + '\nsize = "1 MB"\n')
+    clean_exit_2(edge_sdk(tmp_path, "check", "--budget", "b.toml", "--device", "pixel-4"),
+                 "b.toml: arrays or tables nested too deeply")
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop", "fifo", "nested"])
+def test_broken_profiles_on_the_device_path(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "devices"
+    folder.mkdir()
+    if kind == "dangling":
+        (folder / "gone.toml").symlink_to(folder / "nowhere.toml")
+    elif kind == "loop":
+        (folder / "a.toml").symlink_to(folder / "b.toml")
+        (folder / "b.toml").symlink_to(folder / "a.toml")
+    elif kind == "fifo":
+        os.mkfifo(folder / "pipe.toml")
+    else:
+        (folder / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    done = edge_sdk(tmp_path, "devices", env={"EDGE_SDK_DEVICE_PATH": str(folder)})
+    clean_exit_2(done, str(folder))
+
+
+def _no_writes_beyond_100_bytes() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write then fails with EFBIG, like a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+
+
+def test_outputs_that_cannot_be_written(tmp_path: Path, sine_tflite: Path) -> None:
+    model = str(sine_tflite)
+    (tmp_path / "f.d").write_text("a file where a folder is expected")
+    for argv in (["inspect", model, "-o", "/proc/edge-sdk-report.json"],  # read-only, even for root
+                 ["inspect", model, "-o", str(tmp_path / "f.d" / "nested" / "r.json")],
+                 ["profile", model, "--estimate-only", "--device", "pixel-4", "-o", "/proc/r.json"],
+                 ["inspect", model, "-o", "/dev/full"]):  # a device: refused, never replaced by a rename
+        done = edge_sdk(tmp_path, *argv)
+        clean_exit_2(done, argv[-1])
+    done = edge_sdk(tmp_path, "inspect", model, "-o", "big.json", preexec=_no_writes_beyond_100_bytes)
+    clean_exit_2(done, "-o big.json: cannot write it (File too large)")
+    assert not list(tmp_path.glob("*.partial")) and not (tmp_path / "big.json").exists()
