@@ -21,6 +21,7 @@ from edge_sdk.reporting.model_files import AnalysedModels
 from edge_sdk.reporting.sections_model import conversion_section, model_section
 from edge_sdk.reporting.sections_ops import ops_section
 from edge_sdk.reporting.sections_profile import latency_section, verdict_section
+from edge_sdk.reporting.sections_quant import quantization_section
 from edge_sdk.reporting.sections_sweep import sweep_section
 
 CSS = """
@@ -125,6 +126,9 @@ def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> li
     sections = [*sweeps, verdict_section(checks)]
     if converts:
         sections.append(conversion_section(converts, profiles))
+        quantization = quantization_section(converts)
+        if quantization is not None:
+            sections.append(quantization)
     if profiles:
         sections.append(latency_section(profiles, verdict_rows))
         per_op = ops_section(profiles)

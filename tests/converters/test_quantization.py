@@ -133,3 +133,18 @@ def test_recipe_auto_walks_past_int8_and_keeps_the_table(bad) -> None:
     assert manifest["gate"]["passed"] and manifest["quantize"] == "int8"
     assert search["size_ratio_vs_float32"] == round(search["float32_size_bytes"] / manifest["output"]["size_bytes"], 3)
     assert "recipe auto: chose int8, 1 op float" in done.stdout
+
+
+def test_the_html_report_draws_the_search_and_the_op_table(bad) -> None:
+    out = bad["dir"] / "auto.tflite"  # written by the auto test above (same module, same order)
+    if not Path(f"{out}.json").exists():
+        pytest.skip("needs test_recipe_auto_walks_past_int8_and_keeps_the_table")
+    from edge_sdk.reporting.loading import LoadedDocument
+    from edge_sdk.reporting.page import render_page
+
+    manifest = json.loads(Path(f"{out}.json").read_text())
+    page = render_page([LoadedDocument("convert", manifest, str(out) + ".json")])
+    section = page[page.index('id="quantization"'):]
+    assert 'data-chart="quant-size"' in section and 'data-chart="quant-latency"' in section
+    assert "(chosen)" in section and "int8, 1 op float" in section
+    assert "conv_bad" in section and manifest["quantization"]["report"]["summary"] in section.replace("&#x27;", "'")
