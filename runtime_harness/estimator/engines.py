@@ -2,7 +2,7 @@
 
 On microcontrollers the engine matters as much as the chip: on the same NUCLEO-U575ZI-Q, X-CUBE-AI
 9.0 ran the MLPerf Tiny models 1.3-2.2x faster than 7.3.0, and on a NUCLEO-L4R5ZI microTVM took
-1.3-1.7x the time of X-CUBE-AI 7.3.0. A profile is fitted on one engine (its ``runtime``); points
+1.1-1.9x the time of X-CUBE-AI 7.3.0. A profile is fitted on one engine (its ``runtime``); points
 measured with another (``engine = ...``) give that engine's ratio on this device: the geometric
 mean of (engine latency / own-engine latency) over the models measured with both. The spread of
 those ratios across models widens the band, since a new model may sit anywhere in it.
