@@ -172,6 +172,15 @@ def render_show(profile: Any, held_out: list[dict[str, Any]]) -> str:
         lines += ["  " + line for line in render_table(
             ["model", "precision", "threads", "ms", "kernels", "runtime"], rows, right_align=[2, 3]).splitlines()]
         lines += ["  sources:"] + [f"    - {s}" for s in dict.fromkeys(p.source for p in profile.calibration)]
+    if profile.engines:
+        lines += ["", "[engines] other engines with published points here (pick one with --device "
+                      f"{profile.id}@ENGINE): {', '.join(profile.engines)}"]
+    if profile.energy:
+        lines += ["", f"[energy] {len(profile.energy)} published measured energies (they validate the power model)"]
+        rows = [[e.model, f"{e.latency_ms:g}", f"{e.energy_mj:g}", f"{e.power_mw:.1f}", f"{e.supply_v:g} V", e.runtime]
+                for e in profile.energy]
+        lines += ["  " + line for line in render_table(
+            ["model", "ms", "mJ", "mW", "supply", "engine"], rows, right_align=[1, 2, 3]).splitlines()]
     if held_out:
         within = sum(abs(h["error_pct"]) <= 15 for h in held_out)
         lines += ["", (f"[estimator, leave-one-source-out] {within}/{len(held_out)} points within +-15% "
