@@ -122,3 +122,24 @@ def test_measured_values_are_never_uncertain_and_far_limits_are_decided():
     strict = numeric_verdict(check="c", model="m", device="d", metric="latency_p50", actual=10.0, limit=11.0,
                              how="estimated", message=None, error_band_pct=20.0, on_uncertain="fail")
     assert strict.status == "uncertain" and strict.failed
+
+
+def test_a_baseline_carries_the_band_and_decides_what_a_regression_limit_can_tell():
+    from pathlib import Path as _Path
+
+    from edge_sdk.budgets.baseline import Baseline
+    from edge_sdk.budgets.evaluate import _regression_band
+
+    document = {"measurements": [
+        {"model": "m.tflite", "device": "pixel-4", "values": {"latency_p50": 10.0}, "error_band_pct": {"latency_p50": 15.2}},
+        {"model": "m.tflite", "device": "host", "values": {"latency_p50": 3.0}},
+    ]}
+    baseline = Baseline(document, _Path("old.json"))
+    assert baseline.band("m.tflite", "pixel-4", "latency_p50") == 15.2
+    assert baseline.band("m.tflite", "host", "latency_p50") is None
+    # estimate vs estimated baseline: one estimator's systematic error cancels in the ratio
+    assert _regression_band(15.2, baseline, "m.tflite", "pixel-4", "latency_p50") is None
+    # estimate vs measured baseline, or measured now vs estimated before: the estimate's band applies
+    assert _regression_band(20.0, baseline, "m.tflite", "host", "latency_p50") == 20.0
+    assert _regression_band(None, baseline, "m.tflite", "pixel-4", "latency_p50") == 15.2
+    assert _regression_band(None, baseline, "m.tflite", "host", "latency_p50") is None
