@@ -13,8 +13,15 @@ from typing import Any
 
 from converters.formats import TORCH_FORMATS, detect_format
 from converters.recipes import get_recipe
-from converters.torch_spec import (INSTALL_HINT, UNSAFE_TORCH_FORMATS, VIA, ExampleInput, factory_file,
-                                  parse_example_input, parse_input_shapes)
+from converters.torch_spec import (
+    INSTALL_HINT,
+    UNSAFE_TORCH_FORMATS,
+    VIA,
+    ExampleInput,
+    factory_file,
+    parse_example_input,
+    parse_input_shapes,
+)
 from edge_sdk.core.errors import ConfigError, UnsupportedModelError, UsageError
 from edge_sdk.core.paths import OutputPlan
 from edge_sdk.core.units import parse_fraction

@@ -62,7 +62,7 @@ def channels_last_inputs(path: Path, specs: list[TensorSpec]) -> dict[str, str]:
                     found[spec.name] = f"a Transpose {perm} to channels-first follows it (as tf2onnx exports)"
             elif node.op_type == "Reshape" and spec.shape[-1] == 1 and len(node.input) > 1:
                 target = _constant(model, node.input[1])
-                middle = [d for d in spec.shape[1:-1]]
+                middle = list(spec.shape[1:-1])
                 if target is not None and len(target) == rank and int(target[1]) == 1 and \
                         all(d is None or int(t) == d for t, d in zip(target[2:], middle)):
                     found[spec.name] = "a Reshape to channels-first (1 channel) follows it (as tf2onnx exports)"

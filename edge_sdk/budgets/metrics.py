@@ -77,11 +77,11 @@ CHECK_SETTINGS: dict[str, tuple[str, str]] = {
     "models": ("model paths or globs, relative to the budget file", '["build/*.tflite"]'),
     "devices": ("device profile ids (edge-sdk devices lists them)", '["pixel-4", "raspberry-pi-4"]'),
     "message": ("shown when the check fails: who to talk to, what to do", '"Talk to the perf team."'),
-    "max_regression": ("allowed growth over the --baseline report: one percentage for every "
-                       "number limited in this check, or a table per metric", '"5%"'),
+    "max_regression": (("allowed growth over the --baseline report: one percentage for every "
+                        "number limited in this check, or a table per metric"), '"5%"'),
     "threads": ("CPU threads to assume on the devices (default: the profile's)", "4"),
-    "on_uncertain": ("what an estimate does when the limit lies inside its error band: \"warn\" (default: "
-                     "report it, exit 0), \"fail\" or \"pass\"; measured values are never uncertain", '"warn"'),
+    "on_uncertain": (("what an estimate does when the limit lies inside its error band: \"warn\" (default: "
+                      "report it, exit 0), \"fail\" or \"pass\"; measured values are never uncertain"), '"warn"'),
 }
 
 VALID_CHECK_KEYS = tuple(CHECK_SETTINGS) + tuple(METRICS)

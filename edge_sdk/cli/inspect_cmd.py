@@ -73,9 +73,9 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
         f"precision    {graph.precision}",
         f"params       {format_count(graph.params)} ({graph.params})   weight bytes: {weights}",
         f"MACs         {format_count(graph.macs)} ({graph.macs})",
-        f"activations  peak {format_bytes(graph.peak_activation_bytes)} (arena plan, {graph.planner} planner, "
-        f"{plan.subgraphs[0].alignment}-byte aligned), lower bound {format_bytes(graph.activation_lower_bound_bytes)}, "
-        f"persistent {format_bytes(plan.persistent_bytes)}",
+        (f"activations  peak {format_bytes(graph.peak_activation_bytes)} (arena plan, {graph.planner} planner, "
+         f"{plan.subgraphs[0].alignment}-byte aligned), lower bound {format_bytes(graph.activation_lower_bound_bytes)}, "
+         f"persistent {format_bytes(plan.persistent_bytes)}"),
         f"min runtime  {graph.min_runtime_version or '- (no min_runtime_version metadata)'}",
         f"subgraphs    {len(graph.subgraphs)}: "
         + ", ".join(f"#{s['index']} {s['name'] or '-'} ({s['ops']} ops)" for s in graph.subgraphs),

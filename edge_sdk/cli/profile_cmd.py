@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from typing import Any
 
 from edge_sdk.cli.progress import terminal_progress

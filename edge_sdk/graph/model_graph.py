@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_sdk.graph import reader
-from edge_sdk.graph.compatibility import OpFacts, compatibility as check_compatibility
 from edge_sdk.core.errors import UsageError
+from edge_sdk.graph import reader
+from edge_sdk.graph.compatibility import OpFacts
+from edge_sdk.graph.compatibility import compatibility as check_compatibility
 from edge_sdk.graph.memory_plan import PLANNERS, MemoryPlan, Planner, SubgraphPlan, plan_subgraph
 from edge_sdk.graph.ops.macs import CONV_LIKE, count_macs, param_input_positions
 from edge_sdk.graph.ops.names import CUSTOM_CODE, FLEX_PREFIX, builtin_name

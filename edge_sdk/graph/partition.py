@@ -32,7 +32,7 @@ MAX_PARTITIONS: dict[str, int | None] = {"xnnpack": None, "gpu": 1, "nnapi": 3}
 # every boundary, graph inputs and outputs included, is a copy. XNNPACK reads and writes the CPU
 # tensors in place, so its boundaries copy nothing; they only end a fused run of kernels.
 COPYING_DELEGATES = frozenset({"gpu", "nnapi"})
-_BITS = {name: bits for name, bits in DTYPES.values()}
+_BITS = dict(DTYPES.values())
 
 
 @dataclass
@@ -176,7 +176,7 @@ def _boundaries(graph: ModelGraph, partitions: list[Partition], copies: bool) ->
     return sorted(found, key=lambda b: (b.producer if b.producer is not None else -1, b.tensor))
 
 
-def delegate_plan(graph: ModelGraph, delegate: str, *, max_partitions: int | None | str = "default") -> DelegatePlan:
+def delegate_plan(graph: ModelGraph, delegate: str, *, max_partitions: int | str | None = "default") -> DelegatePlan:
     """The partitions ``delegate`` (xnnpack, gpu, nnapi, tflm) would take on ``graph``, with boundaries.
 
     ``max_partitions`` overrides the delegate's default limit (None: no limit)."""

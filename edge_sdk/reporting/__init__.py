@@ -25,7 +25,7 @@ from edge_sdk.reporting.loading import DocumentSource, load_documents
 from edge_sdk.reporting.model_files import AnalysedModels, analyse_referenced_models
 from edge_sdk.reporting.page import render_page
 
-__all__ = ["write_html_report", "render_html", "compare", "Comparison"]
+__all__ = ["Comparison", "compare", "render_html", "write_html_report"]
 
 
 def render_html(documents: list[DocumentSource], *, title: str | None = None, analyse_models: bool = True) -> str:

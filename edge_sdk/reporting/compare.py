@@ -265,8 +265,8 @@ class Comparison:
                       for i, c in enumerate(row.cells())] for row in selected]
             return md.table(["value", "before", "after", "delta", "delta %", ""], cells, right_align=(1, 2, 3, 4))
 
-        lines = [f"### edge-sdk compare: {md.code(self.before_label)} -> {md.code(self.after_label)} "
-                 f"({md.text(self.kind)})", "",
+        lines = [(f"### edge-sdk compare: {md.code(self.before_label)} -> {md.code(self.after_label)} "
+                  f"({md.text(self.kind)})"), "",
                  f"{len(self.changed_rows())} of {len(self.rows)} values changed.", ""]
         headline = [row for row in self.headline_rows() if row in rows]
         if len(rows) <= MARKDOWN_FOLD_AFTER or not headline:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.documents import KINDS, READABLE_VERSIONS, SCHEMA_VERSION, check_document, document_kind, load_document
+from edge_sdk.core.documents import (
+    KINDS,
+    READABLE_VERSIONS,
+    SCHEMA_VERSION,
+    check_document,
+    document_kind,
+    load_document,
+)
 from edge_sdk.core.errors import InputError
 
 DocumentSource = dict[str, Any] | str | os.PathLike[str]

@@ -91,7 +91,7 @@ class AdbClient:
         """Run ``adb [-s serial] args``; a timeout becomes a DeviceError naming the command."""
         command = self._command(args, serial)
         try:
-            return subprocess.run(command, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+            return subprocess.run(command, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
         except subprocess.TimeoutExpired:
             where = f" on {serial}" if serial else ""
             raise DeviceError(

@@ -19,7 +19,6 @@ latency band (independent errors, added in quadrature in log space).
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 from dataclasses import dataclass

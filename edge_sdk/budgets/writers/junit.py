@@ -25,8 +25,9 @@ def junit_xml(result: CheckResult) -> str:
         for v in outcome.verdicts:
             device = f" on {v.device}" if v.device else ""
             kind = " vs baseline" if v.limit_kind == "regression" else ""
+            relation = "<=" if v.margin is not None else "is"
             case = ET.SubElement(suite, "testcase", classname=outcome.spec.name,
-                                 name=f"{v.model}{device}: {v.metric}{kind} {'<=' if v.margin is not None else 'is'} {v.limit_display()}")
+                                 name=f"{v.model}{device}: {v.metric}{kind} {relation} {v.limit_display()}")
             detail = (f"actual {v.actual_text()}, limit {v.limit_display()}, margin {v.margin_text() or '-'}\n"
                       f"how: {v.how}" + "".join(f"\nnote: {n}" for n in v.notes))
             if v.status == "fail":
