@@ -50,6 +50,7 @@ class _Tracker:
         self.started = time.perf_counter()
 
     def advance(self, cells: list[dict[str, Any]], fresh: bool, running: int) -> None:
+        """Count ``cells`` as done; ``running``: cells whose artifact has started and not finished."""
         self.done += len(cells)
         self.fresh_done += len(cells) if fresh else 0
         self.failed += sum(c["status"] == "error" for c in cells)
@@ -118,21 +119,26 @@ def _run(plan: Plan, cached: dict[str, Any], store_root: Path, engine: dict[str,
         engine.update(executor.description)
         offered = executor.offered_resources()
         verdict_cells: dict[str, list[dict[str, Any]]] = {}
+        artifact_of: dict[str, str] = {}     # task key -> its artifact's verdict key
         for artifact, cells in todo:
             graph, verdict_key = artifact_tasks(artifact, cells, cfg, store_root, offered)
             executor.submit(graph)
             verdict_cells[verdict_key] = cells
-        in_flight = len(verdict_cells)
+            artifact_of.update((task.key, verdict_key) for task in graph)
+        started: set[str] = set()   # artifacts with a finished task: their cells are under way
         for done in executor.as_completed():
-            lost = verdict_cells.get(done.key)
-            if lost is None:
+            owner = artifact_of.get(done.key)
+            if owner is None:
                 continue
-            in_flight -= 1
-            new: list[dict[str, Any]] = (done.result["cells"] if done.error is None
-                                         else [_lost(c, done.error) for c in lost])
-            for cell in new:
-                records[cell["key"]] = cell
-            tracker.advance(new, fresh=True, running=in_flight)
+            started.add(owner)
+            new: list[dict[str, Any]] = []
+            if done.key == owner:
+                started.discard(owner)
+                lost = verdict_cells.pop(owner)
+                new = done.result["cells"] if done.error is None else [_lost(c, done.error) for c in lost]
+                for cell in new:
+                    records[cell["key"]] = cell
+            tracker.advance(new, fresh=True, running=sum(len(verdict_cells[k]) for k in started))
     finally:
         executor.close()
     return records

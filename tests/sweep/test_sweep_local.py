@@ -52,7 +52,11 @@ def test_embedded_cluster_converts_keras_and_gates_on_the_budget(tmp_path: Path)
 
 def test_shards_merged_equal_one_run(tmp_path: Path) -> None:
     config = sweep_dir(tmp_path, models=3, devices='["pixel-7", "raspberry-pi-4", "stm32h747"]')
-    whole = sweep(config, tmp_path / "whole", shard="1/1", store=tmp_path / "store-a")
+    events: list = []
+    whole = sweep(config, tmp_path / "whole", shard="1/1", store=tmp_path / "store-a", on_progress=events.append)
+    done_counts = [e.data["done"] for e in events]
+    assert done_counts == sorted(done_counts) and done_counts[-1] == len(whole.cells) == 18
+    assert events[-1].data["running"] == 0 and events[-1].data["eta_s"] == 0
     parts = [sweep(config, tmp_path / f"part{i}", shard=f"{i}/2", store=tmp_path / "store-b") for i in (1, 2)]
     assert all(p.document["engine"]["kind"] == "serial" for p in parts)
     assert {c["id"] for c in parts[0].cells}.isdisjoint({c["id"] for c in parts[1].cells})
@@ -77,11 +81,14 @@ def test_budget_failure_is_exit_1_and_only_filter_and_dry_run(tmp_path: Path) ->
     assert [(c["model"], c["recipe"], c["status"]) for c in planned["cells"]] == [
         ("models/m1.tflite", "float32", "planned"), ("models/m1.tflite", "int8", "not-applicable")]
     assert not (tmp_path / ".edge-sdk-sweep-store").exists() and not (tmp_path / "sweep-out").exists()
-    result = sweep(config, tmp_path / "out", shard="1/1")
-    statuses = {c["id"]: c["status"] for c in result.cells if c["recipe"] == "float32"}
-    assert set(statuses.values()) == {"budget-failed"} and result.exit_code == 1   # both are over 500 B
-    failures = result.cells[0]["budget"]["failures"]
-    assert failures and "size" in failures[0]
+    done = cli("sweep", config.name, "-o", "out", "--shard", "1/1", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr       # both are over 500 B
+    assert "sweep: cells" not in done.stderr       # no progress line when not on a terminal (CI)
+    assert max(len(line) for line in done.stdout.splitlines()) <= 100
+    cells = load(tmp_path / "out" / "sweep.json")["cells"]
+    assert {c["status"] for c in cells if c["recipe"] == "float32"} == {"budget-failed"}
+    failures = cells[0]["budget"]["failures"]
+    assert failures and "size" in failures[0] and f"budget {cells[0]['id']}: {failures[0]}" in done.stdout
 
 
 def test_store_entries_are_immutable_checked_and_signed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
