@@ -164,10 +164,12 @@ def parse_accuracy_drop(value: Any) -> float:
 
 
 # every parameter a convert message may name (the CLI rewrites them into its flags)
-CONVERT_PARAMS = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
-                  "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
-                  "allow_unsafe_deserialization", "output", "keep_float", "quant_report", "target_device",
-                  "objective")
+CONVERT_PARAMS: tuple[str, ...] = (
+    "recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
+    "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
+    "allow_unsafe_deserialization", "output", "keep_float", "quant_report", "target_device",
+    "objective",
+)
 KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibration_data",
                  "calibration_samples", "image_mean", "image_std", "eval_data", "fine_tune_data",
                  "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples",
@@ -203,7 +205,7 @@ def _source(source: str | Path | None, options: dict[str, Any]) -> tuple[Path, s
     if source in (None, ""):
         raise UsageError("no model given: pass a model file, or torch=MODULE:FUNCTION for a PyTorch factory",
                          params=("torch",))
-    path = Path(source)  # type: ignore[arg-type]
+    path = Path(source)
     return path, detect_format(path)
 
 

@@ -27,6 +27,7 @@ from converters._runtime import captured_output, import_tensorflow
 from converters.data import Dataset
 from converters.sources.base import LoadedSource
 from converters.steps.quantize import converting, representative_dataset
+from edge_sdk.core.errors import UnsupportedModelError
 
 NOT_QUANTIZED = {"QUANTIZE", "DEQUANTIZE", "NumericVerify"}
 # which fused location names the op itself, per op type (the others are its bias add, activation...)
@@ -98,6 +99,8 @@ class Calibrated:
         tf = import_tensorflow()
         self.source = source
         self.calibration = calibration
+        if source.make_converter is None:  # a .tflite source is copied, never converted again
+            raise UnsupportedModelError(f"{source.path}: this source cannot be calibrated again (it is already .tflite)")
         with converting(source, "int8"):
             converter = source.make_converter(model)
             converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -47,7 +47,7 @@ def sqnr_db(ratio: float) -> float | None:
     return None if ratio <= 0 or not math.isfinite(ratio) else round(-10.0 * math.log10(ratio), 2)
 
 
-def local_errors(debug_model: bytes, inputs: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+def local_errors(debug_model: bytes, inputs: dict[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
     """Per float-op tensor name: SQNR, RMSE, max abs error, scale and zero point of its int8 twin."""
     tf = import_tensorflow()
     from converters.validation._litert_child import _batch, _match, _to_model  # noqa: PLC0415

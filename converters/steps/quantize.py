@@ -17,7 +17,7 @@ import numpy as np
 from converters._runtime import captured_output, import_tensorflow, summarize_failure
 from converters.data import Dataset
 from converters.sources.base import LoadedSource
-from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError
+from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError, UsageError
 
 
 def representative_dataset(source: LoadedSource, calibration: Dataset):
@@ -46,21 +46,25 @@ def configure(converter: Any, mode: str, io: str | None, calibration: Dataset | 
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if mode == "fp16":
         converter.target_spec.supported_types = [tf.float16]
-    elif mode == "int8":
+    elif mode in ("int8", "int16x8"):
+        if calibration is None:  # options.py already asks for it; a caller of this function may not
+            raise UsageError(f"quantize={mode!r} needs calibration data", params=("calibration_data",))
         converter.representative_dataset = representative_dataset(source, calibration)
+        if mode == "int16x8":
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            return
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         if io == "int8":
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
-    elif mode == "int16x8":
-        converter.representative_dataset = representative_dataset(source, calibration)
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
 
 
 def export_tflite(source: LoadedSource, model: Any, mode: str, io: str | None, calibration: Dataset | None) -> bytes:
     """Convert ``model`` (a Keras model, or None for SavedModel/ONNX sources) to .tflite bytes."""
     import_tensorflow()
+    if source.make_converter is None:  # a .tflite source is copied, never converted again
+        raise UnsupportedModelError(f"{source.path}: this source cannot be converted again (it is already .tflite)")
     with converting(source, mode):
         converter = source.make_converter(model)
         configure(converter, mode, io, calibration, source)

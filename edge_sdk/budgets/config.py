@@ -248,9 +248,9 @@ def _parse_regression(raw: Any, limits: dict[str, Limit], fail: Any) -> dict[str
         out = {}
         for metric, value in raw.items():
             if metric not in METRICS or not METRICS[metric].numeric:
-                numeric = ", ".join(k for k, m in METRICS.items() if m.numeric)
+                numeric_keys = ", ".join(k for k, m in METRICS.items() if m.numeric)
                 raise fail("max_regression", f"max_regression: {metric!r} is not a numeric metric",
-                           f"use any of: {numeric}")
+                           f"use any of: {numeric_keys}")
             try:
                 out[metric] = parse_fraction(value, f"max_regression.{metric}")
             except ConfigError as exc:

@@ -248,8 +248,8 @@ def analyze(path: str | os.PathLike[str], *, planner: str = "litert") -> ModelGr
         plans.append(_plan(s, sub, raw, constant, folded, PLANNERS[planner]))
 
     first = raw.subgraphs[0]
-    inputs = [_tensor_info(first.tensors[t], t) for t in first.inputs]
-    outputs = [_tensor_info(first.tensors[t], t) for t in first.outputs]
+    model_inputs = [_tensor_info(first.tensors[t], t) for t in first.inputs]
+    model_outputs = [_tensor_info(first.tensors[t], t) for t in first.outputs]
     weight_bytes: Counter[str] = Counter()
     for _, dtype, nbytes in param_sources.values():
         weight_bytes[dtype] += nbytes
@@ -264,8 +264,8 @@ def analyze(path: str | os.PathLike[str], *, planner: str = "litert") -> ModelGr
         weight_bytes=dict(sorted(weight_bytes.items())),
         peak_activation_bytes=memory.peak_bytes,
         activation_lower_bound_bytes=memory.lower_bound_bytes,
-        precision=classify(weighted, [t.dtype for t in inputs + outputs], activation_dtypes),
-        inputs=inputs, outputs=outputs, ops=ops,
+        precision=classify(weighted, [t.dtype for t in model_inputs + model_outputs], activation_dtypes),
+        inputs=model_inputs, outputs=model_outputs, ops=ops,
         op_counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         custom_ops=custom, flex_ops=flex, min_runtime_version=min_version,
         compatibility=check_compatibility(facts, min_version),

@@ -127,7 +127,8 @@ def _split(graph: ModelGraph, supported: dict[int, bool]) -> list[Partition]:
                     progress = True
         if not subset:  # not in execution order (a malformed file): place the next node alone
             first = next(op for op in ops if op.index not in placed)
-            subset, _ = [first.index], placed.add(first.index)
+            subset = [first.index]
+            placed.add(first.index)
             available.update(r.index for r in first.outputs if r is not None)
         partitions.append(Partition(kind, sorted(subset)))
     return partitions
