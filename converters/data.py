@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from converters.data_files import NpzMembers, load_npy, read_image
+from converters.images import read_image
 from converters.sources.base import TensorSpec
+from edge_sdk.core.arrays import NpzMembers, load_npy
 from edge_sdk.core.errors import InputError, UsageError
 from edge_sdk.core.files import read_text_input
 

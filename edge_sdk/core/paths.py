@@ -141,9 +141,7 @@ def _refuse_special(flag: str, out: str) -> None:
 
 def _error(message: str, hint: str, path: str, *labels: str) -> UsageError:
     """A UsageError; labels that are Python parameter names are declared so the CLI maps them to flags."""
-    error = UsageError(message, hint=hint, path=path)
-    error.params = tuple(label for label in labels if label.isidentifier())
-    return error
+    return UsageError(message, hint=hint, path=path, params=tuple(label for label in labels if label.isidentifier()))
 
 
 def guard_outputs(inputs: Any, outputs: Mapping[str, PathLike | None], *, input_dirs: Any = ()) -> None:

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from edge_sdk.core.arrays import NpzMembers, load_npy
+from edge_sdk.core.errors import InputError
 
 
 class InputProblem(Exception):
@@ -88,6 +92,25 @@ def _check_compatible(name: str, signature: list[int], shape: tuple[int, ...], o
         )
 
 
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_fits(name: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """An input larger than this machine's memory is the model's problem, said with its name and shape
+    (it used to end in "out of memory (MemoryError)" naming nothing)."""
+    needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    memory = _physical_memory()
+    if memory is not None and needed > memory:
+        raise InputProblem(f"input {name!r} of shape {list(shape)} ({dtype}) needs {needed / 1e9:,.1f} GB, more "
+                           f"than this machine's {memory / 1e9:,.1f} GB of memory",
+                           hint="give its dynamic dimensions smaller sizes with input_shape, or check the "
+                                "model's input shape")
+
+
 def generate(shape: tuple[int, ...], dtype: np.dtype, quantization: tuple[float, int], seed: int = 0) -> np.ndarray:
     """Random data of ``shape``/``dtype`` within the range the tensor can legitimately hold."""
     rng = np.random.default_rng(seed)
@@ -113,20 +136,21 @@ def load_data_file(path: str, details: list[dict[str, Any]]) -> dict[str, np.nda
     """Read ``.npy`` (one input) or ``.npz`` (arrays named like the inputs, or in input order)."""
     if not os.path.isfile(path):
         raise InputProblem(f"{path}: no such input data file", hint="pass an existing .npy or .npz file")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise InputProblem(f"{path}: not a readable .npy/.npz file ({exc})",
-                           hint="save inputs with numpy.save / numpy.savez") from None
-    names = [d["name"] for d in details]
-    if isinstance(loaded, np.ndarray):
-        if len(details) != 1:
+    try:  # headers first: a pickle, a corrupt member or a header declaring terabytes is named, not run
+        return _read_arrays(path, [d["name"] for d in details])
+    except InputError as error:
+        raise InputProblem(error.message, hint=error.hint or "save inputs with numpy.save / numpy.savez") from None
+
+
+def _read_arrays(path: str, names: list[str]) -> dict[str, np.ndarray]:
+    if not path.lower().endswith(".npz"):
+        if len(names) != 1:
             raise InputProblem(
-                f"{path}: one array given but the model has {len(details)} inputs ({', '.join(names)})",
+                f"{path}: one array given but the model has {len(names)} inputs ({', '.join(names)})",
                 hint="use an .npz with one array per input name: numpy.savez(path, **{name: array})",
             )
-        return {names[0]: loaded}
-    with loaded:
+        return {names[0]: load_npy(Path(path))}
+    with NpzMembers(Path(path)) as loaded:
         keys = list(loaded.files)
         if all(n in keys for n in names):
             return {n: loaded[n] for n in names}
@@ -188,6 +212,7 @@ def plan_inputs(details: list[dict[str, Any]], requested_shapes: dict[str, list[
                 raise InputProblem(f"input {name!r}: data shape {list(data.shape)} differs from input_shape {list(shape)}")
             array, origin = cast_checked(name, data, detail["dtype"]), os.path.basename(str(data_path))
         else:
+            _check_fits(name, shape, np.dtype(detail["dtype"]))
             array, origin = generate(shape, detail["dtype"], detail.get("quantization", (0.0, 0))), "generated"
         plans.append(InputPlan(int(detail["index"]), name, shape, np.ascontiguousarray(array), origin))
     return plans, notes

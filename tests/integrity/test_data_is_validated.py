@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from converters.data import Dataset, load_dataset
-from converters.data_files import image_size
+from converters.images import image_size
 from converters.sources.base import TensorSpec
 from edge_sdk.core.errors import InputError
 

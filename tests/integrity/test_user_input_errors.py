@@ -72,3 +72,28 @@ def test_outputs_that_cannot_be_written(tmp_path: Path, sine_tflite: Path) -> No
     done = edge_sdk(tmp_path, "inspect", model, "-o", "big.json", preexec=_no_writes_beyond_100_bytes)
     clean_exit_2(done, "-o big.json: cannot write it (File too large)")
     assert not list(tmp_path.glob("*.partial")) and not (tmp_path / "big.json").exists()
+
+
+def test_profile_input_data_and_huge_tensors_name_the_file_or_tensor(tmp_path: Path, sine_tflite: Path) -> None:
+    import io
+
+    import numpy as np
+
+    from edge_sdk.graph.synth import Tensor, single_op
+
+    np.savez(tmp_path / "pickle.npz", np.array([None, {"x": 1}], dtype=object))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 1)})
+    (tmp_path / "huge.npy").write_bytes(b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\x00" * 16)
+    with __import__("zipfile").ZipFile(tmp_path / "corrupt.npz", "w") as archive:
+        archive.writestr("arr_0.npy", b"\x93NUMPY no header")
+    for name, fragment in (("pickle.npz", "member 'arr_0' holds Python objects"),
+                           ("huge.npy", "the array declares shape [1000000000000, 1] float32"),
+                           ("corrupt.npz", "member 'arr_0' is not a valid .npy array")):
+        done = edge_sdk(tmp_path, "profile", str(sine_tflite), "--input-data", name, "--runs", "3")
+        clean_exit_2(done, f"{name}: {fragment}")
+        assert str(sine_tflite) not in done.stderr  # the data file is at fault, not the model
+    huge = tmp_path / "huge.tflite"
+    huge.write_bytes(single_op("RELU", [Tensor([100000, 100000, 100])], [Tensor([100000, 100000, 100])]))
+    done = edge_sdk(tmp_path, "profile", str(huge), "--runs", "3")
+    clean_exit_2(done, "input 't0' of shape [100000, 100000, 100] (float32) needs 4,000.0 GB")
