@@ -248,7 +248,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     host_result = None
     results: list[dict[str, Any]] = []
     emulator = None
-    if host_run is not None:
+    if host_run is not None and request is not None:  # both or neither (estimate_only)
         from runtime_harness.host import MemoryCapExceeded
 
         relay = _measure_relay(on_progress, path.name) if on_progress is not None else None

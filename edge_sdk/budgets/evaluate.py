@@ -144,7 +144,7 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
                     baseline: Baseline | None) -> list[Verdict]:
     facts = measurer.model_facts(model.path, model.sha256)
     out: list[Verdict] = []
-    common = {"check": spec.name, "model": model.display, "message": spec.message}
+    common: dict[str, Any] = {"check": spec.name, "model": model.display, "message": spec.message}
     if not any(METRICS[m].scope == "device" for m in [*spec.limits, *spec.max_regression]):
         profiles = {}  # nothing here depends on the device: do not run or estimate anything
     values = collect_values(spec, model, profiles, measurer, facts)
@@ -164,9 +164,9 @@ def _model_verdicts(spec: CheckSpec, model: ModelRef, profiles: dict[str, Any], 
             before = baseline.value(model.display, device, metric) if baseline else None
             if before is None:
                 continue
-            limit = before * (1.0 + fraction)
+            allowed = before * (1.0 + fraction)
             text = f"+{fraction * 100:g}% of {format_value(metric, before)}"
-            out.append(numeric_verdict(**common, device=device, metric=metric, actual=value, limit=limit,
+            out.append(numeric_verdict(**common, device=device, metric=metric, actual=value, limit=allowed,
                                        how=how, error_band_pct=_regression_band(band, baseline, model.display,
                                                                                 device, metric),
                                        limit_kind="regression", limit_text=text, before=before,

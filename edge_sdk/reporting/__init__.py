@@ -16,6 +16,7 @@ Modules: ``loading`` (validate inputs), ``model_files`` (analyse the model files
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from edge_sdk.core.atomic import atomic_write_text
@@ -28,18 +29,18 @@ from edge_sdk.reporting.page import render_page
 __all__ = ["Comparison", "compare", "render_html", "write_html_report"]
 
 
-def render_html(documents: list[DocumentSource], *, title: str | None = None, analyse_models: bool = True) -> str:
+def render_html(documents: Sequence[DocumentSource], *, title: str | None = None, analyse_models: bool = True) -> str:
     """The HTML page for ``documents`` as a string.
 
     With ``analyse_models`` a model file that a profile refers to, but no inspect document covers,
     is analysed statically (no TensorFlow) so the page can show its ops and memory.
     """
-    loaded = load_documents(documents)
+    loaded = load_documents(list(documents))
     analysed = analyse_referenced_models(loaded) if analyse_models else AnalysedModels()
     return render_page(loaded, analysed, title=title)
 
 
-def write_html_report(documents: list[DocumentSource] | DocumentSource, output: str | os.PathLike[str], *,
+def write_html_report(documents: Sequence[DocumentSource] | DocumentSource, output: str | os.PathLike[str], *,
                       title: str | None = None, analyse_models: bool = True) -> Path:
     """Render ``documents`` (dicts or paths of edge-sdk JSON documents) into one HTML file, atomically.
 

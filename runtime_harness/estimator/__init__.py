@@ -92,11 +92,11 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
     elif situation == "setup":
         notes.append(f"calibration: {profile.id} was never measured at {features.precision} with {n} thread"
                      f"{'s' if n > 1 else ''}; band +-{band:g}% (held-out error of such predictions)")
-    ratio = engine_ratio(profile)
-    if ratio is not None:
-        p50 *= ratio.ratio
-        band = combine_bands(band, ratio.spread_pct)
-        notes.append(ratio.note(f"{profile.runtime} {profile.runtime_version}"))
+    engine = engine_ratio(profile)
+    if engine is not None:
+        p50 *= engine.ratio
+        band = combine_bands(band, engine.spread_pct)
+        notes.append(engine.note(f"{profile.runtime} {profile.runtime_version}"))
     if profile.supply_override_v:
         notes.append(f"supply: power rescaled to {profile.supply_override_v:g} V (power ~ supply voltage on MCU "
                      f"boards); latency unchanged")
@@ -128,7 +128,7 @@ def estimate_features(features: ModelFeatures, profile: DeviceProfile, *, thread
                             "parallel_alpha": fitted.alpha},
             "energy": energy_provenance,
             "runtime": f"{profile.runtime} {profile.runtime_version}",
-            "engine": ratio.engine if ratio else None,
+            "engine": engine.engine if engine else None,
             "memory_band_basis": MEMORY_BAND_BASIS,
         },
         "notes": notes,
