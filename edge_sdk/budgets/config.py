@@ -112,14 +112,20 @@ def load_budget(path: str | Path) -> Budget:
     return parse_budget(text, p)
 
 
-def parse_budget(text: str, path: Path) -> Budget:
+def parse_toml(text: str, path: Path, what: str = "a budget") -> dict[str, Any]:
+    """TOML -> dict; a syntax error names line and column, absurd nesting is a ConfigError (the sweep
+    file is read the same way)."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(str(exc), text, path) from None
     except RecursionError:  # tomllib recurses per nesting level: 5,000 "[" exhaust the stack
-        raise ConfigError(f"{path}: arrays or tables nested too deeply to be a budget", path=str(path),
-                          hint="a budget nests at most a few levels: [[check]] tables of strings and lists") from None
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to be {what}", path=str(path),
+                          hint=f"{what} nests at most a few levels: tables of strings and lists") from None
+
+
+def parse_budget(text: str, path: Path) -> Budget:
+    data = parse_toml(text, path)
     in_pyproject = path.name == "pyproject.toml"
     prefix = "tool.edge-sdk."
     if in_pyproject:

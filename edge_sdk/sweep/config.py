@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import glob
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.budgets.config import _Locator, _syntax_error
+from edge_sdk.budgets.config import _Locator, parse_toml
 from edge_sdk.core.errors import ConfigError
 from edge_sdk.core.files import read_text_input
 from edge_sdk.core.suggest import did_you_mean
@@ -114,10 +113,7 @@ def load_sweep_config(path: str | Path) -> SweepConfig:
 
 
 def parse_sweep_config(text: str, path: Path) -> SweepConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(str(exc), text, path) from None
+    data = parse_toml(text, path, "a sweep file")
     table = None
     if path.name == "pyproject.toml":
         table = "tool.edge-sdk.sweep"
