@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from edge_sdk.core.errors import EXIT_BAD_INPUT
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import WIDTH, fit_to_terminal, render_table
 from edge_sdk.core.units import format_bytes, format_count
 
 DESCRIPTION = """Static analysis of a .tflite file, read straight from its flatbuffer (no TensorFlow,
@@ -95,7 +95,8 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
                      f"{graph.resource_variables['variable_tensors']} variable tensors")
     for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         lines += ["", title, render_table(["name", "shape", "dtype", "scale / zero point"],
-                                          [[t.name, _shape(t.shape), t.dtype, _quant(t.scale, t.zero_point)] for t in tensors])]
+                                          [[t.name, _shape(t.shape), t.dtype, _quant(t.scale, t.zero_point)] for t in tensors],
+                                          max_width=WIDTH)]
     shown = graph.ops if max_ops <= 0 else graph.ops[:max_ops]
     rows = []
     for op in shown:
@@ -105,7 +106,8 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
         rows.append([op.index, op.type if op.subgraph == 0 else f"{op.type} [sg{op.subgraph}]", op.version,
                      ins, outs, dtype, format_count(op.params) if op.params else "", format_count(op.macs) if op.macs else ""])
     lines += ["", f"ops ({len(graph.ops)}; * = constant input)",
-              render_table(["#", "op", "v", "inputs", "outputs", "dtype", "params", "MACs"], rows, right_align=(0, 2, 6, 7))]
+              render_table(["#", "op", "v", "inputs", "outputs", "dtype", "params", "MACs"], rows, right_align=(0, 2, 6, 7),
+                           max_width=WIDTH)]
     if len(shown) < len(graph.ops):
         lines.append(f"... {len(graph.ops) - len(shown)} more ops (--max-ops 0 shows all, --json has every op)")
     lines += ["", "op counts    " + ", ".join(f"{name} x{n}" for name, n in graph.op_counts.items())]
@@ -145,5 +147,6 @@ def render_text(graph, *, max_ops: int = 200, memory: bool = False) -> str:
             rows = [[a.tensor, a.name[:48], a.size, f"{a.first}-{a.last}", a.offset]
                     for a in sorted(sub.allocations, key=lambda a: (a.first, a.offset))]
             lines += [f"subgraph {sub.subgraph}: arena {format_bytes(sub.peak_bytes)}",
-                      render_table(["tensor", "name", "bytes", "ops", "offset"], rows, right_align=(0, 2, 4))]
-    return "\n".join(lines)
+                      render_table(["tensor", "name", "bytes", "ops", "offset"], rows, right_align=(0, 2, 4),
+                                   max_width=WIDTH)]
+    return fit_to_terminal(lines)

@@ -1,20 +1,39 @@
-"""Tables: aligned plain text for terminals (no dependency, no colour codes in CI logs).
+"""Tables and prose for terminals: aligned plain text (no dependency, no colour codes in CI logs) that
+fits a 100-column terminal.
 
-Markdown tables (pull-request comments, ``$GITHUB_STEP_SUMMARY``) live in :mod:`edge_sdk.core.markdown`,
-with the escaping their untrusted cells need."""
+Two tools keep output within :data:`WIDTH`: :func:`render_table` shortens its widest text column in
+the middle when a table would be wider (the JSON and HTML forms keep every character), and
+:func:`wrap_text` wraps a prose line with its continuation aligned under the value. Markdown tables
+(pull-request comments, ``$GITHUB_STEP_SUMMARY``) live in :mod:`edge_sdk.core.markdown`, with the
+escaping their untrusted cells need.
+"""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Sequence
 
+WIDTH = 100  # the terminal every verb lays its output out for
+_ELLIPSIS = "..."
+_MIN_SHORTENED = 16  # a column is never shortened below this (an id or a file name must stay readable)
+_VALUE_COLUMN = re.compile(r"^(\s*\S.*?\s{2,})\S")  # "label   value": where the value starts
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, right_align: Sequence[int] = ()) -> str:
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, right_align: Sequence[int] = (),
+                 max_width: int | None = None) -> str:
     """Render rows under headers, columns padded to their widest cell.
 
-    ``right_align`` lists column indexes to right-align (numbers read best that way).
+    ``right_align`` lists column indexes to right-align (numbers read best that way). With
+    ``max_width``, a table wider than that has its widest left-aligned columns shortened in the
+    middle (``checks[Pixel 4...keyword_spotting.tflite].limit``), never below 16 characters, so
+    the start and the end of a path or key stay readable; numbers are never shortened.
     """
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    if max_width is not None:
+        widths = _fit(widths, right_align, max_width)
+        cells = [[shorten_middle(c, widths[i]) for i, c in enumerate(row)] for row in cells]
     lines = []
     for index, row in enumerate(cells):
         parts = [
@@ -25,3 +44,50 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, ri
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _fit(widths: list[int], right_align: Sequence[int], max_width: int) -> list[int]:
+    """Column widths whose total (with the two-space gaps) is at most ``max_width`` if possible."""
+    widths = list(widths)
+    excess = sum(widths) + 2 * (len(widths) - 1) - max_width
+    while excess > 0:
+        candidates = [i for i, w in enumerate(widths) if i not in right_align and w > _MIN_SHORTENED]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        others = [widths[i] for i in candidates if i != widest]
+        floor = max([_MIN_SHORTENED, *others])  # shorten the widest down to the next widest first
+        cut = min(excess, widths[widest] - floor) or min(excess, widths[widest] - _MIN_SHORTENED)
+        widths[widest] -= cut
+        excess -= cut
+    return widths
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, the middle replaced by ``...`` (start and end kept)."""
+    if len(text) <= width:
+        return text
+    keep = max(0, width - len(_ELLIPSIS))
+    tail = keep - keep // 2
+    return text[: keep - tail] + _ELLIPSIS + (text[-tail:] if tail else "")
+
+
+def wrap_text(text: str, width: int = WIDTH) -> str:
+    """One prose line wrapped at ``width``; continuation lines start under the value.
+
+    ``"op counts    CONV_2D x5, ..."`` continues under ``CONV_2D``; an indented line without a
+    label column continues two spaces deeper than its indent. Words (paths, hashes) are never split.
+    """
+    if len(text) <= width:
+        return text
+    match = _VALUE_COLUMN.match(text)
+    indent = len(match.group(1)) if match and len(match.group(1)) <= width // 3 else \
+        len(text) - len(text.lstrip()) + 2
+    return "\n".join(textwrap.wrap(text, width=width, subsequent_indent=" " * indent,
+                                   break_long_words=False, break_on_hyphens=False)) or text
+
+
+def fit_to_terminal(blocks: Sequence[str], width: int = WIDTH) -> str:
+    """Join a verb's output: prose lines wrapped with :func:`wrap_text`; rendered tables (the blocks
+    that span several lines) kept as they are, since :func:`render_table` already fits them."""
+    return "\n".join(block if "\n" in block else wrap_text(block, width) for block in blocks)

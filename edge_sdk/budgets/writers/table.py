@@ -61,28 +61,14 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: in
 
 def _table_with_details(headers: list[str], rows: list[list[str]], details: list[list[str]], width: int) -> list[str]:
     """The aligned table (a long model path shortened in the middle to fit), each row followed by
-    its wrapped detail lines."""
+    its wrapped detail lines (the rendered table has one line per row: no cell holds a newline)."""
     right = [i for i, name in enumerate(headers) if name in _NUMBER_COLUMNS]
-    table = render_table(headers, rows, right_align=right).splitlines()
-    overflow = max(len(line) for line in table) + 2 - width
-    if overflow > 0 and headers[0] == "model":
-        longest = max(len(row[0]) for row in rows)
-        keep = max(24, longest - overflow)
-        rows = [[_shorten_middle(row[0], keep), *row[1:]] for row in rows]
-        table = render_table(headers, rows, right_align=right).splitlines()
+    table = render_table(headers, rows, right_align=right, max_width=width - 2).splitlines()
     out = ["  " + table[0], "  " + table[1]]
     for line, extra in zip(table[2:], details, strict=True):
         out.append("  " + line)
         out += [_wrap(text, width, _DETAIL_INDENT) for text in extra]
     return out
-
-
-def _shorten_middle(text: str, keep: int) -> str:
-    """``../../a/very/long/path/model.tflite`` -> ``../../a/v...th/model.tflite`` (the file name survives)."""
-    if len(text) <= keep:
-        return text
-    tail = max(keep // 2, min(len(text.rsplit("/", 1)[-1]), keep - 6))
-    return text[: keep - tail - 3] + "..." + text[len(text) - tail:]
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
