@@ -30,7 +30,7 @@ SWEEP.toml (or [tool.edge-sdk.sweep] in pyproject.toml; paths relative to the fi
   eval_data = "data/eval.npz"               # labelled: adds the accuracy drop
   budget = "edge-budget.toml"               # optional; a check applies where it names the device
   host = true                               # also measure each artifact on the worker's host
-  store = "/shared/sweep-store"             # default: .edge-sdk-sweep-store beside the file
+  store = "/shared/sweep-store"             # default: sweep/ in the edge-sdk cache (out of the repo)
 
 examples:
   edge-sdk sweep SWEEP.toml -o sweep-out
@@ -109,6 +109,8 @@ def _print_result(document: dict[str, Any], path: Any) -> None:
             print(f"  error {cell['id']}: {(cell.get('error') or {}).get('message')}", file=sys.stderr)
         for failure in (cell.get("budget") or {}).get("failures", []):
             print(f"  budget {cell['id']}: {failure}")
+    for line in document.get("notes") or []:
+        print(f"  note: {line}", file=sys.stderr)
     s = document["summary"]
     engine = document.get("engine") or {}
     where = engine.get("kind") or "-"

@@ -11,6 +11,7 @@ the envelope is the common one (:func:`edge_sdk.core.documents.envelope`). Body:
     "summary": {"cells", "passed", "budget_failed", "errors", "infrastructure_errors",
                 "not_applicable", "cache_hits", "wall_s"}
     "exit_code": 0 | 1 | 3
+    "notes":   ["..."]                # e.g. store entries that did not verify and were run again
 
 Exit code: 3 if any cell failed for an infrastructure reason (a crash, a lost worker, no phone),
 else 1 if any budget failed or any cell failed for its input (its verb would exit 2), else 0.

@@ -93,7 +93,8 @@ def _materialize(cell: dict[str, Any], out: Path, store: ResultStore) -> dict[st
 
 
 def write_outputs(plan: Plan, records: dict[str, dict[str, Any]], out: Path, store_root: Path,
-                  engine: dict[str, Any], wall_s: float, *, dry_run: bool = False) -> SweepResult:
+                  engine: dict[str, Any], wall_s: float, *, notes: list[str] | None = None,
+                  dry_run: bool = False) -> SweepResult:
     cfg = plan.config
     store = ResultStore(store_root)
     cells: list[dict[str, Any]] = []
@@ -120,6 +121,7 @@ def write_outputs(plan: Plan, records: dict[str, dict[str, Any]], out: Path, sto
         "budget": budget_limits(cfg.budget, cfg.devices),
         "summary": doc.summary(cells, None if dry_run else wall_s),
         "exit_code": 0 if dry_run else doc.exit_code(cells),
+        "notes": notes or [],
     }
     document = envelope(doc.KIND, body)
     if dry_run:

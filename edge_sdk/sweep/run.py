@@ -24,15 +24,16 @@ from edge_sdk.sweep.output import SweepResult, write_outputs
 from edge_sdk.sweep.plan import NOT_APPLICABLE, Plan, artifact_tasks, build_plan, parse_shard
 from edge_sdk.sweep.store import ResultStore
 
-STORE_DIR_NAME = ".edge-sdk-sweep-store"
-
 
 def default_store(config: SweepConfig) -> Path:
-    """``store`` from the sweep file, else ``$EDGE_SDK_SWEEP_STORE``, else beside the sweep file."""
+    """``store`` from the sweep file, else ``$EDGE_SDK_SWEEP_STORE``, else ``sweep/`` in edge-sdk's cache
+    directory (outside the repository: ``$EDGE_SDK_CACHE_DIR`` or the user's cache)."""
+    from edge_sdk.core.cache_store import cache_root
+
     if config.store:
         return config.store
     env = os.environ.get("EDGE_SDK_SWEEP_STORE")
-    return Path(env) if env else config.base_dir / STORE_DIR_NAME
+    return Path(env) if env else cache_root() / "sweep"
 
 
 @dataclass
@@ -97,9 +98,17 @@ def sweep(config: str | Path | SweepConfig, output: str | os.PathLike[str] = "sw
         records = {c["key"]: {**c, "status": "planned"} for c in plan.cells}
         records.update(cached)
         records.update(_not_applicable(plan))
-        return write_outputs(plan, records, Path(output), store_root, engine, 0.0, dry_run=True)
+        return write_outputs(plan, records, Path(output), store_root, engine, 0.0, notes=_notes(results),
+                             dry_run=True)
     records = _run(plan, cached, store_root, engine, parsed_shard, scheduler, workers, on_progress, executor_factory)
-    return write_outputs(plan, records, Path(output), store_root, engine, time.perf_counter() - started)
+    return write_outputs(plan, records, Path(output), store_root, engine, time.perf_counter() - started,
+                         notes=_notes(results))
+
+
+def _notes(results: ResultStore) -> list[str]:
+    from edge_sdk.core.cache_store import untrusted_note
+
+    return [untrusted_note(results.untrusted, results.root, "result store entries")] if results.untrusted else []
 
 
 def _run(plan: Plan, cached: dict[str, Any], store_root: Path, engine: dict[str, Any], shard: tuple[int, int] | None,

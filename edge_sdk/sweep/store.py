@@ -11,17 +11,16 @@ sweeps, several CI jobs):
   key write the same thing: the loser's rename fails and its copy is dropped;
 - an entry is never modified. A different result is a different key.
 
-Trust: an entry lists the sha256 of each file it holds and of its value; :meth:`ResultStore.get`
-re-checks them and treats a mismatch (a truncated copy, a hand-edited file) as a miss, never as a
-result. With ``EDGE_SDK_SWEEP_STORE_KEY`` set (a secret shared by the machines of a lab), entries
-are also signed with HMAC-SHA256 and an unsigned or wrongly signed entry is a miss, so a shared
-directory anyone can write to cannot feed the gate forged numbers.
+Trust follows the measurement cache's rules (:mod:`edge_sdk.core.cache_store`): every entry is
+HMAC-signed with this user's key (or the shared ``EDGE_SDK_CACHE_KEY``, which the machines of a lab
+or a CI cache must then all have), and lists the sha256 of each file it holds. :meth:`ResultStore.get`
+re-checks both and treats a mismatch (an edited value, a truncated artifact, an entry another key
+signed) as a miss, never as a result: the cell simply runs again. The default location is outside
+the repository, in the user's cache directory.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -31,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge_sdk.core.cache_store import seal, signing_key, unseal
 from edge_sdk.core.hashing import file_sha256
 from edge_sdk.core.version import __version__
 
-KEY_ENV = "EDGE_SDK_SWEEP_STORE_KEY"
 STALE_STAGING_S = 24 * 3600
 
 
@@ -50,49 +49,41 @@ class Entry:
         return self.directory / name
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
-
-
 class ResultStore:
     """``get``/``put`` of (namespace, key) -> JSON value plus files, as described above."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        secret = os.environ.get(KEY_ENV)
-        self._secret = secret.encode("utf-8") if secret else None
+        self._key = signing_key()
+        self.untrusted = 0          # entries found but not believed (see the module docstring)
 
     def path(self, namespace: str, key: str) -> Path:
         return self.root / "entries" / namespace / key[:2] / key
 
-    def _seal(self, record: dict[str, Any]) -> str | None:
-        if self._secret is None:
-            return None
-        return hmac.new(self._secret, _canonical(record), hashlib.sha256).hexdigest()
-
     def get(self, namespace: str, key: str) -> Entry | None:
-        """The entry, or None when absent, incomplete, altered or (with a store key) not signed by it."""
+        """The entry, or None when absent, incomplete, altered or not signed with this key."""
         directory = self.path(namespace, key)
         try:
-            record = json.loads((directory / "entry.json").read_text(encoding="utf-8"))
+            sealed = json.loads((directory / "entry.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError):
+            self.untrusted += 1
             return None
-        if not isinstance(record, dict):
+        record = unseal(sealed, self._key)
+        if record is None or record.get("key") != key or not self._files_match(directory, record.get("files")):
+            self.untrusted += 1
             return None
-        signature = record.pop("hmac", None)
-        if self._secret is not None and not (
-                isinstance(signature, str) and hmac.compare_digest(signature, self._seal(record) or "")):
-            return None
-        if record.get("key") != key or record.get("value_sha256") != hashlib.sha256(
-                _canonical(record.get("value"))).hexdigest():
-            return None
-        for name, digest in (record.get("files") or {}).items():
-            try:
-                if file_sha256(directory / name) != digest:
-                    return None
-            except OSError:
-                return None
         return Entry(key, record.get("value"), directory)
+
+    @staticmethod
+    def _files_match(directory: Path, files: Any) -> bool:
+        if not isinstance(files, dict):
+            return False
+        try:
+            return all(file_sha256(directory / name) == digest for name, digest in files.items())
+        except OSError:
+            return False
 
     def has(self, namespace: str, key: str) -> bool:
         return self.get(namespace, key) is not None
@@ -115,12 +106,9 @@ class ResultStore:
                 digests[name] = file_sha256(staging / name)
             record = {"key": key, "namespace": namespace, "tool_version": __version__,
                       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "files": digests,
-                      "value": value, "value_sha256": hashlib.sha256(_canonical(value)).hexdigest()}
-            signature = self._seal(record)
-            if signature is not None:
-                record["hmac"] = signature
+                      "value": json.loads(json.dumps(value, default=str))}
             with open(staging / "entry.json", "w", encoding="utf-8") as handle:
-                json.dump(record, handle, indent=1, default=str)
+                json.dump(seal(record, self._key) if self._key else {"payload": record}, handle, indent=1)
                 handle.flush()
                 os.fsync(handle.fileno())
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +123,8 @@ class ResultStore:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         entry = self.get(namespace, key)
+        if entry is None and self._key is None:   # no key to sign with: usable now, never trusted later
+            return Entry(key, json.loads(json.dumps(value, default=str)), final)
         if entry is None:  # the published one is damaged (or signed with another key): replace it
             broken = final.with_name(f".{key}.broken-{uuid.uuid4().hex}")
             os.rename(final, broken)

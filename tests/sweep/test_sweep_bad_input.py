@@ -18,7 +18,7 @@ from edge_sdk.sweep import load_sweep_config, sweep  # noqa: E402
 
 
 def _nothing_written(root: Path) -> None:
-    assert not (root / ".edge-sdk-sweep-store").exists()
+    assert not (root / "cache" / "sweep").exists()
     assert not (root / "out").exists()
 
 

@@ -66,7 +66,7 @@ def test_worker_killed_mid_sweep_loses_nothing(tmp_path: Path) -> None:
     config = sweep_dir(tmp_path, models=5, recipes='["float32"]', devices='["pixel-7"]',
                        extra='host_time_limit = "1 s"\n')
     config.write_text(config.read_text().replace("host = false", "host = true"))
-    entries = tmp_path / ".edge-sdk-sweep-store" / "entries" / "cell"
+    entries = tmp_path / "cache" / "sweep" / "entries" / "cell"
     with dask_cluster(tmp_path) as cluster:
         import os
         import subprocess

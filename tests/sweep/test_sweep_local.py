@@ -80,7 +80,7 @@ def test_budget_failure_is_exit_1_and_only_filter_and_dry_run(tmp_path: Path) ->
     planned = json.loads(dry.stdout)
     assert [(c["model"], c["recipe"], c["status"]) for c in planned["cells"]] == [
         ("models/m1.tflite", "float32", "planned"), ("models/m1.tflite", "int8", "not-applicable")]
-    assert not (tmp_path / ".edge-sdk-sweep-store").exists() and not (tmp_path / "sweep-out").exists()
+    assert not (tmp_path / "cache" / "sweep").exists() and not (tmp_path / "sweep-out").exists()
     done = cli("sweep", config.name, "-o", "out", "--shard", "1/1", cwd=tmp_path)
     assert done.returncode == 1, done.stderr       # both are over 500 B
     assert "sweep: cells" not in done.stderr       # no progress line when not on a terminal (CI)
@@ -99,21 +99,22 @@ def test_store_entries_are_immutable_checked_and_signed(tmp_path: Path, monkeypa
     assert store.get("cell", "ab" * 32).value == {"status": "passed"}
     again = store.put("cell", "ab" * 32, {"status": "other"})     # a key is written once: the first value stays
     assert again.value == {"status": "passed"}
+    assert not any((tmp_path / "store" / "tmp").iterdir())         # nothing left staged
     (entry.directory / "model.tflite").write_bytes(b"tampered")
     assert store.get("cell", "ab" * 32) is None                    # altered file: a miss, never a result
-    assert not any((tmp_path / "store" / "tmp").iterdir())         # nothing left staged
-    monkeypatch.setenv("EDGE_SDK_SWEEP_STORE_KEY", "lab-secret")
-    signed = ResultStore(tmp_path / "signed")
-    signed.put("cell", "cd" * 32, {"status": "passed"})
-    assert signed.get("cell", "cd" * 32) is not None
-    record_path = signed.path("cell", "cd" * 32) / "entry.json"
-    record = json.loads(record_path.read_text())
-    record["value"] = {"status": "forged"}
-    record["value_sha256"] = __import__("hashlib").sha256(b'{"status":"forged"}').hexdigest()
-    record_path.write_text(json.dumps(record))
-    assert signed.get("cell", "cd" * 32) is None                   # consistent hashes, wrong signature
-    monkeypatch.setenv("EDGE_SDK_SWEEP_STORE_KEY", "another-secret")
-    assert ResultStore(tmp_path / "store").get("cell", "ef" * 32) is None
+    store.put("cell", "cd" * 32, {"status": "passed"})
+    record_path = store.path("cell", "cd" * 32) / "entry.json"
+    sealed = json.loads(record_path.read_text())
+    sealed["payload"]["value"] = {"status": "forged"}
+    record_path.write_text(json.dumps(sealed))
+    assert store.get("cell", "cd" * 32) is None                    # edited value: the signature fails
+    monkeypatch.setenv("EDGE_SDK_CACHE_KEY", "lab-secret")          # a lab's shared secret
+    shared = ResultStore(tmp_path / "shared")
+    shared.put("cell", "ef" * 32, {"status": "passed"})
+    assert ResultStore(tmp_path / "shared").get("cell", "ef" * 32) is not None
+    monkeypatch.setenv("EDGE_SDK_CACHE_KEY", "another-secret")      # written under another key: not believed
+    foreign = ResultStore(tmp_path / "shared")
+    assert foreign.get("cell", "ef" * 32) is None and foreign.untrusted == 1
 
 
 @pytest.mark.slow
@@ -126,7 +127,7 @@ def test_a_killed_sweep_resumes_from_what_its_workers_stored(tmp_path: Path) -> 
     config = sweep_dir(tmp_path, models=4, recipes='["float32"]', devices='["pixel-7"]',
                        extra='host_time_limit = "1 s"\n')
     config.write_text(config.read_text().replace("host = false", "host = true"))
-    entries = tmp_path / ".edge-sdk-sweep-store" / "entries"
+    entries = tmp_path / "cache" / "sweep" / "entries"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     coordinator = subprocess.Popen([sys.executable, "-m", "edge_sdk", "sweep", config.name, "--shard", "1/1"],
                                    cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
