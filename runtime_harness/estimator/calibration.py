@@ -94,6 +94,7 @@ def _cache_path(profiles: list[DeviceProfile]) -> Path:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for path in sorted([here / "calibration.py", here / "fitting.py", here / "latency.py", here / "validation.py",
+                        here / "threads.py",
                         REFERENCE_FEATURES_FILE, Path(cores_module.__file__)]):
         digest.update(path.read_bytes())
     for profile in sorted(profiles, key=lambda p: p.id):

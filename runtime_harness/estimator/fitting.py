@@ -28,6 +28,7 @@ from devices.cores import lineage
 from devices.profile import CalibrationPoint, DeviceProfile
 from runtime_harness.estimator.features import ModelFeatures, reference_features
 from runtime_harness.estimator.latency import PRIORS, design_row, effective_threads
+from runtime_harness.estimator.threads import fit_thread_scaling, thread_factor_log
 
 ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.3)
 PRIOR_WEIGHT = 1.0   # ridge strength of the physical prior, in units of one point's relative error
@@ -83,6 +84,13 @@ def kernel_key(kernels: str, compute: str) -> str:
     return f"{kernels}:{'float' if compute == 'float' else 'int8'}"
 
 
+def library_key(kernels: str, compute: str) -> str:
+    """Kernel library (32/64-bit builds together: their difference is a kernel factor) and precision,
+    e.g. ``xnnpack:int8``: the key of a device's per-library correction, so a device's legacy-kernel
+    numbers do not bias its XNNPACK estimates."""
+    return kernel_key(kernels.removesuffix("-aarch32"), compute)
+
+
 def runtime_kernels(profile: DeviceProfile, compute: str) -> str:
     """The kernel library the profile's shipped runtime uses for this precision."""
     if profile.runtime == "x-cube-ai":
@@ -103,6 +111,7 @@ class FittedFamily:
     device_log: dict[str, float] = field(default_factory=dict)
     kernel_log: dict[str, float] = field(default_factory=dict)
     precision_log: dict[str, float] = field(default_factory=dict)  # "device|float" -> log factor
+    thread_log: dict[str, float] = field(default_factory=dict)     # per extra thread (threads.py)
     points: int = 0
 
     def to_dict(self) -> dict[str, object]:
@@ -120,16 +129,17 @@ class FittedFamily:
         """exp of the fitted log factor of a kernel library relative to the family's reference."""
         return math.exp(self.kernel_log.get(kernel_key(kernels, compute), 0.0))
 
-    def factor(self, profile: DeviceProfile, compute: str = "float") -> tuple[float, str]:
-        """Multiplicative correction for ``profile`` (and precision) and where it came from."""
-        key = f"{profile.base_id}|{'float' if compute == 'float' else 'int8'}"
+    def factor(self, profile: DeviceProfile, compute: str = "float", kernels: str | None = None) -> tuple[float, str]:
+        """Multiplicative correction for ``profile`` (and precision and kernel library) and where it came from."""
+        kernels = kernels or runtime_kernels(profile, compute)
+        key = f"{profile.base_id}|{library_key(kernels, compute)}"
         if key in self.precision_log:
             return math.exp(self.precision_log[key]), "device and precision"
         if profile.base_id in self.device_log:
             return math.exp(self.device_log[profile.base_id]), "device"
         like = profile.raw.get("like")
-        if like and f"{like}|{key.split('|')[1]}" in self.precision_log:
-            return math.exp(self.precision_log[f"{like}|{key.split('|')[1]}"]), f"device {like} (like = {like!r})"
+        if like and f"{like}|{key.split('|', 1)[1]}" in self.precision_log:
+            return math.exp(self.precision_log[f"{like}|{key.split('|', 1)[1]}"]), f"device {like} (like = {like!r})"
         if like and like in self.device_log:
             return math.exp(self.device_log[like]), f"device {like} (like = {like!r})"
         for core in lineage(profile.clusters[0].core):
@@ -141,7 +151,10 @@ class FittedFamily:
                 kernels: str | None = None) -> float:
         kernels = kernels or runtime_kernels(profile, features.compute)
         raw = float(design_row(features, profile, threads, self.alpha, kernels) @ self.theta)
-        return raw * self.factor(profile, features.compute)[0] * self.kernel_factor(kernels, features.compute)
+        scaling = math.exp(thread_factor_log(self.thread_log, profile.base_id, profile.kind, threads)) \
+            if kernels.startswith("xnnpack") else 1.0
+        return (raw * scaling * self.factor(profile, features.compute, kernels)[0]
+                * self.kernel_factor(kernels, features.compute))
 
 
 def observations(profiles: list[DeviceProfile]) -> tuple[list[Observation], list[tuple[str, CalibrationPoint, str]]]:
@@ -250,14 +263,22 @@ def fit_family(obs: list[Observation], family: str) -> FittedFamily:
     by_precision: dict[str, list[float]] = defaultdict(list)
     core_of: dict[str, str] = {}
     device_of: dict[str, str] = {}
+    logs = []
     for o in obs:
-        pred = float(design_row(o.features, o.device, effective_threads(o.device, o.point.threads),
-                                alpha, o.kernels) @ theta)
-        r = math.log(o.point.latency_ms / max(pred, 1e-12)) - kernel_log.get(o.kernel_key, 0.0)
+        n = effective_threads(o.device, o.point.threads)
+        pred = float(design_row(o.features, o.device, n, alpha, o.kernels) @ theta)
+        logs.append((o, n, math.log(o.point.latency_ms / max(pred, 1e-12)) - kernel_log.get(o.kernel_key, 0.0)))
+    # XNNPACK's thread pool only: the legacy kernels' scaling is in their kernel factor (no 1-thread
+    # legacy numbers on phones to tell it apart)
+    fitted.thread_log = fit_thread_scaling([(o.device.id, o.device.kind, n, r) for o, n, r in logs
+                                            if o.kernels.startswith("xnnpack")])
+    for o, n, r in logs:
+        if o.kernels.startswith("xnnpack"):
+            r -= thread_factor_log(fitted.thread_log, o.device.id, o.device.kind, n)
         residual[o.device.id].append(r)
         by_core[o.core].append(r)
         core_of[o.device.id] = o.core
-        key = f"{o.device.id}|{o.kernel_key.split(':')[1]}"
+        key = f"{o.device.id}|{library_key(o.kernels, o.features.compute)}"
         by_precision[key].append(r)
         device_of[key] = o.device.id
     fitted.core_log = _log_factors(by_core)
