@@ -20,7 +20,7 @@ def test_every_calibration_point_has_reference_features():
 
 
 def test_leave_one_source_out_holds_its_measured_level_and_the_band_covers_80_percent():
-    """Every point predicted by a fit that saw nothing of its publication. The level reached (69%
+    """Every point predicted by a fit that saw nothing of its publication. The level reached (71%
     within +-15% for phones/boards) is guarded against regressions; the printed band must cover
     >= 80% of held-out points of each device class (the issue's bar), measured in sample."""
     calibration = build_calibration(list_profiles(), held_out_cache=False)
@@ -30,7 +30,7 @@ def test_leave_one_source_out_holds_its_measured_level_and_the_band_covers_80_pe
         assert coverage(held, {family: calibration.bands(family)}) >= 0.8, family
     phones = [h for h in calibration.loso if h.family == "a-profile"]
     within = sum(abs(h.error) <= 0.15 for h in phones) / len(phones)
-    assert within >= 0.65, f"only {within:.0%} within +-15%"
+    assert within >= 0.68, f"only {within:.0%} within +-15%"
     # the worst is the Pixel 4's 2020 MobileNet v1 uint8 number (5.0 ms), a known outlier (docs/estimates.md)
     worst = max(calibration.loso, key=lambda h: h.ratio)
     assert worst.ratio < 3.0, f"{worst.device} {worst.model} {worst.precision} off by {worst.ratio:.2f}x"
