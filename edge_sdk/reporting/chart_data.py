@@ -1,16 +1,20 @@
 """The numbers the latency and verdict charts are drawn from: pure functions of the documents.
 
 Kept apart from the SVG drawing so they can be unit-tested exactly (a chart that looks right but
-plots the wrong p90 is worse than no chart). Every function tolerates missing fields and returns
-empty data rather than raising: the page then says what is missing.
+plots the wrong p90 is worse than no chart). The documents arrive validated against their types
+(:mod:`edge_sdk.core.documents`, at the load boundary), so required fields are read directly and
+only the optional ones get a default; numbers still pass through :func:`number`, which drops
+NaN and infinity (valid in Python's JSON, never drawable).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from edge_sdk.core.documents import CheckDocument, LatencyMs, ProfileResult, VerdictRow
 from runtime_harness.stats import percentile as sorted_percentile
 
 
@@ -127,49 +131,46 @@ def number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def result_samples(result: dict[str, Any]) -> list[float]:
-    samples = listed(result, "samples_ms")
-    return [float(s) for s in samples if number(s) is not None]
+def result_samples(result: ProfileResult) -> list[float]:
+    """The raw samples of a result; non-finite values (a damaged writer's NaN) are dropped."""
+    return [float(s) for s in result.get("samples_ms", []) if number(s) is not None]
 
 
-def _range(stats: dict[str, Any]) -> tuple[float, float] | None:
+def _range(stats: LatencyMs) -> tuple[float, float] | None:
     low, high = number(stats.get("low")), number(stats.get("high"))
     return (low, high) if low is not None and high is not None and low <= high else None
 
 
-def _runs_reported(result: dict[str, Any], stats: dict[str, Any]) -> int | None:
+def _runs_reported(result: ProfileResult) -> int | None:
     """How many runs a tool that keeps no raw samples (benchmark_model) says it timed."""
-    provenance = result.get("provenance") if isinstance(result.get("provenance"), dict) else {}
-    for value in (stats.get("count"), provenance.get("runs")):
-        if number(value) is not None and value > 0:
-            return int(value)
+    for value in (result.get("runs"), result.get("provenance", {}).get("runs")):
+        count = number(value)
+        if count is not None and count > 0:
+            return int(count)
     return None
 
 
-def device_latencies(results: list[dict[str, Any]]) -> list[DeviceLatency]:
-    """p50/p90 per (device, backend), from the stored statistics, else from the raw samples."""
+def device_latencies(results: Sequence[ProfileResult]) -> list[DeviceLatency]:
+    """p50/p90 per (device, backend), from the stored statistics, else from the raw samples.
+
+    The results were validated at the load boundary (:func:`edge_sdk.core.documents.check_document`):
+    only the optional fields need a default here.
+    """
     rows = []
     for result in results:
-        if not isinstance(result, dict):
-            continue
-        stats = result.get("latency_ms") if isinstance(result.get("latency_ms"), dict) else {}
+        stats = result.get("latency_ms")
         samples = result_samples(result)
-        p50, p90 = number(stats.get("p50")), number(stats.get("p90"))
+        p50 = number(stats["p50"]) if stats else None
+        p90 = number(stats.get("p90")) if stats else None
         if p50 is None and samples:
             p50 = percentile(samples, 50)
         if p90 is None and samples:
             p90 = percentile(samples, 90)
-        threads = result.get("threads")
         rows.append(DeviceLatency(
-            device=str(result.get("device") or "unknown device"),
-            backend=str(result.get("backend") or "?"),
-            source=str(result.get("source") or ("measured" if samples else "estimated")),
-            p50=p50, p90=p90,
-            band_pct=number(result.get("error_band_pct")),
-            threads=threads if isinstance(threads, int) else None,
-            samples=len(samples),
-            runs=len(samples) or _runs_reported(result, stats),
-            p50_range=_range(stats),
+            device=result["device"], backend=result["backend"], source=result["source"],
+            p50=p50, p90=p90, band_pct=number(result.get("error_band_pct")), threads=result.get("threads"),
+            samples=len(samples), runs=len(samples) or _runs_reported(result),
+            p50_range=_range(stats) if stats else None,
         ))
     return rows
 
@@ -193,16 +194,11 @@ class Verdict:
     before: float | None = None  # the baseline's value, when the check compared against one
 
 
-def verdict_list(check: dict[str, Any]) -> list[dict[str, Any]]:
-    """The verdict rows of a check document: top-level ``verdicts``, or each check's ``verdicts``."""
-    def rows_of(container: dict[str, Any]) -> list[dict[str, Any]]:
-        rows = container.get("verdicts")
-        return [r for r in rows if isinstance(r, dict) and "status" in r] if isinstance(rows, list) else []
-
-    found = rows_of(check)
-    for entry in listed(check, "checks"):
-        if isinstance(entry, dict):
-            found += [{"check": entry.get("name"), **row} for row in rows_of(entry)]
+def verdict_list(check: CheckDocument) -> list[VerdictRow]:
+    """The verdict rows of a check document: top-level ``verdicts``, and each check's, named by its check."""
+    found = list(check.get("verdicts", []))
+    for entry in check.get("checks", []):
+        found += [cast(VerdictRow, {"check": entry["name"], **row}) for row in entry["verdicts"]]
     return found
 
 
@@ -215,7 +211,7 @@ def _display(value: Any) -> str | None:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def verdicts(check: dict[str, Any]) -> list[Verdict]:
+def verdicts(check: CheckDocument) -> list[Verdict]:
     """Verdict rows normalised; margin computed from actual and limit when the writer left it out."""
     out = []
     for row in verdict_list(check):
@@ -227,14 +223,12 @@ def verdicts(check: dict[str, Any]) -> list[Verdict]:
         if margin_pct is None and margin is not None and limit:
             margin_pct = 100.0 * margin / limit
         out.append(Verdict(
-            name=str(row.get("name") or row.get("check") or row.get("metric") or "check"),
-            model=str(row.get("model") or ""), device=str(row.get("device") or ""),
-            metric=str(row.get("metric") or ""), actual=actual, limit=limit,
-            unit=str(row.get("unit") or ""), margin=margin, margin_pct=margin_pct,
-            status=str(row.get("status") or "?"), how=str(row.get("how") or ""),
-            message=str(row.get("message") or ""),
+            name=row.get("name") or row.get("check") or row["metric"],
+            model=row.get("model", ""), device=row.get("device") or "", metric=row["metric"],
+            actual=actual, limit=limit, unit=row.get("unit", ""), margin=margin, margin_pct=margin_pct,
+            status=row["status"], how=row.get("how", ""), message=row.get("message") or "",
             actual_text=_display(row.get("actual")),
-            limit_text=str(row["limit_text"]) if row.get("limit_text") else _display(row.get("limit")),
+            limit_text=row.get("limit_text") or _display(row.get("limit")),
             before=number(row.get("before")),
         ))
     return out

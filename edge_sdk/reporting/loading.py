@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from edge_sdk.core.documents import (
     KINDS,
     READABLE_VERSIONS,
     SCHEMA_VERSION,
+    CheckDocument,
+    ProfileDocument,
+    ProfileResult,
     check_document,
     document_kind,
     load_document,
@@ -36,6 +39,20 @@ class LoadedDocument:
     kind: str
     body: dict[str, Any]
     origin: str
+
+    @property
+    def profile(self) -> ProfileDocument:
+        """The body as the profile document it was validated as (a check's rebuilt profiles too)."""
+        if self.kind != "profile":
+            raise TypeError(f"{self.origin} is a {self.kind} document, not a profile")
+        return cast(ProfileDocument, self.body)
+
+    @property
+    def check(self) -> CheckDocument:
+        """The body as the check document it was validated as."""
+        if self.kind != "check":
+            raise TypeError(f"{self.origin} is a {self.kind} document, not a check")
+        return cast(CheckDocument, self.body)
 
     @property
     def model_name(self) -> str | None:
@@ -113,21 +130,18 @@ def embedded_documents(document: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def profiles_from_check(check: dict[str, Any]) -> list[dict[str, Any]]:
+def profiles_from_check(check: CheckDocument) -> list[ProfileDocument]:
     """Profile bodies rebuilt from the results a check measured, one per model.
 
     A check document lists every ProfileResult it used under ``profiles`` (each tagged with the
     model's ``model_sha256``) and the model paths under ``measurements``; grouping them back per
     model lets ``check --html`` show the same distributions as ``profile --html``.
     """
-    measurements = check.get("measurements") if isinstance(check.get("measurements"), list) else []
-    paths = {str(m.get("sha256")): m.get("path") for m in measurements
-             if isinstance(m, dict) and m.get("sha256") and isinstance(m.get("path"), str)}
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    profiles = check.get("profiles") if isinstance(check.get("profiles"), list) else []
-    for result in profiles:
-        if isinstance(result, dict) and isinstance(result.get("latency_ms"), dict):
-            grouped.setdefault(str(result.get("model_sha256") or ""), []).append(result)
+    paths = {m["sha256"]: m["path"] for m in check.get("measurements", []) if m.get("sha256") and "path" in m}
+    grouped: dict[str, list[ProfileResult]] = {}
+    for result in check.get("profiles", []):
+        if result.get("latency_ms"):
+            grouped.setdefault(result.get("model_sha256", ""), []).append(result)
     return [{"schema": "edge-sdk/profile", "version": SCHEMA_VERSION,
              "model": {"path": paths.get(sha) or f"model {sha[:12]}", "sha256": sha or None},
              "results": results} for sha, results in grouped.items()]
@@ -180,6 +194,6 @@ def load_documents(sources: list[DocumentSource] | tuple[DocumentSource, ...]) -
                 seen.add(id(nested))
                 loaded.append(LoadedDocument(document_kind(nested) or "", nested, f"{document.origin} (embedded)"))
         if document.kind == "check":
-            loaded += [LoadedDocument("profile", body, f"{document.origin} (results the check measured)")
-                       for body in profiles_from_check(document.body)]
+            loaded += [LoadedDocument("profile", dict(body), f"{document.origin} (results the check measured)")
+                       for body in profiles_from_check(document.check)]
     return loaded

@@ -91,10 +91,10 @@ SCRIPT = """
 def _inputs_table(documents: list[LoadedDocument]) -> str:
     rows = []
     for doc in documents:
-        tool = doc.body.get("tool") if isinstance(doc.body.get("tool"), dict) else {}
+        tool = doc.body.get("tool") or {}  # validated at load: a ToolInfo when present
         model = doc.model_label
         if doc.kind == "check":  # a check covers the models its verdicts name
-            model = ", ".join(sorted({v.model for v in data.verdicts(doc.body) if v.model})) or "-"
+            model = ", ".join(sorted({v.model for v in data.verdicts(doc.check) if v.model})) or "-"
         rows.append([doc.origin, doc.kind, model, str(doc.body.get("created") or "-"),
                      str(tool.get("version") or "-")])
     return table(["file", "kind", "model", "created", "edge-sdk version"], rows)
@@ -119,7 +119,7 @@ def build_sections(documents: list[LoadedDocument], found: AnalysedModels) -> li
         by_kind.setdefault(doc.kind, []).append(doc)
     checks, profiles = by_kind.get("check", []), by_kind.get("profile", [])
     inspects, converts = by_kind.get("inspect", []), by_kind.get("convert", [])
-    verdict_rows = [row for doc in checks for row in data.verdicts(doc.body)]
+    verdict_rows = [row for doc in checks for row in data.verdicts(doc.check)]
     sweeps = [sweep_section(doc) for doc in by_kind.get("sweep", [])]
     if sweeps and len(by_kind["sweep"]) == len(documents):  # a sweep alone: its cells, not empty sections
         return _unique_anchors([*sweeps, Section("inputs", "Built from", _inputs_table(documents))])

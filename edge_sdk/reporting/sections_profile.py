@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from edge_sdk.core.documents import ProfileResult
 from edge_sdk.core.units import format_bytes, format_mj, format_ms, format_quantity
 from edge_sdk.reporting import chart_data as data
 from edge_sdk.reporting import svg
@@ -36,7 +37,7 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
             "Add the output of `edge-sdk check --json` (or use `edge-sdk check --html`)."))
     parts = []
     for doc in checks:
-        rows = data.verdicts(doc.body)
+        rows = data.verdicts(doc.check)
         if not rows:
             parts.append(note(f"{doc.origin}: the check document holds no verdict rows."))
             continue
@@ -88,7 +89,7 @@ class Measured:
 
     model: str
     row: data.DeviceLatency
-    result: dict[str, Any]
+    result: ProfileResult
     budget: float | None
 
     def label(self, with_model: bool) -> str:
@@ -99,19 +100,16 @@ class Measured:
         return f"{self.label(with_model)} ({self.row.backend})"
 
 
-def _num(mapping: Any, key: str) -> float | None:
-    return data.number(mapping.get(key)) if isinstance(mapping, dict) else None
-
-
 def _results_table(items: list[Measured], with_model: bool) -> str:
     body = []
     for item in items:
         row, result = item.row, item.result
-        p99 = _num(result.get("latency_ms"), "p99")
-        peak = _num(result.get("memory"), "peak_bytes")
-        energy = _num(result, "energy_mj")
+        latency, memory = result.get("latency_ms"), result.get("memory")  # validated at load; may be absent
+        p99 = data.number(latency.get("p99")) if latency else None
+        peak = data.number(memory.get("peak_bytes")) if memory else None
+        energy = data.number(result.get("energy_mj"))
         band = f"+-{row.band_pct:.0f}%" if row.band_pct else "-"
-        notes = "; ".join(str(n) for n in data.listed(result, "notes"))
+        notes = "; ".join(result.get("notes", []))
         body.append(([item.model] if with_model else []) + [
             row.device, row.backend, Cell(row.source, css="est" if row.source == "estimated" else ""),
             Cell(str(row.threads) if row.threads else "-", row.threads),
@@ -171,7 +169,7 @@ def latency_section(profiles: list[LoadedDocument], verdict_rows: list[data.Verd
     parts: list[str] = []
     seen: set[tuple[Any, ...]] = set()
     for doc in profiles:
-        results = [r for r in data.listed(doc.body, "results") if isinstance(r, dict)]
+        results = doc.profile["results"]
         if not results:
             parts.append(note(f"{doc.origin}: the profile document holds no results (no device was measured "
                               "or estimated)."))

@@ -50,7 +50,7 @@ class ProfileResult(TypedDict):
     backend: Backend
     source: Source
     threads: NotRequired[int | None]
-    latency_ms: LatencyMs | None         # null: the model did not run (e.g. over the memory cap)
+    latency_ms: NotRequired[LatencyMs | None]  # null: did not run (e.g. over the memory cap); absent: samples only
     samples_ms: NotRequired[list[float]]  # raw samples when measured on the host; [] otherwise
     runs: NotRequired[int | None]         # timed runs behind the statistics
     error_band_pct: NotRequired[float | None]  # +-% of an estimate; null when measured
