@@ -1,4 +1,4 @@
-"""Run onnx2tf in a child process, offline: ``python -m converters.sources._onnx2tf_child MODEL OUTDIR [JSON]``.
+"""Run onnx2tf in a child process, offline (an :mod:`edge_sdk.core.child` child: model, out_dir, options).
 
 onnx2tf can exit(), crash or print thousands of lines, and for 3-channel image inputs it
 downloads a calibration sample from a code host. Here its download function is replaced by
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 
 def _offline_sample():
@@ -57,5 +58,14 @@ def main(model: str, out_dir: str, options: str = "{}") -> int:
     return 0
 
 
+def handle(request: dict[str, Any]) -> None:
+    """The :mod:`edge_sdk.core.child` entry; onnx2tf's own failures end the process without an answer."""
+    code = main(request["model"], request["out_dir"], json.dumps(request.get("options") or {}))
+    if code:
+        sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    from edge_sdk.core.child import serve
+
+    sys.exit(serve(handle))

@@ -12,8 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +22,9 @@ import numpy as np
 from converters._runtime import import_tensorflow, summarize_failure
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec, channels_last_perm
+from converters.sources.onnx_cache import onnx2tf_cache_dir, seal_entry, trusted
 from converters.sources.onnx_layout import attempts, channels_last_inputs, failure_hint, fixed_shapes
+from edge_sdk.core.child import ChildCrashed, ChildFailed, ChildTimedOut, run_child
 from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError, UsageError
 
 ONNX2TF_TIMEOUT_S = 1800
@@ -87,30 +87,31 @@ def _run_onnx2tf(path: Path, out_dir: Path, kwargs: dict[str, Any], hint: str) -
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     with tempfile.TemporaryDirectory(prefix="edge-sdk-onnx2tf-") as private:
         copy = private_copy(path, Path(private))
-        command = [sys.executable, "-m", "converters.sources._onnx2tf_child", str(copy), str(out_dir),
-                   json.dumps(kwargs)]
         try:
-            done = subprocess.run(command, cwd=private, env=env, capture_output=True, text=True,
-                                  timeout=ONNX2TF_TIMEOUT_S, check=False)
-        except subprocess.TimeoutExpired:
+            run_child("converters.sources._onnx2tf_child", {"model": str(copy), "out_dir": str(out_dir),
+                                                            "options": kwargs},
+                      timeout_s=ONNX2TF_TIMEOUT_S, what="onnx2tf", path=str(path), env=env, cwd=private)
+        except ChildTimedOut:
             raise InfrastructureError(f"{path}: onnx2tf did not finish within {ONNX2TF_TIMEOUT_S} s",
                                       path=str(path)) from None
-    log = (done.stdout or "") + "\n" + (done.stderr or "")
-    if done.returncode < 0:
-        name = signal.Signals(-done.returncode).name
-        raise InfrastructureError(f"{path}: onnx2tf crashed ({name}) while converting: {summarize_failure(log)}",
-                                  hint="try another onnx2tf-compatible opset export; report the crash upstream",
-                                  path=str(path))
-    if done.returncode != 0 or not (out_dir / "io.json").exists():
-        raise UnsupportedModelError(
-            f"{path}: onnx2tf could not convert this model: {summarize_failure(log)}", hint=hint, path=str(path),
-            params=("input_shape",))
+        except ChildCrashed as crash:
+            raise InfrastructureError(f"{path}: onnx2tf crashed ({crash.signal_name}) while converting: "
+                                      f"{summarize_failure(crash.log)}",
+                                      hint="try another onnx2tf-compatible opset export; report the crash upstream",
+                                      path=str(path)) from None
+        except ChildFailed as failed:
+            raise UnsupportedModelError(
+                f"{path}: onnx2tf could not convert this model: {summarize_failure(failed.log)}", hint=hint,
+                path=str(path), params=("input_shape",)) from None
+    if not (out_dir / "io.json").exists():
+        raise UnsupportedModelError(f"{path}: onnx2tf could not convert this model (it wrote no SavedModel)",
+                                    hint=hint, path=str(path), params=("input_shape",))
     return json.loads((out_dir / "io.json").read_text())
 
 
 def cache_root() -> Path:
-    """Where onnx2tf results are kept between runs (``$EDGE_SDK_CACHE``, default ~/.cache/edge-sdk)."""
-    return Path(os.environ.get("EDGE_SDK_CACHE") or Path.home() / ".cache" / "edge-sdk") / "onnx2tf"
+    """Where onnx2tf results are kept between runs (``$EDGE_SDK_CACHE_DIR/onnx2tf``, default ~/.cache/edge-sdk)."""
+    return onnx2tf_cache_dir()
 
 
 def _onnx2tf_version() -> str:
@@ -141,9 +142,14 @@ def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
     except ValueError as exc:
         raise UsageError(f"{path}: {exc}", params=("input_shape",), path=str(path)) from None
     suffix = "" if not given else "-" + hashlib.sha256(json.dumps(sorted(given.items())).encode()).hexdigest()[:8]
-    entry = cache_root() / f"{sha256_file(path)[:24]}-onnx2tf-{_onnx2tf_version()}{suffix}"
-    if (entry / "saved_model" / "io.json").exists():
-        return entry / "saved_model", json.loads((entry / "saved_model" / "io.json").read_text()), True
+    source_sha = sha256_file(path)
+    entry = cache_root() / f"{source_sha[:24]}-onnx2tf-{_onnx2tf_version()}{suffix}"
+    cache_note = None
+    if entry.exists():
+        if trusted(entry, source_sha):
+            return entry / "saved_model", json.loads((entry / "saved_model" / "io.json").read_text()), True
+        cache_note = f"onnx2tf cache entry {entry} did not verify (edited, or written elsewhere): converted again"
+        shutil.rmtree(entry, ignore_errors=True)
     channels_last = channels_last_inputs(path, specs)
     hint = failure_hint(dynamic, channels_last)
     entry.parent.mkdir(parents=True, exist_ok=True)
@@ -162,6 +168,9 @@ def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
         io.update(attempt=attempt.label, channels_last=channels_last, input_shapes={k: list(v) for k, v in shapes.items()},
                   failed_attempts=[{"attempt": label, "cause": exc.message} for label, exc in failures])
         (work / "saved_model" / "io.json").write_text(json.dumps(io))
+        seal_entry(work, source_sha)
+        if cache_note:
+            io["cache_note"] = cache_note  # this run's note only (not in the entry)
         try:
             os.rename(work, entry)
         except OSError:  # another run published the same entry first: use theirs
@@ -242,6 +251,7 @@ def load_onnx_source(options: ConvertOptions) -> LoadedSource:
     return LoadedSource(
         format="onnx", path=path, inputs=specs, output_names=output_names, reference=reference,
         make_converter=make_converter, input_perms=perms,
-        layout_notes=notes + ([f"onnx2tf result reused from the cache {saved_model.parent}"] if cached else []),
+        layout_notes=notes + ([f"onnx2tf result reused from the cache {saved_model.parent}"] if cached else [])
+        + ([io["cache_note"]] if io.get("cache_note") else []),
         versions={"onnx": onnx_version, "onnx2tf": io.get("onnx2tf", "unknown"),
                   "onnxruntime": ort.__version__, "tensorflow": tf.__version__})

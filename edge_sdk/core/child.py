@@ -66,7 +66,7 @@ from edge_sdk.core.errors import EdgeSdkError, InfrastructureError, RuntimeCrash
 
 CONTROL_ENV = "EDGE_SDK_CHILD"
 GRACE_S = 3.0          # the child's own deadline is the parent's plus this: the parent's message wins
-LOG_TAIL_CHARS = 4000
+LOG_TAIL_CHARS = 32000   # enough for a tool's error lines above its traceback
 
 ProgressCallback = Callable[[Any], None]
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(*args: object, cache: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", EDGE_SDK_CACHE=str(cache))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", EDGE_SDK_CACHE_DIR=str(cache))
     return subprocess.run([sys.executable, "-m", "edge_sdk", "convert", *map(str, args)], capture_output=True,
                           text=True, env=env, timeout=900)
 
@@ -53,7 +53,7 @@ def test_orientation_classifier_float32_and_int8_parity_against_onnxruntime(tmp_
 
     from converters import convert
 
-    monkeypatch.setenv("EDGE_SDK_CACHE", str(cache))  # the int8 run reuses onnx2tf's SavedModel
+    monkeypatch.setenv("EDGE_SDK_CACHE_DIR", str(cache))  # the int8 run reuses onnx2tf's SavedModel
     int8 = convert(source, tmp_path / "orient_int8.tflite", quantize="int8", io="float",
                    calibration_data=str(tmp_path / "calib.npz"), eval_data=str(tmp_path / "eval.npz"))
     assert int8["output"]["size_bytes"] < manifest["output"]["size_bytes"] / 3
@@ -90,10 +90,29 @@ def test_fixed_batch_channels_first_1d_model_from_the_onnx_wheel(tmp_path: Path,
     from converters import convert
 
     source = fetch(assets.wheel_member, "onnx", "pytorch-converted/test_Conv1d_stride/model.onnx")
-    monkeypatch.setenv("EDGE_SDK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("EDGE_SDK_CACHE_DIR", str(tmp_path / "cache"))
     manifest = convert(source, tmp_path / "conv1d.tflite", quantize="int8", io="float", calibration_data="random")
     assert manifest["source"]["inputs"][0]["shape"] == [2, 4, 10]
     assert manifest["output"]["inputs"][0]["shape"] == [2, 10, 4]
     assert any("channels-first -> channels-last" in note for note in manifest["layout"])
     assert manifest["validation"]["samples"] % 2 == 0
     assert manifest["validation"]["outputs"][0]["sqnr_db"] > 25
+
+
+def test_a_tampered_onnx2tf_cache_entry_is_converted_again(tmp_path: Path, monkeypatch) -> None:
+    """onnx2tf's SavedModel becomes the artifact: an entry that does not verify is never used."""
+    from converters import convert
+
+    source = fetch(assets.wheel_member, "onnx", "pytorch-converted/test_Conv1d_stride/model.onnx")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EDGE_SDK_CACHE_DIR", str(cache))
+    convert(source, tmp_path / "a.tflite")
+    (entry,) = (cache / "onnx2tf").iterdir()
+    io = entry / "saved_model" / "io.json"
+    io.write_text(io.read_text().replace('"outputs"', '"outputs" ', 1))   # any edit, even a space
+    again = convert(source, tmp_path / "b.tflite")
+    assert not any("reused from the cache" in note for note in again["layout"])
+    assert any("did not verify" in note for note in again["layout"])
+    third = convert(source, tmp_path / "c.tflite")                        # the fresh entry is trusted
+    assert any("reused from the cache" in note for note in third["layout"])
+    assert (tmp_path / "c.tflite").read_bytes() == (tmp_path / "a.tflite").read_bytes()
