@@ -24,6 +24,11 @@ def _interpreter(model: str, *, delegates: bool = True, reference_kernels: bool 
     kind = OpResolverType.AUTO if delegates else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     if reference_kernels:
         kind = OpResolverType.BUILTIN_REF
+    try:
+        model.encode("utf-8")
+    except UnicodeEncodeError:  # a non-UTF-8 file name: LiteRT's C++ API cannot take the path
+        with open(model, "rb") as handle:
+            return Interpreter(model_content=handle.read(), num_threads=1, experimental_op_resolver_type=kind)
     return Interpreter(model_path=model, num_threads=1, experimental_op_resolver_type=kind)
 
 

@@ -91,6 +91,9 @@ def _report_bug(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``edge-sdk`` console script; returns the process exit code."""
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name prints with replacement characters
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in VERBS:
         parser = _top_parser()

@@ -145,8 +145,10 @@ def _default_mode() -> int:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write UTF-8 text atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """Write UTF-8 text atomically; a non-UTF-8 file name in it is written with U+FFFD characters."""
+    from edge_sdk.core.paths import printable  # noqa: PLC0415 - paths imports nothing of this module
+
+    return atomic_write_bytes(path, printable(text).encode("utf-8"))
 
 
 def json_bytes(document: Any) -> bytes:

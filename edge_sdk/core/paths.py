@@ -19,6 +19,7 @@ same kind of error naming the path, exit 2: the user chose the path and can choo
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from edge_sdk.core.errors import UsageError
 from edge_sdk.core.hashing import file_sha256
 
 PathLike = str | os.PathLike[str]
+_SURROGATES = re.compile("[\ud800-\udfff]")  # only ever lone in a str: undecodable bytes of a name
 
 
 def printable(text: object) -> str:
@@ -39,7 +41,7 @@ def printable(text: object) -> str:
     file raises. Reports show the name with replacement characters instead.
     """
     value = os.fspath(text) if isinstance(text, os.PathLike) else str(text)
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _SURROGATES.sub("\ufffd", value)
 
 
 def _real(path: PathLike) -> str:

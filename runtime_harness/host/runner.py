@@ -172,6 +172,14 @@ def handle(config: dict[str, Any]) -> dict[str, Any]:
                 "hint": problem.hint, "detail": problem.detail}
     except MemoryError:
         return {"status": "error", "kind": "memory", "message": "out of memory (MemoryError)", "hint": None}
+    except UnicodeDecodeError as exc:  # the runtime's Python API decodes every tensor name as UTF-8
+        name = bytes(exc.object).decode("utf-8", "replace") if isinstance(exc.object, bytes) else "?"
+        return {"status": "error", "kind": "unsupported",
+                "message": f"{config.get('model')}: the tensor name {name!r} is not valid UTF-8 "
+                           f"({exc.reason} at byte {exc.start}); the {config.get('runtime')} Python API "
+                           "cannot load such a model",
+                "hint": "re-convert the model with UTF-8 tensor names (edge-sdk inspect shows them, with "
+                        "replacement characters)"}
 
 
 if __name__ == "__main__":

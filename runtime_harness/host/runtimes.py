@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from edge_sdk.core.paths import printable
+
 #: runtime name -> (module with ``Interpreter``, distribution name on PyPI)
 RUNTIMES: dict[str, tuple[str, str]] = {
     "litert": ("ai_edge_litert.interpreter", "ai-edge-litert"),
@@ -115,6 +117,9 @@ def import_runtime(runtime: str) -> Any:
 def load_interpreter(module: Any, runtime: str, model: str, threads: int | None) -> Any:
     """Construct ``module.Interpreter`` for ``model`` (child process only). Raises LoadProblem."""
     try:
+        if model != printable(model):  # a non-UTF-8 file name: the runtime's C++ API cannot take the path
+            with open(model, "rb") as handle:
+                return module.Interpreter(model_content=handle.read(), num_threads=threads)
         return module.Interpreter(model_path=model, num_threads=threads)
     except (ValueError, RuntimeError, MemoryError) as exc:
         raise classify_load_error(runtime, model, exc) from None

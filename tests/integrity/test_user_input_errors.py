@@ -97,3 +97,31 @@ def test_profile_input_data_and_huge_tensors_name_the_file_or_tensor(tmp_path: P
     huge.write_bytes(single_op("RELU", [Tensor([100000, 100000, 100])], [Tensor([100000, 100000, 100])]))
     done = edge_sdk(tmp_path, "profile", str(huge), "--runs", "3")
     clean_exit_2(done, "input 't0' of shape [100000, 100000, 100] (float32) needs 4,000.0 GB")
+
+
+def test_non_utf8_tensor_names_are_a_clear_model_error(tmp_path: Path) -> None:
+    from edge_sdk.graph.synth import Tensor, single_op
+
+    data = single_op("RELU", [Tensor([1, 4], name="ZZZZin")], [Tensor([1, 4], name="out")])
+    (tmp_path / "names.tflite").write_bytes(data.replace(b"ZZZZ", b"\xff\xfe\xfd\xfc"))
+    done = edge_sdk(tmp_path, "profile", "names.tflite", "--runs", "3")
+    clean_exit_2(done, "the tensor name '\ufffd\ufffd\ufffd\ufffdin' is not valid UTF-8")
+    done = edge_sdk(tmp_path, "check", "names.tflite", "--device", "pixel-4")
+    assert done.returncode == 1 and "is not valid UTF-8" in done.stdout, done.stderr  # the gate cannot pass
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_non_utf8_file_names_are_written_with_replacement_characters(tmp_path: Path, sine_tflite: Path) -> None:
+    name = os.fsdecode(b"m\xff.tflite")
+    (tmp_path / name).write_bytes(sine_tflite.read_bytes())
+    env = {"PYTHONIOENCODING": "utf-8"}  # a strict UTF-8 stdout, as CI runners have
+    for argv in (["inspect", name], ["profile", name, "--runs", "3", "-o", "p.json", "--html", "p.html"],
+                 ["check", name, "--device", "pixel-4", "--estimate-only", "--markdown", "c.md", "--junit", "c.xml",
+                  "--html", "c.html", "-o", "c.json"], ["report", "p.json", "-o", "r.html"]):
+        done = edge_sdk(tmp_path, *argv, env=env)
+        assert done.returncode == 0, (argv, done.stderr)
+        assert "internal error" not in done.stderr
+    shown = edge_sdk(tmp_path, "inspect", name, env=env).stdout
+    assert "model        m?.tflite" in shown  # the stream's own replacement character
+    for output in ("p.html", "c.md", "c.html", "r.html"):
+        assert "m\ufffd.tflite" in (tmp_path / output).read_text(encoding="utf-8"), output
