@@ -9,48 +9,50 @@ name when that is unambiguous (a CI artifact directory may be laid out different
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from edge_sdk.core.documents import load_document
+from edge_sdk.core.documents import CheckDocument, MeasurementRow, load_document
 from edge_sdk.core.errors import InputError
 
 
 class Baseline:
-    def __init__(self, document: dict[str, Any], path: Path) -> None:
+    """The "before" numbers of a previous check, by (model, device) and metric."""
+
+    def __init__(self, document: CheckDocument, path: Path) -> None:
         self.path = path
         self.created = document.get("created")
-        self._exact: dict[tuple[str, str | None], dict[str, Any]] = {}
-        by_name: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        for row in document.get("measurements", []):
-            if not isinstance(row, dict) or not isinstance(row.get("values"), dict):
-                continue
-            model = str(row.get("model"))
+        self._exact: dict[tuple[str, str | None], MeasurementRow] = {}
+        by_name: dict[tuple[str, str | None], list[MeasurementRow]] = {}
+        for row in document.get("measurements", []):  # validated at load: model and values are there
             device = row.get("device")
-            self._exact[(model, device)] = row
-            by_name.setdefault((Path(model).name, device), []).append(row)
+            self._exact[(row["model"], device)] = row
+            by_name.setdefault((Path(row["model"]).name, device), []).append(row)
         self._by_name = {k: v[0] for k, v in by_name.items() if len(v) == 1}
 
-    def _row(self, model: str, device: str | None) -> dict[str, Any] | None:
+    def _row(self, model: str, device: str | None) -> MeasurementRow | None:
         return self._exact.get((model, device)) or self._by_name.get((Path(model).name, device))
 
     def value(self, model: str, device: str | None, metric: str) -> float | None:
         row = self._row(model, device)
-        value = row["values"].get(metric) if row else None
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return _number(row["values"].get(metric)) if row else None
 
     def band(self, model: str, device: str | None, metric: str) -> float | None:
         """The error band (percent) of the baseline's value when it was an estimate, else None."""
         row = self._row(model, device)
-        bands = row.get("error_band_pct") if row else None
-        value = bands.get(metric) if isinstance(bands, dict) else None
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return _number(row.get("error_band_pct", {}).get(metric)) if row else None
+
+
+def _number(value: Any) -> float | None:
+    """A measured value is a number, or text for a non-numeric fact (a precision): only numbers compare."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def load_baseline(path: str | Path) -> Baseline:
-    """Read a check report as a baseline; another kind or version of document is bad input (exit 2)."""
+    """Read a check report as a baseline; another kind or version of document, or a malformed one,
+    is bad input (exit 2, naming the field)."""
     p = Path(path)
-    document = load_document(p, kinds=("check",))
-    if not isinstance(document.get("measurements"), list):
+    document = cast(CheckDocument, load_document(p, kinds=("check",)))
+    if "measurements" not in document:
         raise InputError(f"{p}: this check report has no \"measurements\" list, so it cannot serve as a baseline",
                          hint="write a new baseline with: edge-sdk check --json baseline.json", path=str(p))
     return Baseline(document, p)
