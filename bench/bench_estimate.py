@@ -151,7 +151,7 @@ def timing_report() -> None:
     paths = models()
     rows = []
     with tempfile.TemporaryDirectory() as cache:
-        cold_env = dict(os.environ, EDGE_SDK_CACHE=cache)
+        cold_env = dict(os.environ, EDGE_SDK_CACHE_DIR=cache)
         for index, path in enumerate(paths):
             t0 = time.perf_counter()
             graph = analyze(path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import devices.cores as cores_module
 from devices.profile import CalibrationPoint, DeviceProfile
 from edge_sdk.core.atomic import atomic_write_json
+from edge_sdk.core.cache_store import cache_root, seal, signing_key, unseal
 from runtime_harness.estimator.features import REFERENCE_FEATURES_FILE
 from runtime_harness.estimator.fitting import (
     FittedFamily,
@@ -72,7 +72,9 @@ def build_calibration(profiles: list[DeviceProfile], *, held_out_cache: bool = T
     cache = _cache_path(profiles) if held_out_cache else None
     if cache is not None and cache.exists():
         try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
+            data = unseal(json.loads(cache.read_text(encoding="utf-8")), signing_key())
+            if data is None:   # edited, or not written by this user: the fitted coefficients decide estimates
+                raise ValueError("the held-out cache does not verify")
             families = {name: FittedFamily.from_dict(f) for name, f in data["families"].items()}
             return Calibration(families, [HeldOut(**h) for h in data["loso"]],
                                [HeldOut(**h) for h in data["lodo"]], skipped, obs)
@@ -81,10 +83,12 @@ def build_calibration(profiles: list[DeviceProfile], *, held_out_cache: bool = T
     families = {family: fit_family([o for o in obs if family_of(o.device) == family], family)
                 for family in PRIORS}
     loso, lodo = held_out(obs, "leave-one-source-out"), held_out(obs, "leave-device-out")
-    if cache is not None:
+    key = signing_key() if cache is not None else None
+    if cache is not None and key is not None:
         try:
-            atomic_write_json(cache, {"families": {n: f.to_dict() for n, f in families.items()},
-                                      "loso": [asdict(h) for h in loso], "lodo": [asdict(h) for h in lodo]})
+            atomic_write_json(cache, seal({"families": {n: f.to_dict() for n, f in families.items()},
+                                           "loso": [asdict(h) for h in loso], "lodo": [asdict(h) for h in lodo]},
+                                          key))
         except OSError:
             pass  # a read-only home directory only costs time
     return Calibration(families, loso, lodo, skipped, obs)
@@ -99,8 +103,7 @@ def _cache_path(profiles: list[DeviceProfile]) -> Path:
         digest.update(path.read_bytes())
     for profile in sorted(profiles, key=lambda p: p.id):
         digest.update(json.dumps(profile.raw, sort_keys=True, default=str).encode())
-    root = Path(os.environ.get("EDGE_SDK_CACHE", Path.home() / ".cache" / "edge-sdk"))
-    return root / "estimator" / f"held-out-{digest.hexdigest()[:16]}.json"
+    return cache_root() / "estimator" / f"held-out-{digest.hexdigest()[:16]}.json"
 
 
 @lru_cache(maxsize=4)
