@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from edge_sdk.core.errors import InfrastructureError, UsageError
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import WIDTH, fit_to_terminal, render_table, render_with_details
 from edge_sdk.core.units import format_bytes
 
 DESCRIPTION = """Device profiles: real phones, boards and microcontrollers described by data files in
@@ -109,18 +109,23 @@ def _summary(profile: Any) -> dict[str, Any]:
 
 
 def render_list(profiles: list[Any]) -> str:
-    rows = []
+    """One line per profile (id, kind, cores, calibration points) with its name, memory and runtime
+    under it: 100 columns, whatever the core lists."""
+    rows: list[list[Any]] = []
+    details: list[list[str]] = []
     for p in profiles:
         memory = format_bytes(p.app_memory_bytes)
         if p.flash_bytes:
             memory += f" / flash {format_bytes(p.flash_bytes)}"
         short_name = p.name.split(" (")[0]  # details in parentheses are for `devices show`
         runtime = f"{p.runtime} {p.runtime_version.split(' (')[0]}"
-        rows.append([p.id, p.kind, short_name, _cores(p), memory, runtime, len(p.calibration)])
-    table = render_table(["id", "kind", "name", "cores (GHz)", "app memory", "runtime", "points"], rows,
-                         right_align=[6])
-    return (f"{table}\n\n{len(profiles)} device profiles, plus `host` (this machine). "
-            "`edge-sdk devices show ID` lists every number with its source.")
+        rows.append([p.id, p.kind, _cores(p), len(p.calibration)])
+        details.append([f"{short_name}; app memory {memory}; {runtime}"])
+    table = render_with_details(["id", "kind", "cores (GHz)", "points"], rows, details, right_align=[3],
+                                keep=[0])
+    closing = (f"{len(profiles)} device profiles, plus `host` (this machine). "
+               "`edge-sdk devices show ID` lists every number with its source.")
+    return fit_to_terminal([*table, "", closing])
 
 
 def _held_out(profile: Any) -> list[dict[str, Any]]:
@@ -170,17 +175,18 @@ def render_show(profile: Any, held_out: list[dict[str, Any]]) -> str:
         lines += ["", f"[calibration] {len(profile.calibration)} published measurements"]
         rows = [[p.model, p.precision, p.threads, f"{p.latency_ms:g}", p.kernels, p.runtime] for p in profile.calibration]
         lines += ["  " + line for line in render_table(
-            ["model", "precision", "threads", "ms", "kernels", "runtime"], rows, right_align=[2, 3]).splitlines()]
+            ["model", "precision", "threads", "ms", "kernels", "runtime"], rows, right_align=[2, 3],
+            max_width=WIDTH - 2).splitlines()]
         lines += ["  sources:"] + [f"    - {s}" for s in dict.fromkeys(p.source for p in profile.calibration)]
     if profile.engines:
-        lines += ["", "[engines] other engines with published points here (pick one with --device "
-                      f"{profile.id}@ENGINE): {', '.join(profile.engines)}"]
+        lines += ["", ("[engines] other engines with published points here (pick one with --device "
+                       f"{profile.id}@ENGINE): {', '.join(profile.engines)}")]
     if profile.energy:
         lines += ["", f"[energy] {len(profile.energy)} published measured energies (they validate the power model)"]
         rows = [[e.model, f"{e.latency_ms:g}", f"{e.energy_mj:g}", f"{e.power_mw:.1f}", f"{e.supply_v:g} V", e.runtime]
                 for e in profile.energy]
         lines += ["  " + line for line in render_table(
-            ["model", "ms", "mJ", "mW", "supply", "engine"], rows, right_align=[1, 2, 3]).splitlines()]
+            ["model", "ms", "mJ", "mW", "supply", "engine"], rows, right_align=[1, 2, 3], max_width=WIDTH - 2).splitlines()]
     if held_out:
         within = sum(abs(h["error_pct"]) <= 15 for h in held_out)
         lines += ["", (f"[estimator, leave-one-source-out] {within}/{len(held_out)} points within +-15% "
@@ -189,8 +195,8 @@ def render_show(profile: Any, held_out: list[dict[str, Any]]) -> str:
                  f"{h['error_pct']:+.0f}%", h["situation"]] for h in held_out]
         lines += ["  " + line for line in render_table(
             ["model", "precision", "threads", "measured ms", "predicted ms", "error", "situation"], rows,
-            right_align=[2, 3, 4, 5]).splitlines()]
+            right_align=[2, 3, 4, 5], max_width=WIDTH - 2).splitlines()]
     elif profile.kind != "host":
         lines += ["", ("[calibration] none published: estimates borrow the fitted parameters of its core family "
                        "and carry the wider error band of a device without points (docs/estimates.md)")]
-    return "\n".join(lines)
+    return fit_to_terminal(lines)

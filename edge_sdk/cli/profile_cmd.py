@@ -14,7 +14,7 @@ from typing import Any
 
 from edge_sdk.cli.progress import terminal_progress
 from edge_sdk.core.errors import InfrastructureError, UsageError
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import WIDTH, fit_to_terminal, render_table
 from edge_sdk.core.units import format_bytes, format_mj, format_ms
 
 DESCRIPTION = """Measure a .tflite model on this machine (in an isolated child process) and estimate it on
@@ -151,7 +151,7 @@ def render(document: dict[str, Any]) -> str:
         ])
         notes += [f"  {result.get('device')}: {note}" for note in result.get("notes") or []]
     table = render_table(["device", "source", "threads", "p50", "p90", "p99", "error band", "peak memory",
-                          "energy", "size"], rows, right_align=(2, 3, 4, 5, 6, 7, 8, 9))
+                          "energy", "size"], rows, right_align=(2, 3, 4, 5, 6, 7, 8, 9), max_width=WIDTH)
     model = document.get("model", {})
     lines = [f"{model.get('path')}  ({format_bytes(model.get('size_bytes'))}, {model.get('precision') or '?'})",
              "", table]
@@ -161,11 +161,11 @@ def render(document: dict[str, Any]) -> str:
         ci = host.get("achieved_rel_ci")
         threads = host.get("threads")
         stop = STOP_REASONS.get(host.get("stop_reason"), host.get("stop_reason"))
-        lines += ["", f"host: {runtime.get('name')} {runtime.get('version')}, {threads} thread{'s' * (threads != 1)}, "
-                      f"CPUs {host.get('affinity')}; init {format_ms(host.get('init_ms'))}, first inference "
-                      f"{format_ms(host.get('first_inference_ms'))}, {host.get('warmup_runs')} warmup + "
-                      f"{host.get('runs')} timed runs ({stop}"
-                      + (f"; median known to +-{ci:.1%} at 95%" if isinstance(ci, (int, float)) else "") + ")"]
+        lines += ["", (f"host: {runtime.get('name')} {runtime.get('version')}, {threads} thread{'s' * (threads != 1)}, "
+                       f"CPUs {host.get('affinity')}; init {format_ms(host.get('init_ms'))}, first inference "
+                       f"{format_ms(host.get('first_inference_ms'))}"),
+                  f"      {host.get('warmup_runs')} warmup + {host.get('runs')} timed runs ({stop}"
+                  + (f"; median known to +-{ci:.1%} at 95%" if isinstance(ci, (int, float)) else "") + ")"]
     if any(r.get("source") == "estimated" for r in document.get("results", [])):
         lines.append("estimated rows are predictions from device profiles, not measurements; "
                      "the error band is the estimator's stated +-%.")
@@ -173,7 +173,7 @@ def render(document: dict[str, Any]) -> str:
         lines += ["", *render_ops(document)]
     if notes:
         lines += ["", "notes:", *notes]
-    return "\n".join(lines)
+    return fit_to_terminal(lines)
 
 
 def render_ops(document: dict[str, Any], top: int = 12) -> list[str]:
@@ -188,7 +188,7 @@ def render_ops(document: dict[str, Any], top: int = 12) -> list[str]:
     table = render_table(["#", "op", "layer", *labels],
                          [[row["index"], row["type"], (row["layer"] or "")[:28],
                            *[format_ms(row.get(label)) for label in labels]] for row in rows],
-                         right_align=tuple(range(3, 3 + len(labels))) + (0,))
+                         right_align=(*range(3, 3 + len(labels)), 0), max_width=WIDTH)
     summary = next(r.get("op_profile") or {} for r in results if r.get("source") != "estimated" and r.get("ops"))
     lines = [f"ops by {measured} time (top {len(rows)} of {len(join(results))})", table]
     if summary.get("sum_over_whole"):

@@ -16,23 +16,23 @@ from collections.abc import Sequence
 
 WIDTH = 100  # the terminal every verb lays its output out for
 _ELLIPSIS = "..."
-_MIN_SHORTENED = 16  # a column is never shortened below this (an id or a file name must stay readable)
 _VALUE_COLUMN = re.compile(r"^(\s*\S.*?\s{2,})\S")  # "label   value": where the value starts
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, right_align: Sequence[int] = (),
-                 max_width: int | None = None) -> str:
+                 max_width: int | None = None, keep: Sequence[int] = (), min_width: int = 16) -> str:
     """Render rows under headers, columns padded to their widest cell.
 
     ``right_align`` lists column indexes to right-align (numbers read best that way). With
     ``max_width``, a table wider than that has its widest left-aligned columns shortened in the
     middle (``checks[Pixel 4...keyword_spotting.tflite].limit``), never below 16 characters, so
-    the start and the end of a path or key stay readable; numbers are never shortened.
+    the start and the end of a path or key stay readable; numbers are never shortened, nor the
+    columns listed in ``keep`` (ids people copy); ``min_width`` lowers the 16-character floor.
     """
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     if max_width is not None:
-        widths = _fit(widths, right_align, max_width)
+        widths = _fit(widths, [*right_align, *keep], max_width, min_width)
         cells = [[shorten_middle(c, widths[i]) for i, c in enumerate(row)] for row in cells]
     lines = []
     for index, row in enumerate(cells):
@@ -46,20 +46,30 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, ri
     return "\n".join(lines)
 
 
-def _fit(widths: list[int], right_align: Sequence[int], max_width: int) -> list[int]:
+def render_with_details(headers: Sequence[str], rows: Sequence[Sequence[object]], details: Sequence[Sequence[str]],
+                        *, right_align: Sequence[int] = (), max_width: int = WIDTH, indent: str = "    ",
+                        keep: Sequence[int] = ()) -> list[str]:
+    """A table whose long prose goes under each row (``details[i]`` under ``rows[i]``, wrapped), as
+    pytest and cargo print details under the line they explain, instead of a column that would make
+    every row too wide. Cells must be single-line."""
+    table = render_table(headers, rows, right_align=right_align, max_width=max_width, keep=keep).splitlines()
+    out = table[:2]
+    for line, extra in zip(table[2:], details, strict=True):
+        out.append(line)
+        out += [wrap_text(indent + text, max_width) for text in extra]
+    return out
+
+
+def _fit(widths: list[int], fixed: Sequence[int], max_width: int, min_width: int) -> list[int]:
     """Column widths whose total (with the two-space gaps) is at most ``max_width`` if possible."""
     widths = list(widths)
     excess = sum(widths) + 2 * (len(widths) - 1) - max_width
-    while excess > 0:
-        candidates = [i for i, w in enumerate(widths) if i not in right_align and w > _MIN_SHORTENED]
+    while excess > 0:  # one character at a time from the widest: long columns level out, short ones stay
+        candidates = [i for i, w in enumerate(widths) if i not in fixed and w > min_width]
         if not candidates:
             break
-        widest = max(candidates, key=lambda i: widths[i])
-        others = [widths[i] for i in candidates if i != widest]
-        floor = max([_MIN_SHORTENED, *others])  # shorten the widest down to the next widest first
-        cut = min(excess, widths[widest] - floor) or min(excess, widths[widest] - _MIN_SHORTENED)
-        widths[widest] -= cut
-        excess -= cut
+        widths[max(candidates, key=lambda i: widths[i])] -= 1
+        excess -= 1
     return widths
 
 

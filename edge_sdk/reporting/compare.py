@@ -17,7 +17,7 @@ from typing import Any
 
 from edge_sdk.core import markdown as md
 from edge_sdk.core.errors import UsageError
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import WIDTH, render_table, wrap_text
 from edge_sdk.core.units import format_quantity
 from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 
@@ -248,7 +248,8 @@ class Comparison:
                 f"{len(self.changed_rows())} of {len(self.rows)} values changed")
         if not rows:
             return head + "\n(nothing to show)"
-        return head + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4))
+        return wrap_text(head) + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4),
+                                              max_width=WIDTH)
 
     def headline_rows(self) -> list[Row]:
         """The numbers a reviewer decides on: latency percentiles, sizes, peak memory, energy,

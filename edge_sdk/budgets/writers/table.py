@@ -14,7 +14,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from edge_sdk.budgets.metrics import format_value
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import render_with_details
 
 if TYPE_CHECKING:
     from edge_sdk.budgets.checker import CheckResult
@@ -60,15 +60,10 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: in
 
 
 def _table_with_details(headers: list[str], rows: list[list[str]], details: list[list[str]], width: int) -> list[str]:
-    """The aligned table (a long model path shortened in the middle to fit), each row followed by
-    its wrapped detail lines (the rendered table has one line per row: no cell holds a newline)."""
+    """The aligned table indented by two, each row followed by its wrapped detail lines."""
     right = [i for i, name in enumerate(headers) if name in _NUMBER_COLUMNS]
-    table = render_table(headers, rows, right_align=right, max_width=width - 2).splitlines()
-    out = ["  " + table[0], "  " + table[1]]
-    for line, extra in zip(table[2:], details, strict=True):
-        out.append("  " + line)
-        out += [_wrap(text, width, _DETAIL_INDENT) for text in extra]
-    return out
+    return ["  " + line for line in render_with_details(headers, rows, details, right_align=right,
+                                                         max_width=width - 2, indent=_DETAIL_INDENT[2:])]
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
