@@ -6,13 +6,13 @@ recipe names are refused with the closest matches, so a typo never silently mean
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from edge_sdk.core.errors import ConfigError, UsageError
+from edge_sdk.core.suggest import did_you_mean
 
 RECIPES_FILE = Path(__file__).with_name("recipes.toml")
 RECIPE_KEYS = {"description", "quantize", "io", "prune", "prune_structure", "search"}
@@ -39,8 +39,8 @@ def get_recipe(name: str) -> dict[str, Any]:
     """The recipe called ``name``; a UsageError naming the closest recipes otherwise."""
     recipes = load_recipes()
     if name not in recipes:
-        close = difflib.get_close_matches(name, list(recipes), n=3, cutoff=0.4)
-        suggestion = f"did you mean {', '.join(close)}? " if close else ""
+        suggestion = did_you_mean(name, recipes, n=3, cutoff=0.4)
+        suggestion += " " if suggestion else ""
         raise UsageError(f"unknown recipe {name!r}",
                          hint=f"{suggestion}available recipes: {', '.join(recipes)}")
     return dict(recipes[name])

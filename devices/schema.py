@@ -9,7 +9,6 @@ editors can complete and check profiles.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from devices.cores import CORE_TYPES
 from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.suggest import did_you_mean
 from edge_sdk.core.units import parse_size
 
 SCHEMA_VERSION = 1
@@ -135,8 +135,7 @@ PROFILE = Section(description="A device profile: one real device", fields={
 
 
 def _closest(key: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(key, options, n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return did_you_mean(key, options, parens=True)
 
 
 def _check_value(value: Any, spec: Field, where: str) -> Any:

@@ -63,7 +63,7 @@ def test_int8_io_defaults_and_2of4_sparsity(keras_file: Path, tmp_path: Path) ->
     ({"max_accuracy_drop": "1%"}, "--eval-data"),
     ({"quantize": "dynamic", "calibration_data": "c.npz"}, "only used by"),
     ({"max_accuracy_drop": "5", "eval_data": "e.npz"}, "points"),
-    ({"recipe": "int9"}, "did you mean int8"),
+    ({"recipe": "int9"}, "did you mean 'int8'"),
     ({"quantise": "int8"}, "unknown convert option"),
 ])
 def test_bad_options_are_refused_with_what_to_do(keras_file: Path, tmp_path: Path, options: dict, fragment: str) -> None:
