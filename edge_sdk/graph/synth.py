@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from edge_sdk.graph.reader import IDENTIFIER
 from edge_sdk.graph.tensors import DTYPES
 
 _CODES = {name: code for code, (name, _) in DTYPES.items()}
@@ -130,7 +131,7 @@ def build(spec: ModelSpec) -> bytes:
         entry.buffer = len(model.buffers) - 1
         model.metadata.append(entry)
     builder = flatbuffers.Builder(1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    builder.Finish(model.Pack(builder), file_identifier=IDENTIFIER)
     return bytes(builder.Output())
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from edge_sdk.graph.reader import IDENTIFIER
+
 CANNOT_RUN_ALONE = {"WHILE", "IF", "CALL_ONCE", "CALL", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE",
                     "STABLEHLO_WHILE", "STABLEHLO_CASE"}
 
@@ -82,7 +84,7 @@ def cut_single_op(model_bytes: bytes, op_position: int, subgraph: int = 0) -> tu
     model.metadata = []
     model.metadataBuffer = []
     builder = flatbuffers.Builder(1024 + sum(len(b.data) if b.data is not None else 0 for b in buffers))
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    builder.Finish(model.Pack(builder), file_identifier=IDENTIFIER)
     return bytes(builder.Output()), sources
 
 
