@@ -87,6 +87,11 @@ def test_a_limit_inside_the_band_is_uncertain_in_every_format(tmp_path, kws_tfli
     assert "❔ uncertain" in markdown and "1 uncertain" in markdown
     html = (project / "out" / "r.html").read_text()
     assert "UNCERTAIN:" in html and "1 uncertain" in html
+    again = _run(project, "--estimate-only", "--json", "out/again.json")  # served from the cache
+    assert again.returncode == 0 and "cached" in again.stdout
+    cached = json.loads((project / "out" / "again.json").read_text())
+    latency_again = next(v for c in cached["checks"] for v in c["verdicts"] if v["metric"] == "latency_p50")
+    assert latency_again["status"] == "uncertain" and latency_again["band"] == latency["band"]
 
 
 def test_on_uncertain_fail_blocks_the_gate(tmp_path, kws_tflite, estimated):
