@@ -245,3 +245,15 @@ def rotated_photos(names: tuple[str, ...] | None = None, *, crops: int = 3, size
                 xs.append(((pixels / 255.0 - np.float32(IMAGENET_MEAN)) / np.float32(IMAGENET_STD)).transpose(2, 0, 1))
                 ys.append(quarter)
     return np.stack(xs).astype(np.float32), np.array(ys, dtype=np.int64)
+
+
+def photo_crops(size: int, *, crops: int = 2, rotations: int = 1) -> np.ndarray:
+    """Every scikit-image photo as ``crops`` size x size RGB crops (x ``rotations`` quarter turns): float32 NHWC, 0..255."""
+    from PIL import Image  # noqa: PLC0415
+
+    out = []
+    for path in photos():
+        image = Image.open(path).convert("RGB")
+        for quarter in range(rotations):
+            out.extend(_crops(image.rotate(-90 * quarter, expand=True), size, crops))
+    return np.stack(out).astype(np.float32)

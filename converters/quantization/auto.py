@@ -6,10 +6,12 @@ comes before int16x8, which has no XNNPACK kernels and runs on slow reference ke
     int8 -> int8 with the k most damaging ops in float (k = 1, 2, 4, 8; from the per-op report)
          -> int16x8 -> dynamic-range -> fp16 -> float32
 
-Each rung is built, run against the source on the evaluation data and measured (size, gzip size,
-accuracy drop or parity, estimated latency on ``target_device`` when the caller passes a latency
-estimator). The first rung that meets the gate wins: every later rung is larger (or slower), so
-it is not built; every earlier rung says why it lost. The whole table goes into the manifest.
+Every rung is built first (seconds: the int8 variants reuse one calibration) and sized, with its
+latency estimated on ``target_device`` when the caller passes a latency estimator. Then they are
+measured against the source on the evaluation data (the expensive part), best first: smallest
+file for ``objective='size'``, fastest estimate for ``'latency'`` (the ladder order without an
+estimate). The first that meets the gate wins; the ones before it say why they lost, the ones
+after it are not measured (larger or slower). The whole table goes into the manifest.
 
 The gate: with labelled data, the accuracy drop against the source model, at 95% confidence
 (:func:`drop_upper_bound`: on a small labelled set a damaged candidate can score higher than the
@@ -42,6 +44,7 @@ from converters.quantization.report import MIN_SHARE
 from converters.quantization.selective import describe_kept
 from converters.sources.base import LoadedSource
 from converters.validation.quality import MIN_SQNR_DB
+from edge_sdk.core.errors import UnsupportedModelError
 
 KEEP_STEPS = (1, 2, 4, 8)
 TAILS = {"size": ("int16x8", "dynamic", "fp16", "none"), "latency": ("dynamic", "int16x8", "fp16", "none")}
@@ -147,59 +150,97 @@ def _build(rung: Rung, options: ConvertOptions, source: LoadedSource, model: Any
     return export_tflite(source, model, rung.mode, io, calibrated.calibration if rung.mode == "int16x8" else None)
 
 
+def _build_all(rungs: list[Rung], options: ConvertOptions, source: LoadedSource, model: Any,
+               calibrated: Calibrated, folder: Path) -> list[tuple[Rung, dict[str, Any], bytes | None]]:
+    """Build every rung (cheap next to measuring it): sizes and latency estimates decide the order."""
+    estimate = _estimator(options.latency_estimator) if options.target_device else None
+    built = []
+    for index, rung in enumerate(rungs):
+        entry: dict[str, Any] = {"name": rung.name, "quantize": rung.mode, "chosen": False, "kept_float": [
+            k["name"] for k in describe_kept(calibrated.ops, _kept_tensors(rung), [])]}
+        started = time.perf_counter()
+        try:
+            data: bytes | None = _build(rung, options, source, model, calibrated)
+        except Exception as exc:  # noqa: BLE001 - a rung TFLite cannot build loses, the search goes on
+            cause = str(exc).splitlines()[0].replace(f"{source.path}: ", "")
+            entry["outcome"] = f"cannot be built: {cause[:160]}"
+            built.append((rung, entry, None))
+            continue
+        path = folder / f"candidate{index}.tflite"
+        path.write_bytes(data)
+        entry.update(build_s=round(time.perf_counter() - started, 2), size_bytes=len(data),
+                     gzip_size_bytes=gzip_size(data), path=str(path))
+        if estimate is not None:
+            entry["latency_ms"] = estimate(str(path), str(options.target_device))
+        built.append((rung, entry, data))
+    return built
+
+
+def _order_key(objective: str, position: int, entry: dict[str, Any]) -> tuple[float, float]:
+    """Smallest file first (objective size) or fastest estimate first (latency; ladder order without one)."""
+    if objective == "latency":
+        latency = entry.get("latency_ms")
+        return (float(position) if latency is None else float(latency), float(entry["size_bytes"]))
+    return float(entry["size_bytes"]), float(position)
+
+
+def _why_not_measured(entry: dict[str, Any], chosen: dict[str, Any], objective: str) -> str:
+    if objective == "latency" and chosen.get("latency_ms") is not None and entry.get("latency_ms") is not None:
+        return (f"not measured: {chosen['name']} meets the gate and is estimated faster "
+                f"({chosen['latency_ms']:.2f} ms < {entry['latency_ms']:.2f} ms)")
+    if objective == "latency":
+        return f"not measured: {chosen['name']} meets the gate and comes first on the latency ladder"
+    return (f"not measured: {chosen['name']} meets the gate and is smaller "
+            f"({chosen['size_bytes'] / 1e3:.1f} kB < {entry['size_bytes'] / 1e3:.1f} kB)")
+
+
 def auto_search(options: ConvertOptions, source: LoadedSource, model: Any, calibrated: Calibrated,
                 report: dict[str, Any] | None, evaluation: Dataset) -> tuple[bytes, dict[str, Any]]:
-    """Walk the ladder; return the chosen artifact and the manifest's ``search`` section."""
+    """Build the ladder, measure it best-first; return the chosen artifact and the manifest's ``search`` section."""
     from converters.validation import validate  # noqa: PLC0415
 
     started = time.perf_counter()
     budget = float(options.max_accuracy_drop or 0.0)
-    estimate = _estimator(options.latency_estimator) if options.target_device else None
     measured_source = _memoized(source)
-    candidates: list[dict[str, Any]] = []
-    chosen: tuple[Rung, bytes] | None = None
-    best_failed: tuple[float, Rung, bytes] | None = None
+    chosen: tuple[Rung, dict[str, Any], bytes] | None = None
+    best_failed: tuple[float, Rung, dict[str, Any], bytes] | None = None
     with tempfile.TemporaryDirectory(prefix="edge-sdk-auto-") as folder:
-        for rung in ladder(report, options.objective):
-            entry: dict[str, Any] = {"name": rung.name, "quantize": rung.mode, "chosen": False,
-                                     "kept_float": [k["name"] for k in describe_kept(calibrated.ops, _kept_tensors(rung), [])]}
-            candidates.append(entry)
+        built = _build_all(ladder(report, options.objective), options, source, model, calibrated, Path(folder))
+        order = sorted((b for b in built if b[2] is not None),
+                       key=lambda b: _order_key(options.objective, built.index(b), b[1]))
+        for rung, entry, data in order:
+            assert data is not None
             if chosen is not None:
-                entry["outcome"] = f"not built: {chosen[0].name} already meets the gate and is smaller" + (
-                    " / faster" if options.objective == "latency" else "")
+                entry["outcome"] = _why_not_measured(entry, chosen[1], options.objective)
                 continue
-            try:
-                data = _build(rung, options, source, model, calibrated)
-            except Exception as exc:  # noqa: BLE001 - a rung TFLite cannot build loses, the search goes on
-                cause = str(exc).splitlines()[0].replace(f"{source.path}: ", "")
-                entry["outcome"] = f"cannot be built: {cause[:160]}"
-                continue
-            path = Path(folder) / f"candidate{len(candidates)}.tflite"
-            path.write_bytes(data)
-            checks = validate(measured_source, path, evaluation, None)
+            measured = time.perf_counter()
+            checks = validate(measured_source, Path(entry["path"]), evaluation, None)
+            entry["measure_s"] = round(time.perf_counter() - measured, 2)
             drop, sqnr, ok, why = _quality(checks, budget)
-            entry.update(size_bytes=len(data), gzip_size_bytes=gzip_size(data), drop=drop, sqnr_db=sqnr,
+            entry.update(drop=drop, sqnr_db=sqnr,
                          top1_agreement=(checks["validation"]["outputs"] or [{}])[0].get("top1_agreement"))
-            if estimate is not None:
-                entry["latency_ms"] = estimate(str(path), str(options.target_device))
             entry["outcome"] = "meets the gate" if ok else f"lost: {why}"
             if ok:
                 entry["chosen"] = True
-                chosen = (rung, data)
+                chosen = (rung, entry, data)
             elif best_failed is None or (drop if drop is not None else 1.0) < best_failed[0]:
-                best_failed = (drop if drop is not None else 1.0, rung, data)
+                best_failed = (drop if drop is not None else 1.0, rung, entry, data)
+    candidates = [entry for _, entry, _ in built]
+    for entry in candidates:
+        entry.pop("path", None)
     passed = chosen is not None
-    rung, data = chosen if chosen is not None else (best_failed[1], best_failed[2])  # type: ignore[index]
-    if not passed:
-        next(c for c in candidates if c["name"] == rung.name)["chosen"] = True
+    if chosen is None:
+        if best_failed is None:
+            raise UnsupportedModelError(f"{source.path}: recipe='auto' could not build any candidate: "
+                                        + "; ".join(c["outcome"] for c in candidates), path=str(source.path),
+                                        params=("recipe",))
+        chosen = best_failed[1:]
+        chosen[1]["chosen"] = True
+    rung, entry, data = chosen
     options.quantize = rung.mode
     options.io = options.io if rung.mode == "int8" else ("float" if rung.mode == "int16x8" else None)
-    float_size = next((c["size_bytes"] for c in candidates if c["quantize"] == "none" and "size_bytes" in c), None)
-    if float_size is None:  # the reference point of every size ratio: one plain float32 conversion
-        from converters.steps.quantize import export_tflite  # noqa: PLC0415
-
-        float_size = len(export_tflite(source, model, "none", None, None))
-    verdict = _verdict(rung, passed, len(data), float_size, budget)
+    float_size = next(c["size_bytes"] for c in candidates if c["quantize"] == "none")
+    verdict = _verdict(rung, passed, len(data), float_size, budget, options.objective)
     return data, {"objective": options.objective, "max_accuracy_drop": budget, "target_device": options.target_device,
                   "gate_basis": _basis(evaluation), "chosen": rung.name, "passed": passed,
                   "kept_float": describe_kept(calibrated.ops, _kept_tensors(rung), []),
@@ -214,10 +255,11 @@ def _basis(evaluation: Dataset) -> str:
             f"({evaluation.origin}, no labels)")
 
 
-def _verdict(rung: Rung, passed: bool, size: int, float_size: int, budget: float) -> str:
+def _verdict(rung: Rung, passed: bool, size: int, float_size: int, budget: float, objective: str) -> str:
     ratio = float_size / size if size else 0.0
     if passed:
-        return (f"chose {rung.name}: the first candidate that keeps the drop within {budget * 100:.2f} points, "
+        best = "smallest" if objective == "size" else "fastest"
+        return (f"chose {rung.name}: the {best} candidate that keeps the drop within {budget * 100:.2f} points, "
                 f"{ratio:.2f}x smaller than float32")
     return (f"no candidate keeps the drop within {budget * 100:.2f} points; wrote the closest, {rung.name} "
             f"({ratio:.2f}x smaller than float32), and the gate fails")

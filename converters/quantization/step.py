@@ -46,12 +46,12 @@ def quantize_calibrated(options: ConvertOptions, source: LoadedSource, model: An
         data = calibrated.quantize(options.io, nodes, types)
         section["kept_float"] = describe_kept(calibrated.ops, nodes, types)
     if options.quantize == "int8":
-        kept = {k["tensor"] for k in section.get("kept_float", [])}
+        kept = {k["tensor"] for k in section.get("kept_float") or section.get("search", {}).get("kept_float", [])}
         left = [{"type": t, "tensor": n} for t, n in float_ops(data) if n not in kept]
         if left:
             section["float_without_request"] = left
             options.notes.append(f"{len(left)} op(s) stayed float because TFLite has no int8 kernel for them: "
-                                 + ", ".join(sorted({t for t, _ in left})))
+                                 + ", ".join(sorted({op["type"] for op in left})))
     if report is not None and options.quant_report is not None:
         section["report_path"] = str(report_path(options))
         return data, section, report
