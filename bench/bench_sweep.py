@@ -11,6 +11,10 @@ Figures, measured side by side in one run, each a fresh `edge-sdk sweep` process
 1. cold, embedded local Dask cluster with 1 worker, empty result store;
 2. cold, embedded cluster with one worker per core, another empty store; ratio 1 / 2;
 3. warm re-run of 2 after one model file changed: only that model's cells run; ratio 3 / 2.
+
+The sweeps run a frozen copy of edge-sdk's packages (PYTHONPATH): content keys include the code
+that converts and measures, so an edit of the working tree during the benchmark would rightly
+make the warm run re-run everything.
 """
 
 from __future__ import annotations
@@ -49,8 +53,21 @@ def make_models(folder: Path, count: int, seed: int) -> None:
                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True)
 
 
+PACKAGES = ("edge_sdk", "converters", "runtime_harness", "devices")
+
+
+def snapshot(root: Path) -> Path:
+    """A copy of the packages as they are now (see the module docstring)."""
+    import shutil
+
+    frozen = root / "code"
+    for package in PACKAGES:
+        shutil.copytree(REPO / package, frozen / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return frozen
+
+
 def run_sweep(root: Path, out: str, store: str, workers: int) -> tuple[float, dict]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(root / "code"), "EDGE_SDK_CACHE_DIR": str(root / "cache")}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "edge_sdk", "sweep", "SWEEP.toml", "-o", out, "--store", store,
                            "--workers", str(workers), "--json"], cwd=root, env=env, capture_output=True, text=True,
@@ -69,6 +86,7 @@ def main() -> int:
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as folder:
         root = Path(folder)
+        snapshot(root)
         make_models(root / "models", args.models, seed=0)
         (root / "SWEEP.toml").write_text(
             f'models = ["models/*.keras"]\nrecipes = {json.dumps(RECIPES)}\ndevices = {json.dumps(DEVICES)}\n'
