@@ -102,7 +102,8 @@ def _cache_path(profiles: list[DeviceProfile]) -> Path:
                         REFERENCE_FEATURES_FILE, Path(cores_module.__file__)]):
         digest.update(path.read_bytes())
     for profile in sorted(profiles, key=lambda p: p.id):
-        digest.update(json.dumps(profile.raw, sort_keys=True, default=str).encode())
+        if profile.calibration:  # a profile without points (e.g. from `devices new`) changes no fit
+            digest.update(json.dumps(profile.raw, sort_keys=True, default=str).encode())
     return cache_root() / "estimator" / f"held-out-{digest.hexdigest()[:16]}.json"
 
 
