@@ -18,15 +18,15 @@ and signed; the static facts (size, graph) are cheap and always read from the fi
 from __future__ import annotations
 
 import gzip
-import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from edge_sdk.budgets.cache import MeasurementCache, content_key
 from edge_sdk.budgets.runtime_probe import PROBE_TIMEOUT_S
 from edge_sdk.budgets.runtimes import RuntimeSpec
-from edge_sdk.core.errors import UsageError
+from edge_sdk.core.documents import ConvertManifest, ProfileDocument, ProfileResult, load_document
+from edge_sdk.core.errors import InputError, UsageError
 from edge_sdk.core.progress import ProgressCallback
 
 DEFAULT_TIMEOUT_S = 300.0   # one host measurement (as profile's --timeout)
@@ -114,11 +114,12 @@ class Measurer:
             by_device = _results_by_device(document)
             tail = _host_tail_ratios(document)
             for device in missing:
-                result = by_device.get(device.id)
-                if result is None:
+                chosen = by_device.get(device.id)
+                if chosen is None:
                     continue
-                if tail and result.get("source") != "measured":
-                    result = {**result, "host_tail_ratio": tail}
+                result: dict[str, Any] = dict(chosen)  # a copy: the tail ratio is this check's addition
+                if tail and result["source"] != "measured":
+                    result["host_tail_ratio"] = tail
                 found[device.id] = result
                 self.cache.put("device", keys[device.id], result, sha256=sha256)
         for device_id, result in found.items():
@@ -130,15 +131,16 @@ class Measurer:
                 self.profile_results.append({"model_sha256": sha256, **result})
         return found
 
-    def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> dict[str, Any]:
+    def _profile(self, path: Path, device_ids: list[str], threads: int | None) -> ProfileDocument:
         """A profile document; a model this host's runtime refuses (a custom op the app links in, say)
         still gets its device estimates from the graph, with a note saying why nothing ran."""
         from edge_sdk.core.errors import InputError, RuntimeCrash, UnsupportedModelError
         from edge_sdk.profiling import profile
 
         try:
-            return profile(str(path), devices=device_ids, threads=threads, estimate_only=self.estimate_only,
-                           on_progress=self.on_progress, timeout_s=self.timeout_s)
+            return cast(ProfileDocument, profile(str(path), devices=device_ids, threads=threads,
+                                                 estimate_only=self.estimate_only, on_progress=self.on_progress,
+                                                 timeout_s=self.timeout_s))
         except RuntimeCrash as exc:
             if "did not finish within" not in exc.message:
                 raise
@@ -152,8 +154,9 @@ class Measurer:
             reason = exc.message.splitlines()[0].removeprefix(f"{path}: ")
             note = (f"{path.name}: not run on this host ({reason}); its device numbers are estimated from the "
                     "graph" + (" (`edge-sdk profile --input-shape` runs it)" if "dynamic shape" in exc.message else ""))
-            document = profile(str(path), devices=device_ids, threads=threads, estimate_only=True)
-            for result in document.get("results", []):
+            document = cast(ProfileDocument, profile(str(path), devices=device_ids, threads=threads,
+                                                     estimate_only=True))
+            for result in document["results"]:
                 result["host_run_skipped"] = note   # kept with the cached result: the note survives a re-run
             return document
 
@@ -234,27 +237,25 @@ def _profile_fingerprint(device: Any) -> Any:
     return content
 
 
-def _results_by_device(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _results_by_device(document: ProfileDocument) -> dict[str, ProfileResult]:
     """Pick, per device id, the best result of a profile document: measured before estimated."""
-    best: dict[str, dict[str, Any]] = {}
-    for result in document.get("results", []):
-        device = result.get("device")
-        if device is None:
-            continue
-        current = best.get(device)
-        if current is None or (current.get("source") != "measured" and result.get("source") == "measured"):
-            best[device] = result
+    best: dict[str, ProfileResult] = {}
+    for result in document["results"]:
+        current = best.get(result["device"])
+        if current is None or (current["source"] != "measured" and result["source"] == "measured"):
+            best[result["device"]] = result
     return best
 
 
-def _host_tail_ratios(document: dict[str, Any]) -> dict[str, float] | None:
+def _host_tail_ratios(document: ProfileDocument) -> dict[str, float] | None:
     """p90/p50 and p99/p50 of the host run: how an estimated median becomes an estimated tail."""
-    for result in document.get("results", []):
-        if result.get("backend") == "host" and result.get("source") == "measured":
-            latency = result.get("latency_ms") or {}
-            p50 = latency.get("p50")
-            if isinstance(p50, int | float) and p50 > 0:
-                return {k: latency[k] / p50 for k in ("p90", "p99") if isinstance(latency.get(k), int | float)}
+    for result in document["results"]:
+        latency = result.get("latency_ms")
+        if result["backend"] == "host" and result["source"] == "measured" and latency:
+            p50 = latency["p50"]
+            if p50 is not None and p50 > 0:
+                tails = (("p90", latency.get("p90")), ("p99", latency.get("p99")))
+                return {k: value / p50 for k, value in tails if value is not None}
     return None
 
 
@@ -292,20 +293,20 @@ def read_accuracy_drop(path: Path, sha256: str) -> tuple[float | None, str]:
         return None, (f"no convert manifest {manifest.name} beside the model (edge-sdk convert writes it; "
                       "--eval-data adds the accuracy)")
     try:
-        document = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, f"{manifest.name} is not readable JSON ({exc})"
-    output_sha = (document.get("output") or {}).get("sha256")
+        document = cast(ConvertManifest, load_document(manifest, kinds=("convert",)))
+    except InputError as exc:  # not this check's failure: the limit is reported missing, with why
+        return None, exc.message.replace(str(manifest), manifest.name)
+    output_sha = document["output"].get("sha256")
     if output_sha and output_sha != sha256:
         return None, f"{manifest.name} describes another file (sha256 differs): re-run the conversion"
-    accuracy = ((document.get("validation") or {}).get("accuracy") or {})
+    accuracy = document.get("validation", {}).get("accuracy") or {}
     drop = accuracy.get("drop")
-    if not isinstance(drop, int | float):
+    if drop is None:
         return None, f"{manifest.name} has no validation.accuracy.drop: convert with --eval-data (labelled samples)"
     before, after, samples = accuracy.get("source"), accuracy.get("artifact"), accuracy.get("samples")
     detail = []
-    if isinstance(before, int | float) and isinstance(after, int | float):
+    if before is not None and after is not None:
         detail.append(f"{before:.2%} -> {after:.2%}")
-    if isinstance(samples, int):
+    if samples is not None:
         detail.append(f"{samples} labelled samples")
     return float(drop), f"from the convert manifest {manifest.name}" + (f" ({', '.join(detail)})" if detail else "")

@@ -32,7 +32,7 @@ def test_shipped_schemas_equal_the_generated_ones() -> None:
     result = profile["$defs"]["ProfileResult"]
     assert {"device", "backend", "source"} <= set(result["required"]) and "latency_ms" in result["properties"]
     assert result["properties"]["source"] == {"enum": ["measured", "estimated"]}
-    assert set(DOCUMENTS) == {"profile", "check", "convert", "inspect", "compare"}
+    assert {"profile", "check", "convert", "inspect", "compare"} <= set(DOCUMENTS)
 
 
 @pytest.mark.parametrize("kind", KINDS)
