@@ -60,7 +60,7 @@ def test_supply_voltage_rescales_energy_not_latency(kws):
 
 @pytest.mark.parametrize("device, needle", [
     ("nucleo-u575zi-q@tflm-2019", "engines with data on nucleo-u575zi-q: x-cube-ai-9.0"),
-    ("ek-ra6m4@3.3V", "states no supply voltage"),
+    ("arduino-nano-33-ble-sense@3.3V", "states no supply voltage"),
     ("nucleo-u575zi-q@9V", "between 0.5 and 6 V"),
 ])
 def test_engines_and_supplies_without_data_are_refused(device, needle):
