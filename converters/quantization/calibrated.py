@@ -49,8 +49,13 @@ class OpInfo:
         return {"index": self.index, "type": self.type, "name": self.name, "tensor": self.tensor}
 
 
-def framework_name(tensor: str, op_type: str, layer_names: frozenset[str] = frozenset()) -> str:
-    """The user's name for an op from its TFLite location string (best effort, never empty)."""
+def framework_name(tensor: str, op_type: str, layer_names: frozenset[str] = frozenset(),
+                   traced_suffix: bool = False) -> str:
+    """The user's name for an op from its TFLite location string (best effort, never empty).
+
+    ``traced_suffix``: Keras 3 traces every layer under a uniquified scope (layer ``conv2d`` as
+    ``conv2d_1``, ``conv2d_1`` as ``conv2d_1_2``), tf_keras under the layer's own name.
+    """
     parts = [p for p in tensor.split(";") if p and not re.fullmatch(r"Const(_\d+)?|arith\.constant\d*", p)]
     if not parts:
         return tensor
@@ -58,10 +63,9 @@ def framework_name(tensor: str, op_type: str, layer_names: frozenset[str] = froz
     main = next((p for p in parts if wanted and re.search(wanted, p.lower())), parts[0])
     path = main.split("/")
     layer = path[1] if len(path) >= 3 else path[0]
-    if layer not in layer_names:
-        stripped = re.sub(r"_\d+$", "", layer)  # Keras 3 traces layer "conv" as "conv_1"
-        if stripped in layer_names:
-            layer = stripped
+    stripped = re.sub(r"_\d+$", "", layer)
+    if stripped in layer_names and (traced_suffix or layer not in layer_names):
+        layer = stripped
     return re.sub(r":\d+$", "", layer)
 
 
@@ -108,6 +112,7 @@ class Calibrated:
             self.debugger = tf.lite.experimental.QuantizationDebugger(converter=converter)
         self.model: bytes = self.debugger.calibrated_model
         layers = frozenset(getattr(layer, "name", "") for layer in getattr(model, "layers", []) or [])
+        self.traced_suffix = type(model).__module__.startswith("keras.")
         self.ops = self._list_ops(layers, _output_layer_names(model))
 
     def _list_ops(self, layers: frozenset[str], output_layers: list[str]) -> list[OpInfo]:
@@ -126,7 +131,7 @@ class Calibrated:
         ops = []
         for op in details:
             index, out = int(op["index"]), first_output[int(op["index"])]
-            name = framework_name(names[index], str(op["op_name"]), layers)
+            name = framework_name(names[index], str(op["op_name"]), layers, self.traced_suffix)
             if out in graph_outputs and len(graph_outputs) == len(output_layers) and name not in layers:
                 name = output_layers[graph_outputs.index(out)]  # "StatefulPartitionedCall:0" -> the layer
             ops.append(OpInfo(index, str(op["op_name"]), names[index], name, tuple(readers.get(out, ()))))

@@ -15,6 +15,7 @@ from converters.data import Dataset
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource
 from edge_sdk.core.atomic import atomic_write_json
+from edge_sdk.core.errors import UnsupportedModelError
 
 REPORT_OPS_IN_MANIFEST = 20
 
@@ -30,6 +31,12 @@ def quantize_calibrated(options: ConvertOptions, source: LoadedSource, model: An
     from converters.quantization.report import per_op_report  # noqa: PLC0415
     from converters.quantization.selective import describe_kept, resolve_keep_float  # noqa: PLC0415
 
+    if source.make_converter is None:
+        raise UnsupportedModelError(
+            f"{source.path}: keep_float, quant_report and recipe='auto' work on TFLiteConverter's calibration; "
+            f"this {source.format} source is exported by another converter",
+            hint="convert the model to ONNX or a SavedModel first, or use recipe='int8' / 'dynamic-int8' / 'fp16'",
+            path=str(source.path), params=("keep_float", "quant_report", "recipe"))
     calibrated = Calibrated(source, model, calibration)
     section: dict[str, Any] = {}
     report = None

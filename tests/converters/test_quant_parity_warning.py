@@ -60,3 +60,18 @@ def test_the_ladder_grows_k_then_falls_back_by_objective() -> None:
     assert names == ["int8", "int8, 1 op float", "int8, 2 ops float", "int8, 4 ops float", "int8, 6 ops float",
                      "int16x8", "dynamic-range int8", "fp16", "float32"]
     assert [r.name for r in ladder(None, "latency")][1:3] == ["dynamic-range int8", "int16x8"]
+
+
+def test_op_names_are_the_users_layer_names() -> None:
+    from converters.quantization.calibrated import framework_name
+
+    layers = frozenset({"conv2d", "conv2d_1", "dense", "dense_1"})
+    # Keras 3 traces layer "conv2d" as scope "conv2d_1" and "conv2d_1" as "conv2d_1_2"; tf_keras does not
+    assert framework_name("sequential_1/conv2d_1_2/Relu;sequential_1/conv2d_1_2/BiasAdd", "CONV_2D", layers, True) \
+        == "conv2d_1"
+    assert framework_name("sequential_1/conv2d_1/Relu;sequential_1/conv2d_1/convolution", "CONV_2D", layers, True) \
+        == "conv2d"
+    assert framework_name("model/conv2d_1/Relu;model/conv2d_1/BiasAdd", "CONV_2D", layers, False) == "conv2d_1"
+    # onnx2tf: the fused location of the convolution, not of its bias add
+    assert framework_name("model_2/tf.math.add_6/Add;model_2/tf.nn.convolution_3/convolution;Const_641",
+                          "CONV_2D") == "tf.nn.convolution_3"
