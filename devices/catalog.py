@@ -139,6 +139,6 @@ def qualified(profile: DeviceProfile, qualifiers: str) -> DeviceProfile:
                          hint="add power.supply_v to the profile (the voltage its energy measurements used)")
     if supply is not None and not 0.5 <= supply <= 6.0:
         raise UsageError(f"{profile.id}@{supply:g}V: a supply voltage between 0.5 and 6 V is expected",
-                         hint=f"e.g. --device {profile.id}@3.3V")
+                         hint=f"e.g. devices='{profile.id}@3.3V'", params=("devices",))
     suffix = "".join(f"@{x}" for x in ([_slug(engine)] if engine else []) + ([f"{supply:g}V"] if supply else []))
     return dataclasses.replace(profile, id=profile.id + suffix, engine=engine, supply_override_v=supply)

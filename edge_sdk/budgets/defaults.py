@@ -46,7 +46,8 @@ def _check_for(profile: Any) -> CheckSpec:
         limits["runtimes"] = runtime
     if not limits:
         raise ConfigError(f"device profile {profile.id!r} carries no app constraints (no app_memory_bytes)",
-                          hint="pass a budget file with --budget, or add app_memory_bytes to the profile")
+                          hint="pass a budget file (budget=PATH), or add app_memory_bytes to the profile",
+                          params=("budget",))
     return CheckSpec(name=f"{name} app constraints", models=[], devices=[profile.id], limits=limits,
                      message=f"The model does not fit what an app may use on {name}.", origin="device-defaults")
 

@@ -93,8 +93,8 @@ def evaluate_check(spec: CheckSpec, models: list[ModelRef], unmatched: list[str]
     device_limits = [m for m in spec.limits if METRICS[m].scope == "device" and m != "arena"]
     if device_limits and not device_ids:
         raise ConfigError(f"{budget_path}:{spec.line or ''}: check {spec.name!r} limits {', '.join(device_limits)} "
-                          "but names no device", hint='add devices = ["pixel-4"] to the check, or pass --device ID '
-                          "(edge-sdk devices lists the ids)")
+                          "but names no device", hint='add devices = ["pixel-4"] to the check, or pass devices=ID '
+                          "(edge-sdk devices lists the ids)", params=("devices",))
     for pattern in unmatched:
         outcome.verdicts.append(rule_verdict(
             check=spec.name, model=pattern, device=None, metric="models", actual="no file matches",
