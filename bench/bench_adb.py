@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "tests"))
 
 import assets  # noqa: E402
-from edge_sdk.adb_profiling import profile_on_adb  # noqa: E402
 from loopback_device.fixtures import start_lab  # noqa: E402
+
+from edge_sdk.profiling.adb import profile_on_adb  # noqa: E402
 from runtime_harness.adb.client import AdbClient  # noqa: E402
 
 REPEATS = 3

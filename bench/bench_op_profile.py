@@ -52,8 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from edge_sdk.op_attribution import result_label
     from edge_sdk.profiling import profile
+    from edge_sdk.profiling.ops import result_label
 
     with tempfile.TemporaryDirectory() as tmp:
         for label, path in _models(Path(tmp)):
@@ -78,7 +78,7 @@ def main() -> None:
             print(f"   ops timed {len(timed)}/{len(host['ops'])}; whole median {statistics.median(wholes):.4f} ms, "
                   f"per-op sum {statistics.median(sums):.4f} ms; sum/whole per repeat "
                   + ", ".join(f"{r:.2f}" for r in ratios))
-            print(f"   --op-profile wall time over a plain host profile: " + ", ".join(f"{c:.1f}x" for c in costs))
+            print("   --op-profile wall time over a plain host profile: " + ", ".join(f"{c:.1f}x" for c in costs))
             for note in host["op_profile"].get("notes", []):
                 print(f"   note: {note}")
             top = sorted(timed, key=lambda r: -r["ms"])[:3]

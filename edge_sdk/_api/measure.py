@@ -72,7 +72,7 @@ def profile_adb(model: PathLike, *, serials: Sequence[str] | None = None, thread
     ``partial_report`` (default ``<model>.adb-partial.json``) before the error is raised
     (DeviceError or RuntimeCrash, exit 3). ``on_progress`` receives each phone's stages.
     """
-    from edge_sdk.adb_profiling import profile_on_adb
+    from edge_sdk.profiling.adb import profile_on_adb
 
     return cast("ProfileDocument", profile_on_adb(
         model, serials=list(serials) if serials is not None else None, threads=threads, delegate=delegate,

@@ -37,7 +37,7 @@ def default_cache_dir(_budget_dir: Path | None = None) -> Path:
 
 # The code and data that produce measurements. Hashing their content (not mtimes, which a CI
 # checkout resets) keeps an editable install from serving numbers an older estimator computed.
-_MEASURING_CODE = ("edge_sdk/graph", "edge_sdk/data", "edge_sdk/profiling.py", "edge_sdk/adb_profiling.py",
+_MEASURING_CODE = ("edge_sdk/graph", "edge_sdk/data", "edge_sdk/profiling",
                    "edge_sdk/budgets/measure.py", "edge_sdk/budgets/runtime_probe.py", "runtime_harness", "devices")
 _fingerprint: str | None = None
 

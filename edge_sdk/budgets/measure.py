@@ -6,7 +6,7 @@ Sources, all consumed through their public interfaces (this module measures noth
   from :func:`edge_sdk.graph.analyze`;
 - latency, peak memory, arena and energy per device from :func:`edge_sdk.profiling.profile`
   (host measurement in a child process plus per-device estimates, or estimates only), or measured
-  on a phone over adb (:func:`edge_sdk.adb_profiling.profile_on_adb`) when one matches the device;
+  on a phone over adb (:func:`edge_sdk.profiling.adb.profile_on_adb`) when one matches the device;
 - accuracy drop from the convert manifest beside the model (``MODEL.tflite.json``);
 - runtime compatibility by really loading the model in the named runtime, in a child process
   (:mod:`edge_sdk.budgets.runtime_probe`).
@@ -167,7 +167,7 @@ class Measurer:
         if results is None:
             results = self.cache.get("adb", key, sha256=sha256)
         if results is None:
-            from edge_sdk.adb_profiling import profile_on_adb
+            from edge_sdk.profiling.adb import profile_on_adb
 
             document = profile_on_adb(str(path), serials=self.adb_serials or None, threads=threads)
             results = [r for r in document.get("results", []) if r.get("source") == "measured"]

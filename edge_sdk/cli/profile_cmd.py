@@ -1,7 +1,7 @@
 """``edge-sdk profile``: measure a .tflite on this host and estimate it on device profiles.
 
 A thin layer over :func:`edge_sdk.profiling.profile` (host backend) and
-:func:`edge_sdk.adb_profiling.profile_on_adb` (``--backend adb``, real phones). Prints a table per
+:func:`edge_sdk.profiling.adb.profile_on_adb` (``--backend adb``, real phones). Prints a table per
 run; ``--json`` prints the versioned document instead, ``-o`` writes it atomically, ``--html``
 renders it. Progress is shown on stderr only when stderr is a terminal and ``--json`` is off.
 """
@@ -101,7 +101,7 @@ def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
                          "with its own inputs; its profile is matched from the phone itself)",
                          hint="drop them, or profile on the host (without --backend adb)")
     try:
-        adb_profiling = importlib.import_module("edge_sdk.adb_profiling")
+        adb_profiling = importlib.import_module("edge_sdk.profiling.adb")
     except ImportError as exc:
         raise InfrastructureError(f"the adb backend is not available in this installation ({exc})",
                                   hint="profile on the host (drop --backend adb) or update edge-sdk") from None
@@ -178,7 +178,7 @@ def render(document: dict[str, Any]) -> str:
 
 def render_ops(document: dict[str, Any], top: int = 12) -> list[str]:
     """The costliest ops, measured and estimated side by side (all of them are in --json / --html)."""
-    from edge_sdk.op_attribution import join, result_label
+    from edge_sdk.profiling.ops import join, result_label
 
     results = document.get("results", [])
     labels = [result_label(r) for r in results if r.get("ops")]

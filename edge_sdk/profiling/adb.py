@@ -137,8 +137,8 @@ def build_document(model: Path, spec: runner.RunSpec, outcomes: list[Any]) -> di
 def measured_result(outcome: runner.RunResult, spec: runner.RunSpec, model: Path,
                     graph: Any | None = None) -> dict[str, Any]:
     """One ProfileResult (edge_sdk.core.documents contract) from a device run; ``graph`` names the
-    ops of an op profile (edge_sdk.op_attribution)."""
-    from edge_sdk.op_attribution import adb_ops
+    ops of an op profile (edge_sdk.profiling.ops)."""
+    from edge_sdk.profiling.ops import adb_ops
 
     out, info, runs = outcome.output, outcome.info, outcome.output.runs
     mean = out.inference_avg_ms
@@ -218,7 +218,7 @@ def _estimate(graph: Any | None, outcome: runner.RunResult, measured: dict[str, 
     try:
         estimated = estimate(graph, outcome.profile, threads=outcome.threads)
         if measured.get("ops"):  # line the phone's op profile up with the estimate's, op by op
-            from edge_sdk.op_attribution import estimated_ops
+            from edge_sdk.profiling.ops import estimated_ops
 
             estimated["ops"], estimated["op_profile"] = estimated_ops(graph, outcome.profile, estimated)
     except EdgeSdkError as error:

@@ -197,7 +197,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     UnsupportedModelError (exit 2) for bad models and inputs, UsageError for bad options and
     unknown devices, RuntimeCrash (exit 3) when the interpreter crashes or hangs.
     Every estimate carries its per-op breakdown (``ops``); ``op_profile`` also times each op alone
-    on the host (see :mod:`edge_sdk.op_attribution`). ``on_progress`` receives a "measure" stage
+    on the host (see :mod:`edge_sdk.profiling.ops`). ``on_progress`` receives a "measure" stage
     (start, updates with runs and the median's relative CI, end) while the host run lasts.
     """
     path = require_file(model, "model (.tflite)")
@@ -277,7 +277,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
             checks, facts = _host_checks(device, emulator)
             result.setdefault("provenance", {})["host_checks"] = checks
             if result.get("latency_ms", {}).get("p50"):
-                from edge_sdk.op_attribution import estimated_ops
+                from edge_sdk.profiling.ops import estimated_ops
 
                 result["ops"], result["op_profile"] = estimated_ops(graph, device, result)
             result["notes"] = list(result.get("notes") or []) + facts
@@ -300,7 +300,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
 def _attach_host_ops(host_result: dict[str, Any], graph: Any, request: Any,
                      on_progress: ProgressCallback | None) -> None:
     """Time every op alone (isolated children, same runtime/threads/inputs) and attach the rows."""
-    from edge_sdk.op_attribution import host_ops
+    from edge_sdk.profiling.ops import host_ops
     from runtime_harness.host.op_profiler import OpProfileRequest, profile_ops
 
     ops = [{"index": op.index, "position": op.position, "type": op.type} for op in graph.ops if op.subgraph == 0]

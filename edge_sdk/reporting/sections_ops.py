@@ -1,5 +1,5 @@
 """The "where the time goes" section: per-op time measured on the host, estimated per device and read
-from phones, lined up op by op (``results[].ops`` of profile documents, see edge_sdk.op_attribution).
+from phones, lined up op by op (``results[].ops`` of profile documents, see edge_sdk.profiling.ops).
 
 One block per model: a sortable hotspot table with one column per result, a bar chart per result
 grouped by op type, and a bar chart by the user's layer names; the method's error (per-op sum vs
@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from edge_sdk.op_attribution import by_type, join, result_label
+from edge_sdk.profiling.ops import by_type, join, result_label
 from edge_sdk.reporting.html_parts import Cell, Section, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.reporting.svg import ESTIMATED, MEASURED, bar_chart

@@ -140,8 +140,8 @@ def adb(spec: dict[str, Any], converted: dict[str, Any]) -> dict[str, Any]:
 
 
 def _adb_result(artifact: str, spec: dict[str, Any]) -> dict[str, Any]:
-    from edge_sdk.adb_profiling import profile_on_adb
     from edge_sdk.core.errors import DeviceError
+    from edge_sdk.profiling.adb import profile_on_adb
 
     serials = [s for s in os.environ.get("EDGE_SDK_ADB_SERIALS", "").split(",") if s] or None
     with tempfile.TemporaryDirectory(prefix="edge-sdk-sweep-adb-") as folder:

@@ -1,5 +1,5 @@
 """profile --op-profile: per-op time measured on the host, estimated per device, read from a phone,
-lined up op by op (edge_sdk.op_attribution).
+lined up op by op (edge_sdk.profiling.ops).
 
 The adb test runs against the loopback test device, which STANDS IN FOR A PHONE: its
 benchmark_model prints the real tool's op-profiling table (the Run Order rows) for a model it runs
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from edge_sdk.cli import main
-from edge_sdk.op_attribution import join, result_label
+from edge_sdk.profiling.ops import join, result_label
 from model_scripts import STREAMING_MODEL
 from loopback_device.pytest_fixtures import adb_client, adb_lab  # noqa: F401 - pytest fixtures
 
@@ -60,7 +60,7 @@ def test_estimates_alone_carry_their_breakdown_without_running_anything(kws_tfli
 
 
 def test_phone_op_profile_joins_the_estimate_op_by_op(adb_lab, adb_client, kws_tflite: Path) -> None:
-    from edge_sdk.adb_profiling import profile_on_adb
+    from edge_sdk.profiling.adb import profile_on_adb
 
     phone = adb_lab.add_device()
     try:

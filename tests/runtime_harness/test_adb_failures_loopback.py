@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
-from edge_sdk.adb_profiling import profile_on_adb
+from edge_sdk.profiling.adb import profile_on_adb
 from edge_sdk.cli.params import for_cli
 from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, DeviceError, InputError, RuntimeCrash, UsageError
 from edge_sdk.graph.synth import Tensor, single_op

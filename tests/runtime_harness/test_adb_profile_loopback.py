@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_sdk.adb_profiling import profile_on_adb
+from edge_sdk.profiling.adb import profile_on_adb
 from edge_sdk.core.documents import document_kind
 from loopback_device.pytest_fixtures import adb_client, adb_lab  # noqa: F401 - pytest fixtures
 from loopback_device.sandbox import describe
