@@ -7,30 +7,12 @@ import signal
 import subprocess
 import sys
 
+from model_mutations import mutate as _mutate
 
 from edge_sdk.core.errors import InputError
 from edge_sdk.graph import analyze
 
 CASES = 360
-MUTATIONS = ("flip", "truncate", "splice", "extreme-int")
-
-
-def _mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
-    blob = bytearray(data)
-    kind = MUTATIONS[rng.randrange(len(MUTATIONS))]
-    if kind == "flip":  # a few random bytes anywhere (headers, vtables, offsets, weights)
-        for _ in range(rng.randint(1, 16)):
-            blob[rng.randrange(len(blob))] = rng.randrange(256)
-    elif kind == "truncate":
-        blob = blob[: rng.randrange(8, len(blob))]
-    elif kind == "splice":  # a run of garbage, as a bad disk or partial copy leaves
-        at = rng.randrange(len(blob))
-        blob[at:at + 48] = bytes(rng.randrange(256) for _ in range(48))
-    else:  # a 32-bit field set to a value that breaks naive readers (huge lengths, negative offsets)
-        at = rng.randrange(0, len(blob) - 4) & ~3
-        value = rng.choice([0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0, 1, len(blob), len(blob) - 4])
-        blob[at:at + 4] = value.to_bytes(4, "little")
-    return kind, bytes(blob)
 
 
 def _alarm(*_):
