@@ -22,7 +22,7 @@ from edge_sdk.sweep.output import DOCUMENT_NAME, SweepResult
 def _load(directory: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     path = Path(directory)
     path = path / DOCUMENT_NAME if path.is_dir() else path
-    return path.parent, doc.check_sweep_document(load_document(path, kinds=(doc.KIND,)), str(path))
+    return path.parent, load_document(path, kinds=(doc.KIND,))
 
 
 def _order(document: dict[str, Any]) -> dict[tuple[str, str, str], int]:

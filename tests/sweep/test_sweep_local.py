@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sweep_helpers import cli, eval_data, load, matrix, sweep_dir, tiny_keras, tiny_model  # noqa: E402
 
+from edge_sdk.core.documents import SweepDocument, shape  # noqa: E402
 from edge_sdk.sweep import merge, sweep  # noqa: E402
 from edge_sdk.sweep.store import ResultStore  # noqa: E402
 
@@ -65,6 +66,8 @@ def test_shards_merged_equal_one_run(tmp_path: Path) -> None:
     merged = merge([tmp_path / "part1", tmp_path / "part2"], tmp_path / "merged")
     assert matrix(merged.document) == matrix(whole.document)
     assert merged.document["matrix"] == whole.document["matrix"] and merged.exit_code == whole.exit_code == 0
+    for document in (whole.document, merged.document):   # what was written is what the type declares
+        assert shape.problems(json.loads(json.dumps(document)), SweepDocument) == []
     for cell in merged.cells:
         for relative in cell["documents"].values():
             assert (tmp_path / "merged" / relative).is_file()

@@ -12,7 +12,7 @@ Kinds and their types (one module each, in this package):
     convert   ConvertManifest   an artifact's manifest (OUT.tflite.json)    (convert.py)
     inspect   InspectDocument   what static analysis knows of a .tflite     (inspect.py)
     devices   (the profile catalog, ``edge-sdk devices --json``)
-    sweep     a sweep matrix; its type still lives in edge_sdk.sweep.document (sweep.py says how it moves)
+    sweep     SweepDocument     a sweep: every (model, recipe, device) cell   (sweep.py)
     and the ``compare --json`` output, CompareDocument (compare.py), which has no envelope.
 
 Why ``TypedDict`` and not dataclasses: a document *is* JSON. It is written, embedded (a check
@@ -44,6 +44,7 @@ from edge_sdk.core.documents.compare import CompareDocument, CompareRow
 from edge_sdk.core.documents.convert import ConvertManifest
 from edge_sdk.core.documents.inspect import InspectDocument
 from edge_sdk.core.documents.profile import LatencyMs, MemoryUse, ProfileDocument, ProfileResult
+from edge_sdk.core.documents.sweep import SweepCell, SweepDocument
 from edge_sdk.core.errors import InputError
 from edge_sdk.core.files import read_text_input
 from edge_sdk.core.version import __version__
@@ -53,7 +54,7 @@ READABLE_VERSIONS = (1,)
 KINDS = ("inspect", "profile", "check", "convert", "devices", "sweep")
 # the type each kind's body is checked against at the load boundary (kinds not listed: envelope only)
 DOCUMENT_TYPES: dict[str, type] = {"profile": ProfileDocument, "check": CheckDocument, "convert": ConvertManifest,
-                                   "inspect": InspectDocument}
+                                   "inspect": InspectDocument, "sweep": SweepDocument}
 
 
 def envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -142,5 +143,6 @@ def load_document(path: str | os.PathLike[str], kinds: tuple[str, ...] | None = 
 
 __all__ = ["DOCUMENT_TYPES", "KINDS", "READABLE_VERSIONS", "SCHEMA_VERSION", "CheckDocument", "CheckEntry",
            "CompareDocument", "CompareRow", "ConvertManifest", "Envelope", "InspectDocument", "LatencyMs",
-           "MeasurementRow", "MemoryUse", "ModelRef", "ProfileDocument", "ProfileResult", "ToolInfo", "VerdictRow",
+           "MeasurementRow", "MemoryUse", "ModelRef", "ProfileDocument", "ProfileResult", "SweepCell", "SweepDocument",
+           "ToolInfo", "VerdictRow",
            "check_document", "document_kind", "envelope", "load_document", "upgrade"]

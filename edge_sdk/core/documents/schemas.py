@@ -16,6 +16,7 @@ from edge_sdk.core.documents.compare import CompareDocument
 from edge_sdk.core.documents.convert import ConvertManifest
 from edge_sdk.core.documents.inspect import InspectDocument
 from edge_sdk.core.documents.profile import ProfileDocument
+from edge_sdk.core.documents.sweep import SweepDocument
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE_ID = "https://edge-sdk.dev/schemas/"
@@ -26,6 +27,7 @@ DOCUMENTS: dict[str, tuple[type, str]] = {
     "convert": (ConvertManifest, "edge-sdk convert manifest (OUT.tflite.json)"),
     "inspect": (InspectDocument, "edge-sdk inspect --json"),
     "compare": (CompareDocument, "edge-sdk compare --json"),
+    "sweep": (SweepDocument, "edge-sdk sweep (DIR/sweep.json)"),
 }
 
 
