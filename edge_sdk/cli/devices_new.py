@@ -37,6 +37,7 @@ def run_new(args: argparse.Namespace) -> int:
         render,
     )
     from edge_sdk.core.atomic import atomic_write_text
+    from edge_sdk.core.paths import OutputPlan, output_errors
 
     profile_id = args.device
     if not profile_id:
@@ -65,7 +66,9 @@ def run_new(args: argparse.Namespace) -> int:
               f"{' --like ' + like.id if like else ''}.\n# Derived numbers are listed under estimates; "
               "replace them with measured ones when you have them (edge-sdk calibrate adds measured points).\n")
     text = render(data, header=header)
-    atomic_write_text(target, text)
+    OutputPlan().read(like.path if like else None, "--like profile").write("-o", target).check()
+    with output_errors("-o", target):
+        atomic_write_text(target, text)
     borrowed = (f"the fitted corrections of {like.id}" if like and like.calibration else
                 f"the fitted correction of its core type ({clusters[0]['core']} or its nearest measured ancestor)"
                 + (f"; {like.id} has no published points of its own" if like else ""))

@@ -149,3 +149,13 @@ def test_same_file_and_document_files() -> None:
     doc = {"budget": {"path": "/b/edge-budget.toml"}, "checks": [{"models": ["build/m.tflite"]}]}
     assert "/b/build/m.tflite" in document_files(doc)
     assert "/r/m.tflite" in document_files({"model": {"path": "x/m.tflite"}}, "/r/p.json")
+
+
+def test_devices_new_never_replaces_the_profile_it_borrows_from(capsys, tmp_path: Path, monkeypatch) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copy(repo / "devices" / "profiles" / "pixel-7.toml", tmp_path / "pixel-7.toml")
+    before = file_sha256(tmp_path / "pixel-7.toml")
+    monkeypatch.setenv("EDGE_SDK_DEVICE_PATH", str(tmp_path))
+    err = refused(capsys, "devices", "new", "pixel-7", "--soc", "x", "--cores", "4x cortex-a55@1.8", "--ram", "4GiB",
+                  "--like", "pixel-7", "-o", str(tmp_path), "--force")
+    assert "the --like profile" in err and file_sha256(tmp_path / "pixel-7.toml") == before
