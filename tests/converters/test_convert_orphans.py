@@ -80,3 +80,21 @@ def test_killing_convert_kills_the_converter_and_publishes_nothing(tiny_keras, t
     finally:
         if cli.poll() is None:
             cli.kill()
+
+
+def test_a_failure_message_never_says_nothing_was_written_when_something_was(tmp_path):
+    """A kill between the manifest's and the model's rename leaves the new manifest only: the crash
+    message says exactly that (it used to say "nothing was written" whatever had happened)."""
+    from converters.isolated import _file_state, _what_was_written
+    from edge_sdk.core.atomic import atomic_write_text
+
+    out, manifest = tmp_path / "m.tflite", tmp_path / "m.tflite.json"
+    out.write_bytes(b"old model")
+    manifest.write_text("{}")
+    before = {p: _file_state(p) for p in (manifest, out)}
+    assert _what_was_written(out, before) == f"nothing was written to {out}"
+    atomic_write_text(manifest, '{"output": {"sha256": "new"}}')
+    message = _what_was_written(out, before)
+    assert "nothing" not in message and str(manifest) in message and "never published" in message
+    atomic_write_text(out, "new model")
+    assert "had already been published" in _what_was_written(out, before)
