@@ -192,7 +192,7 @@ class Row:
         delta = self.delta
         if delta is None or not self.before:
             return None
-        return 100.0 * delta / abs(float(self.before))  # type: ignore[arg-type]
+        return 100.0 * delta / abs(float(self.before))
 
     @property
     def changed(self) -> bool:

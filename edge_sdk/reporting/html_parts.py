@@ -51,9 +51,11 @@ def figure(svg: str, name: str, caption: str = "") -> str:
     return f'<figure class="figure" data-chart="{escape(name)}">{svg}{cap}</figure>'
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Cell | str]], *, sortable: bool = False,
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, sortable: bool = False,
           numeric: Sequence[int] = (), css: str = "") -> str:
-    """A table; with ``sortable`` a header click sorts it (JS), and without JS it reads as given."""
+    """A table; with ``sortable`` a header click sorts it (JS), and without JS it reads as given.
+
+    A cell is a :class:`Cell` (text, sort value, class) or anything else, shown as ``str(cell)``."""
     classes = " ".join(c for c in ("data", "sortable" if sortable else "", css) if c)
     head = "".join(
         f'<th{" class=num" if i in numeric else ""}{" data-sort=num" if sortable and i in numeric else ""}'

@@ -70,7 +70,8 @@ def op_rows(inspect_doc: dict[str, Any], per_op_ms: dict[int, float] | None = No
         if not isinstance(op, dict):
             continue
         tensors = [t for t in listed(op, "inputs") + listed(op, "outputs") if isinstance(t, dict)]
-        index = op.get("index") if isinstance(op.get("index"), int) else position
+        raw_index = op.get("index")
+        index = raw_index if isinstance(raw_index, int) else position
         rows.append(OpRow(
             index=index, op_type=str(op.get("type") or op.get("op") or "?"),
             macs=number(op.get("macs")) or 0.0, params=number(op.get("params")) or 0.0,
@@ -129,7 +130,7 @@ def activation_timeline(inspect_doc: dict[str, Any]) -> ActivationTimeline | Non
     Read from ``activation_timeline`` (top level), else from ``memory_plan`` (its own ``timeline``
     or its subgraphs' timelines concatenated); None when absent.
     """
-    plan = inspect_doc.get("memory_plan") if isinstance(inspect_doc.get("memory_plan"), dict) else {}
+    plan = mapped(inspect_doc, "memory_plan")
     values = inspect_doc.get("activation_timeline")
     if not isinstance(values, list):
         values = plan.get("timeline") or plan.get("activation_timeline")
@@ -203,20 +204,20 @@ def variant_label(convert_doc: dict[str, Any], precision: str | None = None) -> 
     if quantize not in (None, "", "none", "unchanged", False):  # "unchanged": a .tflite source, copied
         label = QUANTIZE_LABELS.get(str(quantize), str(quantize))
     else:
-        source = convert_doc.get("source") if isinstance(convert_doc.get("source"), dict) else {}
+        source = mapped(convert_doc, "source")
         label = precision or ("unchanged .tflite" if source.get("format") == "tflite" else "float32")
     prune = convert_doc.get("prune")
     if isinstance(prune, dict):
         sparsity = number(prune.get("sparsity") or prune.get("target_sparsity"))
         if prune.get("enabled", True) and sparsity:
             label += f" + pruned {sparsity * 100:.0f}%"
-    elif number(prune):
-        label += f" + pruned {float(prune) * 100:.0f}%"
+    elif (fraction := number(prune)):
+        label += f" + pruned {fraction * 100:.0f}%"
     return label
 
 
 def _accuracy(convert_doc: dict[str, Any]) -> tuple[float | None, float | None]:
-    validation = convert_doc.get("validation") if isinstance(convert_doc.get("validation"), dict) else {}
+    validation = mapped(convert_doc, "validation")
     accuracy = validation.get("accuracy")
     if isinstance(accuracy, dict):
         value = next((number(accuracy.get(k)) for k in ("artifact", "converted", "after", "tflite", "value", "accuracy")
@@ -233,11 +234,11 @@ def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, An
     """
     out = []
     for doc in convert_docs:
-        output = doc.get("output") if isinstance(doc.get("output"), dict) else {}
+        output = mapped(doc, "output")
         sha, name = output.get("sha256"), str(output.get("path") or "").rsplit("/", 1)[-1]
         latency, source, precision = None, "", None
         for profile in profile_docs:
-            model = profile.get("model") if isinstance(profile.get("model"), dict) else {}
+            model = mapped(profile, "model")
             same = (sha and model.get("sha256") == sha) or (name and str(model.get("path", "")).endswith(name))
             if not same:
                 continue
@@ -298,7 +299,7 @@ def op_profiles(profile_docs: list[dict[str, Any]], sha256: str | None, name: st
     """Measured op profiles (``results[].ops``) of the profiles that are about this model file."""
     found = []
     for doc in profile_docs:
-        model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+        model = mapped(doc, "model")
         same = (sha256 and model.get("sha256") == sha256) or (name and str(model.get("path", "")).endswith(name))
         if not same:
             continue

@@ -7,6 +7,7 @@ from typing import Any
 from edge_sdk.core.units import format_bytes, format_count, format_ms
 from edge_sdk.reporting import model_data as data
 from edge_sdk.reporting import svg
+from edge_sdk.reporting.chart_data import listed, mapped
 from edge_sdk.reporting.html_parts import Cell, Section, anchor_for, facts, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 
@@ -53,7 +54,7 @@ def _partitions(body: dict[str, Any]) -> str:
         fallbacks = [f"#{f.get('index')} {f.get('op')}: {f.get('reason')}" for f in plan.get("fallback_ops", [])
                      if isinstance(f, dict)]
         shown = "; ".join(fallbacks[:3]) + (f"; and {len(fallbacks) - 3} more" if len(fallbacks) > 3 else "")
-        boundaries = plan.get("boundaries") if isinstance(plan.get("boundaries"), list) else []
+        boundaries = listed(plan, "boundaries")
         rows.append([name, str(plan.get("delegated_partitions", "-")), str(plan.get("delegated_ops", "-")),
                      str(len(boundaries)), format_bytes(data.number(plan.get("boundary_bytes"))), shown or "-"])
     return ('<details><summary>Delegate partitions: what each delegate takes, what falls back to the CPU, '
@@ -115,10 +116,10 @@ def _size_charts(body: dict[str, Any], rows: list[data.OpRow]) -> list[str]:
 
 def _planned_arena(body: dict[str, Any]) -> float | None:
     """The arena the memory plan reserves (peak live bytes plus alignment and fragmentation)."""
-    plan = body.get("memory_plan") if isinstance(body.get("memory_plan"), dict) else {}
+    plan = mapped(body, "memory_plan")
     for value in (plan.get("peak_bytes"), body.get("peak_activation_bytes")):
-        if (data.number(value) or 0) > 0:
-            return float(value)
+        if (bytes_ := data.number(value)) is not None and bytes_ > 0:
+            return bytes_
     return None
 
 
@@ -201,16 +202,17 @@ def _tradeoff_plots(variants: list[data.Variant]) -> list[str]:
     """Size vs latency and size vs accuracy, each drawn when at least two variants have both numbers."""
     colors = {v.label: svg.SERIES[i % len(svg.SERIES)] for i, v in enumerate(variants)}
     plots = []
-    timed = [v for v in variants if v.size_bytes and v.latency_ms is not None]
-    if len(timed) >= 2:
-        points = [(v.size_bytes / 1e6, v.latency_ms, v.label, colors[v.label]) for v in timed]
+    points = [(size / 1e6, ms, v.label, colors[v.label]) for v in variants
+              if (size := v.size_bytes) and (ms := v.latency_ms) is not None]
+    if len(points) >= 2:
         plots.append(figure(svg.scatter_chart(points, title="Trade-off: size vs latency", x_label="file size (MB)",
                                               y_label="p50 latency", x_fmt=lambda x: f"{x:g}", y_fmt=format_ms),
                             "variant-latency", "Lower left is better: smaller and faster."))
-    scored = [v for v in variants if v.size_bytes and v.accuracy is not None]
+    scored = [(size / 1e6, accuracy, v.label, colors[v.label]) for v in variants
+              if (size := v.size_bytes) and (accuracy := v.accuracy) is not None]
     if len(scored) >= 2:
-        scale = 100 if all(v.accuracy <= 1 for v in scored) else 1
-        points = [(v.size_bytes / 1e6, v.accuracy * scale, v.label, colors[v.label]) for v in scored]
+        scale = 100 if all(accuracy <= 1 for _, accuracy, _, _ in scored) else 1
+        points = [(size, accuracy * scale, label, color) for size, accuracy, label, color in scored]
         plots.append(figure(svg.scatter_chart(points, title="Trade-off: size vs accuracy", x_label="file size (MB)",
                                               y_label="accuracy" + (" (%)" if scale == 100 else ""),
                                               x_fmt=lambda x: f"{x:g}", y_fmt=lambda y: f"{y:.4g}"),

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from edge_sdk.profiling.ops import by_type, join, result_label
+from edge_sdk.reporting.chart_data import listed
 from edge_sdk.reporting.html_parts import Cell, Section, figure, note, table
 from edge_sdk.reporting.loading import LoadedDocument
 from edge_sdk.reporting.svg import ESTIMATED, MEASURED, bar_chart
@@ -36,7 +37,7 @@ def _by_layer(rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 def _attributed(result: Any) -> bool:
     """Results whose ``ops`` are attribution rows (older documents hold raw benchmark rows only)."""
-    ops = result.get("ops") if isinstance(result, dict) else None
+    ops = listed(result, "ops")
     return bool(ops) and all(isinstance(r, dict) and isinstance(r.get("index"), int) and "ms" in r for r in ops)
 
 

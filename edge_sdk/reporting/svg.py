@@ -237,9 +237,9 @@ def grouped_bar_chart(groups: Sequence[BarGroup], *, title: str, fmt: Formatter,
             body.append(_text(end + 5, y + bar_h - 3, f"{bar.series} {bar.text}", size=10))
             y += bar_h + 2
         if group.budget:
-            x = xs(group.budget)
-            body.append(_line(x, group_top - 3, x, y + 1, BUDGET, 2.5))
-            body.append(_text(x + 3, group_top - 4, f"budget {fmt(group.budget)}", color=BUDGET, size=9,
+            budget_x = xs(group.budget)
+            body.append(_line(budget_x, group_top - 3, budget_x, y + 1, BUDGET, 2.5))
+            body.append(_text(budget_x + 3, group_top - 4, f"budget {fmt(group.budget)}", color=BUDGET, size=9,
                               weight="bold", halo=True))
         y += gap
     body.append(_line(left, top, left, bottom, "#94a3b8"))
