@@ -154,13 +154,13 @@ def _build_all(rungs: list[Rung], options: ConvertOptions, source: LoadedSource,
                calibrated: Calibrated, folder: Path) -> list[tuple[Rung, dict[str, Any], bytes | None]]:
     """Build every rung (cheap next to measuring it): sizes and latency estimates decide the order."""
     estimate = _estimator(options.latency_estimator) if options.target_device else None
-    built = []
+    built: list[tuple[Rung, dict[str, Any], bytes | None]] = []
     for index, rung in enumerate(rungs):
         entry: dict[str, Any] = {"name": rung.name, "quantize": rung.mode, "chosen": False, "kept_float": [
             k["name"] for k in describe_kept(calibrated.ops, _kept_tensors(rung), [])]}
         started = time.perf_counter()
         try:
-            data: bytes | None = _build(rung, options, source, model, calibrated)
+            data = _build(rung, options, source, model, calibrated)
         except Exception as exc:  # noqa: BLE001 - a rung TFLite cannot build loses, the search goes on
             cause = str(exc).splitlines()[0].replace(f"{source.path}: ", "")
             entry["outcome"] = f"cannot be built: {cause[:160]}"
