@@ -27,7 +27,7 @@ def reference_paths() -> dict[str, Path]:
     for key, member in MLTK_MODELS.items():
         paths[f"{key}:int8"] = assets.mltk_model(member)
     for key, spec in REFERENCE_MODELS.items():
-        for quant in spec["quant"]:  # type: ignore[union-attr]
+        for quant in spec["quant"]:
             print(f"  building {key} {quant}", file=sys.stderr, flush=True)
             paths[f"{key}:{quant}"] = build_tflite(key, quant)
     return paths

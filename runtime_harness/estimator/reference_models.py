@@ -22,12 +22,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 FEATURES_FILE = Path(__file__).resolve().parent / "data" / "reference_features.json"
 
 # key -> (builder, kwargs, input size, precisions, what it stands for)
 # builder: a keras.applications name, or one of the small architectures defined in _BUILD below.
-REFERENCE_MODELS: dict[str, dict[str, object]] = {
+REFERENCE_MODELS: dict[str, dict[str, Any]] = {
     "mobilenet_v1_1.0_224": {"builder": "MobileNet", "alpha": 1.0, "size": 224, "quant": ["float32", "int8"]},
     "mobilenet_v1_0.25_128": {"builder": "MobileNet", "alpha": 0.25, "size": 128, "quant": ["float32", "int8"]},
     "mobilenet_v1_0.50_160": {"builder": "MobileNet", "alpha": 0.5, "size": 160, "quant": ["int8"]},
