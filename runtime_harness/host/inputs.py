@@ -48,7 +48,8 @@ class InputPlan:
     origin: str  # "generated" or the data file it came from
 
 
-def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]], data: np.ndarray | None) -> tuple[tuple[int, ...], str | None]:
+def resolve_shape(detail: dict[str, Any], requested: dict[str, list[int]],
+                  data: np.ndarray | None) -> tuple[tuple[int, ...], str | None]:
     """The concrete shape of one input, and a note when a default was taken.
 
     Precedence: ``input_shape`` for this name, then the shape of the supplied data, then the
