@@ -28,6 +28,7 @@ SWEEP.toml (or [tool.edge-sdk.sweep] in pyproject.toml; paths relative to the fi
   devices = ["pixel-7", "raspberry-pi-4", "adb:pixel-4"]   # adb:<profile>: a phone on a worker
   calibration_data = "data/calib.npz"       # for full-integer recipes ("random": accuracy unknown)
   eval_data = "data/eval.npz"               # labelled: adds the accuracy drop
+  max_accuracy_drop = "1%"                  # the accuracy budget of recipe "auto" (its search)
   budget = "edge-budget.toml"               # optional; a check applies where it names the device
   host = true                               # also measure each artifact on the worker's host
   store = "/shared/sweep-store"             # default: sweep/ in the edge-sdk cache (out of the repo)

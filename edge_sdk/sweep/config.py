@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_sdk.budgets.config import _Locator, parse_toml
-from edge_sdk.core.errors import ConfigError
+from edge_sdk.core.errors import ConfigError, UsageError
 from edge_sdk.core.files import read_text_input
 from edge_sdk.core.suggest import did_you_mean
 from edge_sdk.core.units import parse_time_ms
@@ -39,6 +39,7 @@ SETTINGS: dict[str, str] = {
     "calibration_data": 'calibration_data = "data/calib.npz"',
     "calibration_samples": "calibration_samples = 100",
     "eval_data": 'eval_data = "data/eval.npz"',
+    "max_accuracy_drop": 'max_accuracy_drop = "1%"',
     "budget": 'budget = "edge-budget.toml"',
     "host": "host = true",
     "host_time_limit": 'host_time_limit = "2 s"',
@@ -70,6 +71,7 @@ class SweepConfig:
     calibration_data: str | None = None
     calibration_samples: int | None = None
     eval_data: str | None = None
+    max_accuracy_drop: str | float | None = None   # the accuracy budget of recipe "auto" (its search)
     budget: Path | None = None
     host: bool = True
     host_time_limit_s: float = 5.0
@@ -155,6 +157,7 @@ class _Validator:
         config.eval_data = self.data_path(data, "eval_data")
         config.calibration_samples = self.count(data, "calibration_samples")
         config.threads = self.count(data, "threads")
+        config.max_accuracy_drop = self.accuracy_drop(data)
         retries = self.count(data, "retries", minimum=0)
         config.retries = 1 if retries is None else retries
         if "budget" in data:
@@ -242,6 +245,22 @@ class _Validator:
                                  hint="`edge-sdk devices` lists the profile ids; adb:<profile id> is a phone "
                                       "connected to a worker")
         return devices
+
+    def accuracy_drop(self, data: dict[str, Any]) -> str | float | None:
+        """Checked now with the converter's own parser; passed on as written (recipe "auto" reads it)."""
+        from converters.options import parse_accuracy_drop
+
+        value = data.get("max_accuracy_drop")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.error("max_accuracy_drop", f"max_accuracy_drop must be a percentage or a fraction, got {value!r}",
+                             hint=SETTINGS["max_accuracy_drop"])
+        try:
+            parse_accuracy_drop(value)
+        except UsageError as exc:
+            raise self.error("max_accuracy_drop", exc.message, exc.hint) from None
+        return value
 
     def data_path(self, data: dict[str, Any], key: str, allow_random: bool = False) -> str | None:
         if key not in data:

@@ -94,14 +94,18 @@ def _resolved(config: SweepConfig, model: SweepModel, recipe: str) -> tuple[dict
             options["calibration_samples"] = config.calibration_samples
     if config.eval_data:
         options["eval_data"] = config.eval_data
+    if settings.get("search") and config.max_accuracy_drop is not None:   # recipe "auto": its accuracy budget
+        options["max_accuracy_drop"] = config.max_accuracy_drop
     try:
         planned = converters.plan(model.path, model.path.with_name(".sweep-plan.tflite"), **options)
     except UnsupportedModelError as exc:
         return options, None, exc.message.splitlines()[0].removeprefix(f"{model.path}: ")
-    except UsageError as exc:
-        raise ConfigError(f"{config.path}: recipe {recipe!r} on {model.name}: {exc.message}",
-                          hint="add calibration_data = \"PATH\" (or \"random\") to the sweep file"
-                          if full_integer else exc.hint, path=str(config.path)) from None
+    except UsageError as exc:   # the converter names its parameters, which are the sweep file's keys
+        missing = [key for key in ("calibration_data", "max_accuracy_drop", "eval_data") if key in exc.message]
+        hint = (f"add {' and '.join(missing)} to the sweep file (`edge-sdk sweep --help` shows them)"
+                if missing else exc.hint)
+        raise ConfigError(f"{config.path}: recipe {recipe!r} on {model.name}: {exc.message}", hint=hint,
+                          path=str(config.path)) from None
     resolved = {k: planned[k] for k in ("recipe", "quantize", "io", "prune")}
     resolved["steps"] = [{k: v for k, v in step["settings"].items() if k not in ("path", "data")}
                          for step in planned["steps"]]

@@ -102,3 +102,20 @@ def test_unreachable_scheduler_exits_3_fast_with_one_line_naming_it(tmp_path: Pa
     assert len(lines) == 1 and address in lines[0], done.stderr
     assert elapsed < 20, f"took {elapsed:.1f} s"
     assert not (tmp_path / "out").exists()
+
+
+def test_recipe_auto_needs_its_accuracy_budget_in_the_sweep_file(tmp_path: Path) -> None:
+    model = tmp_path / "models" / "net.onnx"
+    model.parent.mkdir()
+    model.write_bytes(b"\x08\x07")   # detected by extension; never converted: the plan refuses first
+    (tmp_path / "calib.npz").write_bytes(b"PK")
+    config = tmp_path / "SWEEP.toml"
+    config.write_text('models = ["models/*.onnx"]\nrecipes = ["auto"]\ndevices = ["pixel-7"]\n'
+                      'calibration_data = "calib.npz"\n')
+    with pytest.raises(ConfigError, match="max_accuracy_drop") as error:
+        sweep(config, tmp_path / "out")
+    assert (error.value.hint or "").startswith("add max_accuracy_drop")
+    config.write_text(config.read_text() + 'max_accuracy_drop = "150%"\n')
+    with pytest.raises(ConfigError, match=r"SWEEP.toml:5: max_accuracy_drop='150%' means a drop of 150 points"):
+        load_sweep_config(config)
+    _nothing_written(tmp_path)
