@@ -9,6 +9,7 @@ from pathlib import Path
 
 from converters.torch_spec import detect_torch_file, torch_file_kind
 from edge_sdk.core.errors import InputError
+from edge_sdk.core.files import require_file
 from edge_sdk.graph.reader import is_tflite
 
 # PyTorch kinds: a factory (torch=MODULE:FUNCTION) or a file told apart by its zip members
@@ -30,6 +31,7 @@ def detect_format(path: Path) -> str:
             f"{path}: is a directory without saved_model.pb, so it is not a TensorFlow SavedModel",
             hint="pass a SavedModel directory, or a .keras, .h5, .onnx or .tflite file",
             path=str(path))
+    require_file(path, "model to convert")  # a device or FIFO named x.onnx would be read forever
     suffix = path.suffix.lower()
     if suffix in TORCH_SUFFIXES:
         return detect_torch_file(path)

@@ -76,3 +76,11 @@ def test_a_foreign_file_named_as_a_model_is_never_echoed(tmp_path: Path) -> None
         shown = (done.stdout + done.stderr).replace(str(tmp_path), "<tmp>").encode()
         leaked = [secret[i:i + 3] for i in range(len(secret) - 3) if secret[i:i + 3] in shown]
         assert not leaked, (leaked, done.stderr)
+
+
+def test_convert_refuses_a_device_behind_a_model_suffix(tmp_path: Path) -> None:
+    (tmp_path / "zero.onnx").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.pt")
+    for name in ("zero.onnx", "pipe.pt"):
+        done = edge_sdk(tmp_path, "convert", name, "-o", "o.tflite")
+        assert done.returncode == 2 and "expected a regular file (model to convert)" in done.stderr, done.stderr
