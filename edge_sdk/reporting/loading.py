@@ -20,6 +20,7 @@ from edge_sdk.core.documents import (
     READABLE_VERSIONS,
     SCHEMA_VERSION,
     CheckDocument,
+    ConvertManifest,
     ProfileDocument,
     ProfileResult,
     check_document,
@@ -46,6 +47,13 @@ class LoadedDocument:
         if self.kind != "profile":
             raise TypeError(f"{self.origin} is a {self.kind} document, not a profile")
         return cast(ProfileDocument, self.body)
+
+    @property
+    def convert(self) -> ConvertManifest:
+        """The body as the convert manifest it was validated as."""
+        if self.kind != "convert":
+            raise TypeError(f"{self.origin} is a {self.kind} document, not a convert manifest")
+        return cast(ConvertManifest, self.body)
 
     @property
     def check(self) -> CheckDocument:

@@ -8,9 +8,11 @@ documents) and the conversion variants (convert manifests matched to profiles). 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge_sdk.core.documents import ConvertManifest, ProfileDocument
 from edge_sdk.reporting.chart_data import device_latencies, listed, mapped, number
 
 # One model of "what an op costs" when no per-op measurement exists: a mobile CPU core does
@@ -192,41 +194,32 @@ class Variant:
 QUANTIZE_LABELS = {"fp16": "float16", "dynamic": "dynamic-range int8"}
 
 
-def variant_label(convert_doc: dict[str, Any], precision: str | None = None) -> str:
+def variant_label(convert_doc: ConvertManifest, precision: str | None = None) -> str:
     """'int8', 'float16 + pruned 80%', ... from the manifest's quantize and prune settings.
 
     Without quantization the label is the output's ``precision`` when a profile of it says so,
     else float32 for a Keras/SavedModel/ONNX source, else "unchanged" (a .tflite source is copied).
+    The manifest was validated against :class:`ConvertManifest` at the load boundary.
     """
-    quantize = convert_doc.get("quantize")
-    if isinstance(quantize, dict):
-        quantize = quantize.get("mode") or quantize.get("precision") or quantize.get("recipe")
-    if quantize not in (None, "", "none", "unchanged", False):  # "unchanged": a .tflite source, copied
-        label = QUANTIZE_LABELS.get(str(quantize), str(quantize))
+    quantize = convert_doc.get("quantize", "none")
+    if quantize not in ("none", "unchanged"):  # "unchanged": a .tflite source, copied
+        label = QUANTIZE_LABELS.get(quantize, quantize)
     else:
-        source = mapped(convert_doc, "source")
-        label = precision or ("unchanged .tflite" if source.get("format") == "tflite" else "float32")
-    prune = convert_doc.get("prune")
-    if isinstance(prune, dict):
-        sparsity = number(prune.get("sparsity") or prune.get("target_sparsity"))
-        if prune.get("enabled", True) and sparsity:
-            label += f" + pruned {sparsity * 100:.0f}%"
-    elif (fraction := number(prune)):
-        label += f" + pruned {fraction * 100:.0f}%"
+        source_format = convert_doc.get("source", {}).get("format")
+        label = precision or ("unchanged .tflite" if source_format == "tflite" else "float32")
+    sparsity = number((convert_doc.get("prune") or {}).get("sparsity"))
+    if sparsity:
+        label += f" + pruned {sparsity * 100:.0f}%"
     return label
 
 
-def _accuracy(convert_doc: dict[str, Any]) -> tuple[float | None, float | None]:
-    validation = mapped(convert_doc, "validation")
-    accuracy = validation.get("accuracy")
-    if isinstance(accuracy, dict):
-        value = next((number(accuracy.get(k)) for k in ("artifact", "converted", "after", "tflite", "value", "accuracy")
-                      if number(accuracy.get(k)) is not None), None)
-        return value, number(accuracy.get("drop"))
-    return number(accuracy), None
+def _accuracy(convert_doc: ConvertManifest) -> tuple[float | None, float | None]:
+    """The artifact's top-1 accuracy and its drop from the source's (fractions), when measured."""
+    accuracy = convert_doc.get("validation", {}).get("accuracy") or {}
+    return number(accuracy.get("artifact")), number(accuracy.get("drop"))
 
 
-def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, Any]]) -> list[Variant]:
+def variants(convert_docs: Sequence[ConvertManifest], profile_docs: Sequence[ProfileDocument]) -> list[Variant]:
     """Conversion outputs with their size, accuracy and, when a profile of the same file exists, latency.
 
     A profile matches a variant by the output's sha256 (else by file name); its first measured
@@ -234,18 +227,19 @@ def variants(convert_docs: list[dict[str, Any]], profile_docs: list[dict[str, An
     """
     out = []
     for doc in convert_docs:
-        output = mapped(doc, "output")
-        sha, name = output.get("sha256"), str(output.get("path") or "").rsplit("/", 1)[-1]
+        output = doc["output"]
+        sha, name = output.get("sha256"), output.get("path", "").rsplit("/", 1)[-1]
         latency, source, precision = None, "", None
         for profile in profile_docs:
-            model = mapped(profile, "model")
-            same = (sha and model.get("sha256") == sha) or (name and str(model.get("path", "")).endswith(name))
+            model = profile.get("model")
+            if model is None:
+                continue
+            same = (sha and model.get("sha256") == sha) or (name and model["path"].endswith(name))
             if not same:
                 continue
-            precision = precision or (str(model["precision"]) if model.get("precision") else None)
+            precision = precision or model.get("precision")
             # the same yardstick for every variant where possible: this host's measurement first
-            rows = sorted(device_latencies(listed(profile, "results")),
-                          key=lambda r: (r.source != "measured", r.device != "host"))
+            rows = sorted(device_latencies(profile["results"]), key=lambda r: (r.source != "measured", r.device != "host"))
             if rows and rows[0].p50 is not None and latency is None:
                 latency, source = rows[0].p50, f"{rows[0].source} p50 on {rows[0].device}"
         accuracy, drop = _accuracy(doc)

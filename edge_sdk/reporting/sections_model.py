@@ -223,7 +223,7 @@ def _tradeoff_plots(variants: list[data.Variant]) -> list[str]:
 def conversion_section(converts: list[LoadedDocument], profiles: list[LoadedDocument]) -> Section:
     """The variants side by side (size, latency, accuracy), largest first, and their trade-off plots."""
     title = "Conversion variants"
-    variants = sorted(data.variants([d.body for d in converts], [p.body for p in profiles]),
+    variants = sorted(data.variants([d.convert for d in converts], [p.profile for p in profiles]),
                       key=lambda v: -(v.size_bytes or 0))
     if not variants:
         return Section("conversions", title, note("no conversion manifest among the inputs."))
