@@ -62,7 +62,9 @@ class ProfileResult(TypedDict):
     fits: NotRequired[bool]               # false: does not run within the device's constraints
     provenance: NotRequired[dict[str, Any]]  # method, runtime, version, cpu, calibration...: free-form facts
     notes: NotRequired[list[str]]
-    ops: NotRequired[list[dict[str, Any]] | None]  # per-op timings, when collected
+    ops: NotRequired[list[dict[str, Any]] | None]  # per-op rows (host/estimate: index, type, layer, ms, macs;
+    #                                             adb: benchmark_model's run-order table), when collected
+    op_profile: NotRequired[dict[str, Any]]  # the per-op summary (sum of op times vs the whole-model p50, ...)
     model_sha256: NotRequired[str]        # set when the result sits in a check document
     host_tail_ratio: NotRequired[Any]     # check: the host's p90/p99 over p50, carried to estimates
     host_run_skipped: NotRequired[str]    # check: why the host did not run the model
