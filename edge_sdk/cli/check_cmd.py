@@ -177,7 +177,7 @@ def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     from edge_sdk.budgets.writers import junit_xml, markdown_summary
     from edge_sdk.cli.common import print_json
     from edge_sdk.core.atomic import atomic_write_json, atomic_write_text
-    from edge_sdk.core.paths import output_errors
+    from edge_sdk.core.paths import output_errors, printable
 
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     markdown = markdown_summary(result) if (args.markdown or summary_file) else ""
@@ -196,7 +196,7 @@ def _write_outputs(result: CheckResult, args: argparse.Namespace) -> None:
     if summary_file and markdown:
         try:
             with open(summary_file, "a", encoding="utf-8") as handle:  # GitHub's own file: append, as documented
-                handle.write(markdown)
+                handle.write(printable(markdown))  # a non-UTF-8 file name: U+FFFD, not an internal error
         except OSError as exc:
             print(f"edge-sdk: warning: cannot append to $GITHUB_STEP_SUMMARY ({summary_file}): {exc}", file=sys.stderr)
 

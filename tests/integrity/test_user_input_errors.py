@@ -114,7 +114,8 @@ def test_non_utf8_tensor_names_are_a_clear_model_error(tmp_path: Path) -> None:
 def test_non_utf8_file_names_are_written_with_replacement_characters(tmp_path: Path, sine_tflite: Path) -> None:
     name = os.fsdecode(b"m\xff.tflite")
     (tmp_path / name).write_bytes(sine_tflite.read_bytes())
-    env = {"PYTHONIOENCODING": "utf-8"}  # a strict UTF-8 stdout, as CI runners have
+    env = {"PYTHONIOENCODING": "utf-8",  # a strict UTF-8 stdout, as CI runners have
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
     for argv in (["inspect", name], ["profile", name, "--runs", "3", "-o", "p.json", "--html", "p.html"],
                  ["check", name, "--device", "pixel-4", "--estimate-only", "--markdown", "c.md", "--junit", "c.xml",
                   "--html", "c.html", "-o", "c.json"], ["report", "p.json", "-o", "r.html"]):
@@ -123,5 +124,5 @@ def test_non_utf8_file_names_are_written_with_replacement_characters(tmp_path: P
         assert "internal error" not in done.stderr
     shown = edge_sdk(tmp_path, "inspect", name, env=env).stdout
     assert "model        m?.tflite" in shown  # the stream's own replacement character
-    for output in ("p.html", "c.md", "c.html", "r.html"):
+    for output in ("p.html", "c.md", "c.html", "r.html", "summary.md"):
         assert "m\ufffd.tflite" in (tmp_path / output).read_text(encoding="utf-8"), output
