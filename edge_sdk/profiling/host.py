@@ -219,7 +219,7 @@ def profile(model: str | os.PathLike[str], *, devices: list[str] | None = None, 
     try:
         cap = int(parse_size(memory_cap, "memory_cap")) if memory_cap not in (None, "") else None
     except ConfigError as exc:
-        raise UsageError(exc.message, hint=exc.hint, params=("memory_cap",)) from None
+        raise UsageError(exc.message, hint="e.g. memory_cap='512 MB'", params=("memory_cap",)) from None
 
     host_run, request = None, None
     if not estimate_only:  # start the child first: static analysis runs while it loads the model
