@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     OutputPlan().read(args.benchmark_binary, "--benchmark-binary").write("--output", target).check()
     existing = next((p for p in profiles if p.id == profile_id), None)
     source_file = target if target.exists() else (Path(existing.path) if existing and existing.path else None)
-    progress = (lambda text: print(f"  measuring {text}", file=sys.stderr, flush=True)) if not args.json else None
+    show = not args.json and sys.stderr.isatty()  # progress on a terminal only: quiet in CI and pipes
+    progress = (lambda text: print(f"  measuring {text}", file=sys.stderr, flush=True)) if show else None
     points, results = calibration.calibrate_device(
         client, serial, models, threads=args.threads, runs=args.runs, min_secs=args.min_secs, timeout_s=args.timeout_s,
         benchmark_binary=Path(args.benchmark_binary) if args.benchmark_binary else None, profiles=profiles,

@@ -4,7 +4,8 @@ The library only reports events; this module decides how they look on a terminal
 for a measurement that advances (runs and the median's CI); for sequential stages (convert's load,
 onnx2tf, data, convert, validate) a live line with the running stage and its elapsed time, ticking
 while a silent stage works, then one line per finished stage with its wall time; one line per
-stage for work on several subjects at once (phones going through push/benchmark). With
+stage for work on several subjects at once (phones going through push/benchmark); a sweep's
+cells done, running and failed with an ETA. With
 ``--json``, or when stderr is not a terminal (CI, a pipe), :func:`terminal_progress` returns None
 and the library runs silent.
 """
@@ -43,6 +44,8 @@ class TerminalProgress:
         with self._lock:
             if event.task == "profile" and event.stage == "measure":
                 self._measure(event)
+            elif event.task == "sweep" and event.state == "update":
+                self._sweep(event)
             elif event.subject is None and event.state in ("start", "end"):
                 self._sequential(event)
             elif event.state == "start":
@@ -61,6 +64,19 @@ class TerminalProgress:
         with self._lock:
             self._running = None
             self._clear()
+
+    def _sweep(self, event: ProgressEvent) -> None:
+        """``sweep: cells 12/80, 3 running, 1 failed, ETA 2m10s`` on one live line."""
+        data = event.data
+        eta = data.get("eta_s")
+        eta_text = "-" if not isinstance(eta, (int, float)) else f"{int(eta) // 60}m{int(eta) % 60:02d}s"
+        self._live(f"sweep: cells {data.get('done')}/{data.get('total')}, {data.get('running')} running, "
+                   f"{data.get('failed')} failed, ETA {eta_text}")
+
+    def _live(self, text: str) -> None:
+        self.stream.write("\r" + text[:LIVE_WIDTH].ljust(LIVE_WIDTH))
+        self.stream.flush()
+        self.live = True
 
     def _sequential(self, event: ProgressEvent) -> None:
         label = event.stage + (f" ({event.detail})" if event.detail else "")
@@ -84,20 +100,14 @@ class TerminalProgress:
     def _draw_running(self) -> None:
         assert self._running is not None
         label, started = self._running
-        text = f"  {label} ... {time.monotonic() - started:.0f} s"
-        self.stream.write("\r" + text[:LIVE_WIDTH].ljust(LIVE_WIDTH))
-        self.stream.flush()
-        self.live = True
+        self._live(f"  {label} ... {time.monotonic() - started:.0f} s")
 
     def _measure(self, event: ProgressEvent) -> None:
         if event.state == "update":
             ci = event.data.get("rel_ci")
             ci_text = f", median +-{ci:.1%}" if isinstance(ci, (int, float)) and math.isfinite(ci) else ""
             runs = event.data.get("runs") or 0
-            text = f"measuring {event.subject} on host: {runs} runs, {event.elapsed_s or 0:.1f} s{ci_text}"
-            self.stream.write("\r" + text[:LIVE_WIDTH].ljust(LIVE_WIDTH))
-            self.stream.flush()
-            self.live = True
+            self._live(f"measuring {event.subject} on host: {runs} runs, {event.elapsed_s or 0:.1f} s{ci_text}")
         elif event.state == "end":
             self._clear()
 

@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from edge_sdk.cli.common import print_json
+from edge_sdk.cli.progress import TerminalProgress, terminal_progress
 from edge_sdk.core.errors import EXIT_OK, UsageError
-from edge_sdk.core.progress import ProgressEvent
 from edge_sdk.core.units import format_bytes, format_ms
 
 DESCRIPTION = """Convert every model with every recipe, estimate and measure each artifact on every device,
@@ -57,27 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR", help="result store directory (overrides the sweep file)")
     parser.add_argument("--dry-run", action="store_true", help="print the cells and what would run; run nothing")
     parser.add_argument("--json", action="store_true", help="print the sweep document as JSON")
-
-
-class ProgressLine:
-    """``cells 12/80, 3 running, 1 failed, ETA 2m10s`` redrawn on one terminal line."""
-
-    def __init__(self) -> None:
-        self.drawn = False
-
-    def __call__(self, event: ProgressEvent) -> None:
-        data = event.data
-        eta = data.get("eta_s")
-        eta_text = "-" if not isinstance(eta, (int, float)) else f"{int(eta) // 60}m{int(eta) % 60:02d}s"
-        sys.stderr.write(f"\rsweep: cells {data.get('done')}/{data.get('total')}, {data.get('running')} running, "
-                         f"{data.get('failed')} failed, ETA {eta_text}    ")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r" + " " * 78 + "\r")
-            sys.stderr.flush()
 
 
 def _short(text: str, width: int) -> str:
@@ -136,14 +115,14 @@ def run(args: argparse.Namespace) -> int:
         if len(args.target) != 1:
             raise UsageError(f"one sweep file expected, got {len(args.target)}: {' '.join(args.target)}",
                              hint="edge-sdk sweep SWEEP.toml -o DIR (or: edge-sdk sweep merge DIR... -o DIR)")
-        progress = ProgressLine() if sys.stderr.isatty() and not args.json else None
+        progress = terminal_progress(quiet=args.json)
         try:
             result = sweep(args.target[0], args.output or "sweep-out", scheduler=args.scheduler, workers=args.workers,
                            shard=args.shard, only=args.only, dry_run=args.dry_run, store=args.store,
                            on_progress=progress)
         finally:
-            if progress is not None:
-                progress.clear()
+            if isinstance(progress, TerminalProgress):
+                progress.close()
     if args.json:
         print_json(result.document)
     else:
