@@ -163,3 +163,18 @@ def test_sweep_plans_a_matrix(sine_tflite: Path, tmp_path: Path) -> None:
 
 def test_every_exported_function_has_a_test() -> None:
     assert set(FUNCTIONS) == set(CALLED_BY), f"exports without a calling test: {sorted(set(FUNCTIONS) - set(CALLED_BY))}"
+
+
+def test_the_cli_spells_the_parameters_an_error_names_as_flags() -> None:
+    from edge_sdk.cli.params import for_cli
+
+    error = edge_sdk.UsageError("quantize='int8' needs calibration_data=PATH; `epochs` applies to fine_tune_data",
+                                hint="e.g. memory_cap='512 MB' or input_shape='in:0:1,28,28,1', cpus=[0, 1]",
+                                params=("quantize", "calibration_data", "epochs", "fine_tune_data", "memory_cap",
+                                        "input_shape", "cpus"))
+    shown = for_cli(error, "profile")
+    assert shown.message == "--quantize int8 needs --calibration-data PATH; --epochs applies to --fine-tune-data"
+    assert shown.hint == 'e.g. --memory-cap "512 MB" or --input-shape in:0:1,28,28,1, --cpus 0,1'
+    assert error.message.startswith("quantize='int8'")  # the library's own error is left as the caller saw it
+    budget = edge_sdk.ConfigError("no budget file found; pass budget=PATH", params=("budget",))
+    assert str(for_cli(budget, "check")) == "no budget file found; pass --budget PATH"  # prose words stay

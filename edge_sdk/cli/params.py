@@ -52,6 +52,8 @@ def rewrite(text: str | None, params: tuple[str, ...], verb: str | None = None) 
                 return flag
             if value[:1] in "'\"" and value[-1:] == value[:1]:
                 value = value[1:-1]
+                if any(c.isspace() for c in value):  # a shell would split it: keep it one argument
+                    value = f'"{value}"'
             elif value.startswith("[") and value.endswith("]"):
                 value = ",".join(part.strip().strip("'\"") for part in value[1:-1].split(","))
             return f"{flag} {value}"
