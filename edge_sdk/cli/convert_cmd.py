@@ -8,6 +8,7 @@ from typing import Any
 
 from edge_sdk.cli.common import print_json
 from edge_sdk.core.errors import EXIT_GATE_FAILED, EXIT_OK
+from edge_sdk.core.table import wrap_text
 from edge_sdk.core.units import format_bytes
 
 DESCRIPTION = """Convert a Keras (.keras/.h5), SavedModel, ONNX or PyTorch model to a .tflite artifact, optionally
@@ -71,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="per-op int8 error report, most damaging op first (JSON; default OUT.tflite.quant.json)")
     quant.add_argument("--keep-float", nargs="+", metavar="OP", help="keep these ops (names from --quant-report, "
                        "or op types such as CONV_2D) in float inside a full-int8 model")
+    quant.add_argument("--keep-16x8", nargs="+", metavar="OP", help="give these ops int16 activations (int8 "
+                       "weights) inside a full-int8 model, through ai-edge-quantizer; int8 I/O")
     quant.add_argument("--target-device", metavar="ID", help="--recipe auto: estimate each candidate's latency on "
                        "this device profile (edge-sdk devices)")
     quant.add_argument("--objective", choices=("size", "latency"),
@@ -92,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 OPTION_NAMES = ("recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
                 "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
-                "quant_report", "keep_float", "target_device", "objective", "torch", "example_input", "via",
+                "quant_report", "keep_float", "keep_16x8", "target_device", "objective", "torch", "example_input", "via",
                 "input_shape", "timeout_s")
 
 
@@ -127,7 +130,7 @@ def _print_warnings(manifest: dict[str, Any]) -> None:
 
     for warning in manifest.get("warnings", []):
         text = rewrite(warning["message"], tuple(warning.get("params", ())), "convert")
-        print(f"warning: {text}", file=sys.stderr)
+        print(wrap_text(f"warning: {text}"), file=sys.stderr)
 
 
 def _print_quantization(manifest: dict[str, Any]) -> None:
@@ -137,17 +140,17 @@ def _print_quantization(manifest: dict[str, Any]) -> None:
 
 
 def _print_summary(manifest: dict[str, Any]) -> None:
-    from edge_sdk.core.table import render_table
+    from edge_sdk.core.table import WIDTH, render_table
 
     out, val = manifest["output"], manifest["validation"]
-    print(f"wrote {out['path']}  ({format_bytes(out['size_bytes'])}, gzip {format_bytes(out['gzip_size_bytes'])}, "
+    print(wrap_text(f"wrote {out['path']}  ({format_bytes(out['size_bytes'])}, gzip {format_bytes(out['gzip_size_bytes'])}, "
           f"weight sparsity {out['sparsity'] * 100:.1f}%)  quantize={manifest['quantize']}"
           + (f" io={manifest['io']}" if manifest["io"] else "")
-          + (f" prune={manifest['prune']['sparsity']:g} {manifest['prune']['structure']}" if manifest["prune"] else ""))
+          + (f" prune={manifest['prune']['sparsity']:g} {manifest['prune']['structure']}" if manifest["prune"] else "")))
     for step in manifest["steps"]:
         report = step.get("report")
         if step["name"] == "load" and report and report.get("path"):
-            print(f"  converted via {report['path']}: {report.get('why', '')}")
+            print(wrap_text(f"  converted via {report['path']}: {report.get('why', '')}"))
         if report and report.get("structure") == "channels":
             print(f"  channels: {report['filters_before']} -> {report['filters_before'] - report['filters_removed']} "
                   f"filters, params {report['params_before']:,} -> {report['params_after']:,}")
@@ -157,16 +160,16 @@ def _print_summary(manifest: dict[str, Any]) -> None:
     rows = [[o["name"], o.get("max_abs_error"), o.get("sqnr_db", "-") if not o.get("identical") else "identical",
              o.get("cosine"), _pct(o.get("top1_agreement"))] for o in val["outputs"]]
     if rows:
-        print(f"parity on {val['description']} [{val['inputs']}]:")
+        print(wrap_text(f"parity on {val['description']} [{val['inputs']}]:"))
         print(render_table(["output", "max abs err", "SQNR dB", "cosine", "top-1 agree"], rows,
-                           right_align=(1, 2, 3, 4)))
+                           right_align=(1, 2, 3, 4), max_width=WIDTH))
     acc = val.get("accuracy")
     if acc:
         drop = "-" if acc["drop"] is None else f"{acc['drop'] * 100:.2f} points"
         print(f"accuracy on {acc['samples']} labelled samples: source {_pct(acc['source'])}, "
               f"artifact {_pct(acc['artifact'])}, drop {drop}")
     for note in val.get("notes", []) + manifest.get("notes", []) + manifest.get("layout", []):
-        print(f"  note: {note}")
+        print(wrap_text(f"  note: {note}"))
     _print_quantization(manifest)
     _print_warnings(manifest)
     gate = manifest["gate"]
@@ -175,7 +178,7 @@ def _print_summary(manifest: dict[str, Any]) -> None:
     else:
         print("quality gate: FAILED (artifact written, manifest marked failed):", file=sys.stderr)
         for failure in gate["failures"]:
-            print(f"  - {failure}", file=sys.stderr)
+            print(wrap_text(f"  - {failure}"), file=sys.stderr)
 
 
 def _convert_with_progress(convert_in_child: Any, source: str, args: argparse.Namespace,

@@ -48,10 +48,11 @@ def print_quantization(manifest: dict[str, Any]) -> None:
     section = manifest.get("quantization")
     if not section:
         return
-    kept = section.get("kept_float")
-    if kept:
-        print(f"kept in float ({len(kept)} op(s)): " + ", ".join(f"{k['name']} ({k['type']})" for k in kept[:10])
-              + (" ..." if len(kept) > 10 else ""))
+    for key, label in (("kept_float", "kept in float"), ("kept_16x8", "int16 activations")):
+        kept = section.get(key)
+        if kept:
+            print(f"{label} ({len(kept)} op(s)): " + ", ".join(f"{k['name']} ({k['type']})" for k in kept[:10])
+                  + (" ..." if len(kept) > 10 else ""))
     if section.get("report"):
         _report(section["report"], section.get("report_path"))
     if section.get("search"):
