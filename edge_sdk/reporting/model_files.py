@@ -40,8 +40,8 @@ def analyse_referenced_models(documents: list[LoadedDocument]) -> AnalysedModels
     result = AnalysedModels()
     wanted: dict[Path, Any] = {}
     for doc in documents:
-        model = doc.body.get("model") if doc.kind == "profile" else None
-        if not (isinstance(model, dict) and isinstance(model.get("path"), str)):
+        model = doc.profile.get("model") if doc.kind == "profile" else None  # a ModelRef, validated at load
+        if model is None:
             continue
         sha = model.get("sha256")
         if sha in covered or (not sha and Path(model["path"]).name in covered_names) or sha in wanted.values():

@@ -169,8 +169,7 @@ def render_page(documents: list[LoadedDocument], found: AnalysedModels | None = 
     analysed = found.documents
     sections = build_sections(documents, found)
     models = sorted({d.model_label for d in documents + analysed if d.kind != "check"})
-    devices = sorted({str(r.get("device")) for d in documents if d.kind == "profile"
-                      for r in data.listed(d.body, "results") if isinstance(r, dict)})
+    devices = sorted({r["device"] for d in documents if d.kind == "profile" for r in d.profile["results"]})
     title = title or "edge-sdk report: " + (", ".join(models[:3]) + (" ..." if len(models) > 3 else "") or "models")
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = (f"{len(documents)} document(s); models: {', '.join(models) or '-'}; "
