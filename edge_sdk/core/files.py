@@ -86,9 +86,10 @@ MAX_GLOB_MATCHES = 10_000
 _GLOB_CHARS = frozenset("*?[")
 
 
-def expand_glob(pattern: str, *, limit: int | None = None,
-                error: type[EdgeSdkError] = InputError) -> list[Path]:
-    """Regular files matching ``pattern`` (``glob`` syntax, ``**`` = any depth), sorted.
+def expand_glob(pattern: str, *, limit: int | None = None, error: type[EdgeSdkError] = InputError,
+                folders: bool = False) -> list[Path]:
+    """Regular files matching ``pattern`` (``glob`` syntax, ``**`` = any depth), sorted; with
+    ``folders`` also the directories it matches (a SavedModel is a folder).
 
     Unlike :func:`glob.glob`, ``**`` never descends into a symlinked directory: two links to ``.``
     made the standard glob walk an exponential tree and never finish. A single-level ``*`` may
@@ -125,7 +126,7 @@ def expand_glob(pattern: str, *, limit: int | None = None,
             if not last:
                 if os.path.isdir(candidate):
                     stack.append((candidate, index + 1))
-            elif os.path.isfile(candidate):
+            elif os.path.isfile(candidate) or (folders and os.path.isdir(candidate)):
                 path = Path(os.path.normpath(candidate))
                 found.setdefault(os.path.realpath(candidate), path)
                 if len(found) > limit:

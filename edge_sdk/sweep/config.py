@@ -19,7 +19,6 @@ files found) before anything runs.
 
 from __future__ import annotations
 
-import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 from edge_sdk.budgets.config import _Locator, parse_toml
 from edge_sdk.core.errors import ConfigError, UsageError
-from edge_sdk.core.files import read_text_input
+from edge_sdk.core.files import expand_glob, read_text_input
 from edge_sdk.core.suggest import did_you_mean
 from edge_sdk.core.units import parse_time_ms
 
@@ -206,8 +205,8 @@ class _Validator:
         found: dict[Path, SweepModel] = {}
         for pattern in self.strings(value, "models"):
             absolute = pattern if Path(pattern).is_absolute() else str(self.base / pattern)
-            matches = sorted(Path(m) for m in glob.glob(absolute, recursive=True)) if _GLOB_CHARS & set(pattern) \
-                else ([Path(absolute)] if Path(absolute).exists() else [])
+            matches = expand_glob(absolute, folders=True) if _GLOB_CHARS & set(pattern) \
+                else ([Path(absolute)] if Path(absolute).exists() else [])  # ** never follows symlinked folders
             if not matches:
                 raise self.error("models", f"models: {pattern!r} matches nothing (looked in {self.base})",
                                  hint="fix the glob or build the models first; globs are relative to the sweep file")

@@ -84,3 +84,13 @@ def test_convert_refuses_a_device_behind_a_model_suffix(tmp_path: Path) -> None:
     for name in ("zero.onnx", "pipe.pt"):
         done = edge_sdk(tmp_path, "convert", name, "-o", "o.tflite")
         assert done.returncode == 2 and "expected a regular file (model to convert)" in done.stderr, done.stderr
+
+
+def test_glob_with_folders_finds_savedmodel_dirs_but_never_loops(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "models" / "saved").mkdir(parents=True)
+    (tmp_path / "models" / "saved" / "saved_model.pb").write_bytes(b"")
+    (tmp_path / "models" / "m.onnx").write_bytes(b"")
+    (tmp_path / "models" / "again").symlink_to(".")
+    monkeypatch.chdir(tmp_path)
+    found = [str(p) for p in files.expand_glob("models/**/*", folders=True)]
+    assert found == ["models/again", "models/m.onnx", "models/saved", "models/saved/saved_model.pb"]
