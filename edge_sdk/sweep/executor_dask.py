@@ -53,8 +53,10 @@ class DaskExecutor:
             kind = "dask"
         else:
             count = workers or len(os.sched_getaffinity(0))
-            self._cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, host="127.0.0.1", memory_limit=0)
+            # everything on loopback; the HTTP servers (dashboard when bokeh is installed) on free ports
+            self._cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                         dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0",
+                                         memory_limit=0)
             if adb_resources:
                 self._cluster.new_spec["options"]["resources"] = {f"adb:{p}": 1 for p in adb_resources}
                 self._cluster.scale(count + 1)

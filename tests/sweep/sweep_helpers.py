@@ -117,10 +117,12 @@ class DaskCluster:
         return process
 
     def start_scheduler(self) -> None:
-        self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"])
+        self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard",
+                                  "--dashboard-address", "127.0.0.1:0"])
 
     def start_worker(self, name: str, resources: str | None = None, env: dict[str, str] | None = None) -> None:
-        args = ["worker", self.address, "--nthreads", "1", "--name", name, "--no-dashboard", "--memory-limit", "0",
+        args = ["worker", self.address, "--nthreads", "1", "--name", name, "--no-dashboard", "--host", "127.0.0.1",
+                "--dashboard-address", "127.0.0.1:0", "--memory-limit", "0",
                 "--death-timeout", "60"]
         if resources:
             args += ["--resources", resources]
