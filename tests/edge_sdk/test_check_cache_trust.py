@@ -85,13 +85,13 @@ def test_tampered_forged_and_committed_entries_never_pass_the_gate(project: Path
     assert not any(project.glob("home/**/measurements"))          # the cache went where it was told
 
     # 1. entries edited in place: the value shrunk, the MAC left as it was
-    assert entries(cache)
-    for path in entries(cache):
+    assert entries(cache / "measurements")
+    for path in entries(cache / "measurements"):
         entry = json.loads(path.read_text())
         entry["payload"]["value"] = shrink(entry["payload"]["value"])
         path.write_text(json.dumps(entry))
     # 2. forged entries of the old (unsigned) format and with a made-up MAC, and "facts" claiming 1 byte
-    for path in entries(cache):
+    for path in entries(cache / "measurements"):
         forged = path.with_name("f" + path.name[1:])
         forged.write_text(json.dumps({"tool_version": "0", "value": {"size": 1}}))
     facts = cache / "measurements" / "facts" / "00" / ("0" * 64 + ".json")
@@ -125,7 +125,7 @@ def test_a_shared_store_is_trusted_only_with_its_named_key(project: Path):
     run_check(project, home="runner-1", EDGE_SDK_CACHE_DIR=str(cache), EDGE_SDK_CACHE_KEY="ci-secret")
     shared, report = run_check(project, home="runner-2", EDGE_SDK_CACHE_DIR=str(cache), EDGE_SDK_CACHE_KEY="ci-secret")
     assert shared.returncode == 1 and "cached measurements reused" in shared.stdout
-    for path in entries(cache):                                       # a PR that edits the shared store
+    for path in entries(cache / "measurements"):                                       # a PR that edits the shared store
         entry = json.loads(path.read_text())
         entry["payload"]["value"] = shrink(entry["payload"]["value"])
         path.write_text(json.dumps(entry))
