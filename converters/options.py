@@ -65,6 +65,7 @@ class ConvertOptions:
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     timeout_s: float = DEFAULT_TIMEOUT_S
     keep_float: list[str] | None = None
+    keep_16x8: list[str] | None = None
     quant_report: str | None = None
     search: str | None = None
     target_device: str | None = None
@@ -106,6 +107,8 @@ class ConvertOptions:
                     quant["calibration"].update(image_mean=self.image_mean, image_std=self.image_std)
             if self.keep_float:
                 quant["keep_float"] = list(self.keep_float)
+            if self.keep_16x8:
+                quant["keep_16x8"] = list(self.keep_16x8)
             if self.search:
                 quant = {"search": self.search, "max_accuracy_drop": self.max_accuracy_drop, "objective": self.objective,
                          "target_device": self.target_device, "calibration": quant.get("calibration")}
@@ -167,13 +170,13 @@ def parse_accuracy_drop(value: Any) -> float:
 CONVERT_PARAMS: tuple[str, ...] = (
     "recipe", "quantize", "io", "prune", "prune_structure", "calibration_data", "calibration_samples",
     "image_mean", "image_std", "eval_data", "fine_tune_data", "epochs", "max_accuracy_drop",
-    "allow_unsafe_deserialization", "output", "keep_float", "quant_report", "target_device",
+    "allow_unsafe_deserialization", "output", "keep_float", "keep_16x8", "quant_report", "target_device",
     "objective",
 )
 KNOWN_OPTIONS = {"recipe", "quantize", "io", "prune", "prune_structure", "calibration_data",
                  "calibration_samples", "image_mean", "image_std", "eval_data", "fine_tune_data",
                  "epochs", "max_accuracy_drop", "allow_unsafe_deserialization", "generated_samples",
-                 "keep_float", "quant_report", "target_device", "objective", "latency_estimator"}
+                 "keep_float", "keep_16x8", "quant_report", "target_device", "objective", "latency_estimator"}
 OBJECTIVES = ("size", "latency")
 
 
@@ -325,9 +328,10 @@ def resolve_options(source: str | Path | None, output: str | Path, **options: An
 
 def _resolve_quantization(opts: ConvertOptions, settings: dict[str, Any], problems: list[str]) -> None:
     """keep_float, quant_report and the accuracy-aware search (recipe='auto'): what each one needs."""
-    keep = settings.get("keep_float")
-    if keep is not None:
-        opts.keep_float = [keep] if isinstance(keep, str) else [str(k) for k in keep]
+    for name in ("keep_float", "keep_16x8"):
+        keep = settings.get(name)
+        if keep is not None:
+            setattr(opts, name, [keep] if isinstance(keep, str) else [str(k) for k in keep])
     report = settings.get("quant_report")
     if report is not None and report is not False:
         opts.quant_report = "" if report is True else str(report)
@@ -343,8 +347,9 @@ def _resolve_quantization(opts: ConvertOptions, settings: dict[str, Any], proble
             problems.append("recipe='auto' searches under an accuracy budget: add max_accuracy_drop=X (e.g. '1%'); "
                             "with labelled eval_data it is the accuracy drop, without labels the top-1 disagreement "
                             "with the source model")
-        if opts.keep_float:
-            problems.append("keep_float and recipe='auto' exclude each other: the search chooses which ops stay float "
+        if opts.keep_float or opts.keep_16x8:
+            problems.append("keep_float / keep_16x8 and recipe='auto' exclude each other: the search chooses "
+                            "which ops stay float "
                             "(drop keep_float, or use recipe='int8-float-io' with keep_float)")
         return
     if opts.target_device or "objective" in settings:
@@ -352,6 +357,11 @@ def _resolve_quantization(opts: ConvertOptions, settings: dict[str, Any], proble
     if opts.keep_float and opts.quantize != "int8":
         problems.append(f"keep_float keeps ops in float inside a full-int8 model; quantize={opts.quantize!r} has no "
                         "int8 ops to exempt: use recipe='int8' or recipe='int8-float-io' with keep_float")
+    if opts.keep_16x8 and opts.quantize != "int8":
+        problems.append(f"keep_16x8 gives chosen ops int16 activations inside a full-int8 model; "
+                        f"quantize={opts.quantize!r} is not int8: use recipe='int8' with keep_16x8")
+    if opts.keep_16x8 and opts.keep_float:
+        problems.append("keep_16x8 and keep_float cannot be combined (two quantizers): choose one")
     if opts.quant_report is not None and opts.quantize != "int8":
         problems.append(f"quant_report measures what int8 quantization costs per op; quantize={opts.quantize!r} is not "
                         "int8: use recipe='int8-float-io' (or recipe='auto') with quant_report")

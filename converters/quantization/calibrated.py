@@ -96,6 +96,33 @@ def run_tflite(model: bytes, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
     return [outputs[n] for n in names]
 
 
+def list_ops(tflite: bytes, model: Any = None) -> list[OpInfo]:
+    """The computing ops of ``tflite`` with their user names (``model``: the Keras source, for layer names)."""
+    tf = import_tensorflow()
+    layers = frozenset(getattr(layer, "name", "") for layer in getattr(model, "layers", []) or [])
+    traced_suffix = type(model).__module__.startswith("keras.")
+    output_layers = _output_layer_names(model)
+    with captured_output():
+        interp = tf.lite.Interpreter(model_content=tflite)
+    graph_outputs = [int(d["index"]) for d in interp.get_output_details()]
+    details = [op for op in interp._get_ops_details()  # noqa: SLF001 - op wiring, as the debugger reads it
+               if op["op_name"] not in NOT_QUANTIZED and any(t >= 0 for t in op["outputs"])]
+    first_output = {int(op["index"]): next(int(t) for t in op["outputs"] if t >= 0) for op in details}
+    names = {index: interp._get_tensor_details(t, 0)["name"] for index, t in first_output.items()}  # noqa: SLF001
+    readers: dict[int, list[str]] = {}
+    for op in details:
+        for t in op["inputs"]:
+            readers.setdefault(int(t), []).append(names[int(op["index"])])
+    ops = []
+    for op in details:
+        index, out = int(op["index"]), first_output[int(op["index"])]
+        name = framework_name(names[index], str(op["op_name"]), layers, traced_suffix)
+        if out in graph_outputs and len(graph_outputs) == len(output_layers) and name not in layers:
+            name = output_layers[graph_outputs.index(out)]  # "StatefulPartitionedCall:0" -> the layer
+        ops.append(OpInfo(index, str(op["op_name"]), names[index], name, tuple(readers.get(out, ()))))
+    return ops
+
+
 class Calibrated:
     """The calibrated float model of ``source`` and the int8 variants made from it."""
 
@@ -111,31 +138,7 @@ class Calibrated:
             converter.representative_dataset = representative_dataset(source, calibration)
             self.debugger = tf.lite.experimental.QuantizationDebugger(converter=converter)
         self.model: bytes = self.debugger.calibrated_model
-        layers = frozenset(getattr(layer, "name", "") for layer in getattr(model, "layers", []) or [])
-        self.traced_suffix = type(model).__module__.startswith("keras.")
-        self.ops = self._list_ops(layers, _output_layer_names(model))
-
-    def _list_ops(self, layers: frozenset[str], output_layers: list[str]) -> list[OpInfo]:
-        tf = import_tensorflow()
-        with captured_output():
-            interp = tf.lite.Interpreter(model_content=self.model)
-        graph_outputs = [int(d["index"]) for d in interp.get_output_details()]
-        details = [op for op in interp._get_ops_details()  # noqa: SLF001 - op wiring, as the debugger reads it
-                   if op["op_name"] not in NOT_QUANTIZED and any(t >= 0 for t in op["outputs"])]
-        first_output = {int(op["index"]): next(int(t) for t in op["outputs"] if t >= 0) for op in details}
-        names = {index: interp._get_tensor_details(t, 0)["name"] for index, t in first_output.items()}  # noqa: SLF001
-        readers: dict[int, list[str]] = {}
-        for op in details:
-            for t in op["inputs"]:
-                readers.setdefault(int(t), []).append(names[int(op["index"])])
-        ops = []
-        for op in details:
-            index, out = int(op["index"]), first_output[int(op["index"])]
-            name = framework_name(names[index], str(op["op_name"]), layers, self.traced_suffix)
-            if out in graph_outputs and len(graph_outputs) == len(output_layers) and name not in layers:
-                name = output_layers[graph_outputs.index(out)]  # "StatefulPartitionedCall:0" -> the layer
-            ops.append(OpInfo(index, str(op["op_name"]), names[index], name, tuple(readers.get(out, ()))))
-        return ops
+        self.ops = list_ops(self.model, model)
 
     def quantize(self, io: str | None = "float", keep_nodes: list[str] | tuple[str, ...] = (),
                  keep_types: list[str] | tuple[str, ...] = (), *, debug: bool = False) -> bytes:

@@ -13,7 +13,8 @@ from edge_sdk.core.errors import UsageError
 from edge_sdk.core.suggest import did_you_mean
 
 
-def resolve_keep_float(ops: list[OpInfo], wanted: list[str] | None) -> tuple[list[str], list[str]]:
+def resolve_keep_float(ops: list[OpInfo], wanted: list[str] | None,
+                       param: str = "keep_float") -> tuple[list[str], list[str]]:
     """(denylisted node tensor names, denylisted op types) for ``wanted``; UsageError on unknown names."""
     nodes: list[str] = []
     types: list[str] = []
@@ -34,9 +35,9 @@ def resolve_keep_float(ops: list[OpInfo], wanted: list[str] | None) -> tuple[lis
         for item in unknown:
             problems.append(f"{item!r}" + did_you_mean(item, names + sorted(known_types), n=3, cutoff=0.5, parens=True))
         shown = ", ".join(names[:12]) + (f" ... ({len(names)} in all)" if len(names) > 12 else "")
-        raise UsageError(f"keep_float: no op of this model is called {'; '.join(problems)}",
+        raise UsageError(f"{param}: no op of this model is called {'; '.join(problems)}",
                          hint=f"use an op name from quant_report or an op type ({', '.join(sorted(known_types))}); "
-                              f"this model's ops: {shown}", params=("keep_float", "quant_report"))
+                              f"this model's ops: {shown}", params=(param, "quant_report"))
     return nodes, types
 
 

@@ -21,7 +21,7 @@ REPORT_OPS_IN_MANIFEST = 20
 
 
 def needs_calibrated(options: ConvertOptions) -> bool:
-    return bool(options.search or options.keep_float or options.quant_report is not None)
+    return bool(options.search or options.keep_float or options.keep_16x8 or options.quant_report is not None)
 
 
 def quantize_calibrated(options: ConvertOptions, source: LoadedSource, model: Any, calibration: Dataset,
@@ -37,8 +37,15 @@ def quantize_calibrated(options: ConvertOptions, source: LoadedSource, model: An
             f"this {source.format} source is exported by another converter",
             hint="convert the model to ONNX or a SavedModel first, or use recipe='int8' / 'dynamic-int8' / 'fp16'",
             path=str(source.path), params=("keep_float", "quant_report", "recipe"))
-    calibrated = Calibrated(source, model, calibration)
     section: dict[str, Any] = {}
+    if options.keep_16x8:
+        from converters.quantization.mixed import quantize_keep_16x8  # noqa: PLC0415 - ai-edge-quantizer
+
+        data, section["kept_16x8"] = quantize_keep_16x8(source, model, calibration, options.keep_16x8)
+        options.io = "int8"  # ai-edge-quantizer's full-integer models take and give int8
+        if options.quant_report is None:
+            return data, section, None
+    calibrated = Calibrated(source, model, calibration)
     report = None
     if options.quant_report is not None or options.search:
         report = per_op_report(calibrated)
@@ -48,11 +55,11 @@ def quantize_calibrated(options: ConvertOptions, source: LoadedSource, model: An
         from converters.quantization.auto import auto_search  # noqa: PLC0415
 
         data, section["search"] = auto_search(options, source, model, calibrated, report, evaluation)
-    else:
+    elif not options.keep_16x8:
         nodes, types = resolve_keep_float(calibrated.ops, options.keep_float)
         data = calibrated.quantize(options.io, nodes, types)
         section["kept_float"] = describe_kept(calibrated.ops, nodes, types)
-    if options.quantize == "int8":
+    if options.quantize == "int8" and not options.keep_16x8:
         kept = {k["tensor"] for k in section.get("kept_float") or section.get("search", {}).get("kept_float", [])}
         left = [{"type": t, "tensor": n} for t, n in float_ops(data) if n not in kept]
         if left:

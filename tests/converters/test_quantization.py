@@ -100,12 +100,31 @@ def test_keep_float_repairs_the_output_and_the_op_really_is_float(bad, reported)
     assert any("conv_a" in name and dtype == np.int8 for name, dtype in types.items())
 
 
+def test_keep_16x8_keeps_the_bad_op_integer_at_16_bit_activations(bad, reported) -> None:
+    out = bad["dir"] / "k16.tflite"
+    done = cli(bad["model"], "-o", out, "--recipe", "int8", "--calibration-data", bad["calib"],
+               "--keep-16x8", "conv_bad")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(Path(f"{out}.json").read_text())
+    assert [k["name"] for k in manifest["quantization"]["kept_16x8"]] == ["conv_bad"]
+    assert manifest["validation"]["outputs"][0]["sqnr_db"] > reported["manifest"]["validation"]["outputs"][0]["sqnr_db"] + 6
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interp = Interpreter(model_path=str(out),
+                         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    outputs = [(op["op_name"], np.dtype(interp._get_tensor_details(op["outputs"][0], 0)["dtype"]))  # noqa: SLF001
+               for op in interp._get_ops_details()]  # noqa: SLF001
+    assert ("CONV_2D", np.dtype(np.int16)) in outputs and outputs.count(("CONV_2D", np.dtype(np.int8))) == 2
+    assert all(dtype != np.float32 for _, dtype in outputs)  # integer everywhere
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--recipe", "int8", "--keep-float", "conv_bda"], "did you mean 'conv_bad'"),
     (["--recipe", "fp16", "--keep-float", "conv_bad"], "--keep-float keeps ops in float inside a full-int8 model"),
     (["--recipe", "auto", "--max-accuracy-drop", "1%"], "--recipe auto measures int8 candidates"),
     (["--recipe", "auto", "--calibration-data", "CALIB"], "add --max-accuracy-drop"),
     (["--recipe", "dynamic-int8", "--quant-report"], "--quant-report measures"),
+    (["--recipe", "fp16", "--keep-16x8", "conv_bad"], "--keep-16x8 gives chosen ops int16 activations"),
 ])
 def test_bad_requests_exit_2_naming_the_option(bad, tmp_path: Path, args: list[str], fragment: str) -> None:
     args = [str(bad["calib"]) if a == "CALIB" else a for a in args]
