@@ -73,7 +73,8 @@ def cell_results(spec: dict[str, Any], converted: dict[str, Any], inspected: dic
         chain = [converted, inspected, *([device_task] if device_task else []), *([host] if host else [])]
         record["duration_s"] = round(sum(t.get("duration_s") or 0.0 for t in chain), 3)
         record["worker"] = (device_task or converted).get("worker")
-        record["cache_hit"] = bool(converted.get("cache_hit"))
+        record["cache_hit"] = False                                   # this cell ran (the store had no result)
+        record["artifact_reused"] = bool(converted.get("cache_hit"))  # ... its conversion may have been stored
         failed = next((t for t in chain if not t.get("ok")), None)
         result, error = (None, failed["error"]) if failed else _device_result(cell["device"], upstream)
         if error is not None:

@@ -154,3 +154,15 @@ def test_a_killed_sweep_resumes_from_what_its_workers_stored(tmp_path: Path) -> 
     resumed = sweep(config, tmp_path / "sweep-out")
     assert [c["status"] for c in resumed.cells] == ["passed"] * 4
     assert {c["key"] for c in resumed.cells if c["cache_hit"]} == stored
+
+
+def test_a_new_device_reuses_the_stored_artifacts_and_cells(tmp_path: Path) -> None:
+    config = sweep_dir(tmp_path, models=2, recipes='["float32"]', devices='["pixel-7"]')
+    first = sweep(config, tmp_path / "one", shard="1/1")
+    config.write_text(config.read_text().replace('["pixel-7"]', '["pixel-7", "stm32h747"]'))
+    second = sweep(config, tmp_path / "two", shard="1/1")
+    stored = {c["key"] for c in first.cells}
+    for cell in second.cells:
+        assert cell["status"] == "passed" and cell["cache_hit"] == (cell["key"] in stored)
+        if cell["device"] == "stm32h747" and stored <= {c["key"] for c in second.cells}:
+            assert cell["artifact_reused"]          # only the estimate ran: no second conversion

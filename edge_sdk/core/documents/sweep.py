@@ -54,6 +54,7 @@ class SweepCell(TypedDict):
     convert_key: NotRequired[str]
     source_sha256: NotRequired[str]
     cache_hit: NotRequired[bool]     # taken from the result store: nothing ran
+    artifact_reused: NotRequired[bool]  # it ran, on an artifact the store already held (a new device, say)
     worker: NotRequired[str | None]
     duration_s: NotRequired[float | None]  # the cell's task times (tasks shared by cells count in each)
     error: NotRequired[CellError | None]
