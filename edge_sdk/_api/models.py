@@ -36,7 +36,8 @@ def convert(source: PathLike, output: PathLike, *, recipe: str | None = None, qu
             image_mean: float | Sequence[float] | None = None, image_std: float | Sequence[float] | None = None,
             eval_data: PathLike | None = None, max_accuracy_drop: float | str | None = None,
             fine_tune_data: PathLike | None = None, epochs: int | None = None,
-            keep_float: Sequence[str] | None = None, quant_report: PathLike | None = None,
+            keep_float: Sequence[str] | None = None, keep_16x8: Sequence[str] | None = None,
+            quant_report: PathLike | None = None,
             target_device: str | None = None, objective: Literal["size", "latency"] | None = None,
             torch: str | None = None, example_input: str | Sequence[str] | None = None,
             via: Literal["litert-torch", "onnx"] | None = None, input_shape: str | Sequence[str] | None = None,
@@ -54,7 +55,8 @@ def convert(source: PathLike, output: PathLike, *, recipe: str | None = None, qu
       how many samples calibrate (default 100); ``image_mean``/``image_std``: image normalisation.
     - ``prune`` (0.8 or "80%") with ``prune_structure``; ``fine_tune_data`` and ``epochs`` recover accuracy.
     - ``eval_data``: labelled samples; ``max_accuracy_drop`` ("0.5%") makes the accuracy cost a gate.
-    - ``keep_float``, ``quant_report``, ``target_device``, ``objective``: op-level quantization control.
+    - ``keep_float`` / ``keep_16x8`` (ops kept in float / given int16 activations), ``quant_report``,
+      ``target_device``, ``objective``: op-level quantization control.
     - ``torch``, ``example_input``, ``via``, ``input_shape``: PyTorch sources and dynamic input shapes;
       ``timeout_s``: limit for the isolated child steps.
     - ``isolated`` (default True): convert in a child process, as the CLI does, so a crash inside
@@ -71,7 +73,7 @@ def convert(source: PathLike, output: PathLike, *, recipe: str | None = None, qu
         "calibration_data": calibration_data, "calibration_samples": calibration_samples,
         "image_mean": image_mean, "image_std": image_std, "eval_data": eval_data,
         "max_accuracy_drop": max_accuracy_drop, "fine_tune_data": fine_tune_data, "epochs": epochs,
-        "keep_float": keep_float, "quant_report": quant_report, "target_device": target_device,
+        "keep_float": keep_float, "keep_16x8": keep_16x8, "quant_report": quant_report, "target_device": target_device,
         "objective": objective, "torch": torch, "example_input": example_input, "via": via,
         "input_shape": input_shape, "timeout_s": timeout_s,
         "allow_unsafe_deserialization": allow_unsafe_deserialization or None,
