@@ -16,9 +16,7 @@ which is how a conversion running in a child process reports its stages to the p
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -69,20 +67,3 @@ class ProgressEvent:
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
-
-@contextmanager
-def stage(on_progress: ProgressCallback | None, task: str, name: str, *, detail: str | None = None,
-          subject: str | None = None) -> Iterator[None]:
-    """Bracket a block with "start" and "end" events (the end carries the block's wall time).
-
-    The "end" event is sent only when the block succeeds: a failure is reported by the exception
-    it raises, not by a stage that looks finished. With ``on_progress`` None this costs nothing.
-    """
-    if on_progress is None:
-        yield
-        return
-    on_progress(ProgressEvent(task, name, "start", detail=detail, subject=subject))
-    started = time.perf_counter()
-    yield
-    on_progress(ProgressEvent(task, name, "end", elapsed_s=round(time.perf_counter() - started, 3),
-                              detail=detail, subject=subject))
