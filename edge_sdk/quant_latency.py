@@ -20,14 +20,16 @@ def _profile(device_id: str) -> Any:
     return load_profile(device_id)
 
 
-def estimate_ms(model_path: str, device_id: str) -> float | None:
-    """Estimated median latency (ms) of ``model_path`` on ``device_id``; None when it cannot be estimated."""
+def estimate_ms(model_path: str, device_id: str) -> dict[str, Any]:
+    """``{"latency_ms": median estimate or None, "problem": why the device's runtime cannot run it, or None}``."""
     from edge_sdk.graph import analyze  # noqa: PLC0415
     from runtime_harness.estimator import estimate  # noqa: PLC0415
 
     result = estimate(analyze(model_path), _profile(device_id))
     p50 = (result.get("latency_ms") or {}).get("p50")
-    return None if p50 is None else round(float(p50), 3)
+    problem = next((note.removeprefix("runtime: ") for note in result.get("notes", [])
+                    if note.startswith("runtime:") and "cannot" in note), None)
+    return {"latency_ms": None if p50 is None else round(float(p50), 3), "problem": problem}
 
 
 def check_device(device_id: str) -> None:

@@ -20,8 +20,9 @@ accuracy it can cost) for classifiers, and SQNR >= 20 dB (converters.validation.
 other outputs.
 
 Latency: converters do not know devices (layering). The composition passes ``latency_estimator``:
-a callable ``(model_path, device_id) -> milliseconds | None``, or its ``"module:function"`` name
-when the conversion runs in a child process.
+a callable ``(model_path, device_id) -> milliseconds | {"latency_ms", "problem"}``, or its
+``"module:function"`` name when the conversion runs in a child process. A candidate the device's
+runtime cannot run (``problem``) is never chosen.
 """
 
 from __future__ import annotations
@@ -171,7 +172,14 @@ def _build_all(rungs: list[Rung], options: ConvertOptions, source: LoadedSource,
         entry.update(build_s=round(time.perf_counter() - started, 2), size_bytes=len(data),
                      gzip_size_bytes=gzip_size(data), path=str(path))
         if estimate is not None:
-            entry["latency_ms"] = estimate(str(path), str(options.target_device))
+            estimated = estimate(str(path), str(options.target_device))
+            if not isinstance(estimated, dict):
+                estimated = {"latency_ms": estimated}
+            entry["latency_ms"] = estimated.get("latency_ms")
+            if estimated.get("problem"):  # e.g. the device's old runtime lacks an op version: never the answer
+                entry["outcome"] = f"cannot run on {options.target_device}: {str(estimated['problem'])[:160]}"
+                built.append((rung, entry, None))
+                continue
         built.append((rung, entry, data))
     return built
 

@@ -171,12 +171,16 @@ def summary(report: dict[str, Any]) -> str:
                 "spread over many ops (try int16x8 or dynamic-range quantization)")
     names = ", ".join(together["ops"])
     count = len(together["ops"])
+    after = together["output_sqnr_db"]
+    after_text = "identical to float" if after is None else f"{after:.1f} dB"
     share = together["error_share"] * 100
     head = "this op causes" if count == 1 else f"these {count} ops cause"
+    if together["error_share"] < MIN_SHARE:
+        return (f"the error is spread over many ops: keeping the {count} most damaging in float together ({names}) "
+                f"does not reduce it (full int8 output SQNR {full:.1f} dB; with them in float: {after_text}); "
+                "try int16x8 or dynamic-range quantization")
     if together["error_share"] < DOMINANT_SHARE:
         head = ("the error is spread over many ops: the most damaging one causes only" if count == 1 else
                 f"the error is spread over many ops: the {count} most damaging cause only")
-    after = together["output_sqnr_db"]
-    after_text = "identical to float" if after is None else f"{after:.1f} dB"
     return (f"{head} {share:.0f}% of the output error: {names} (full int8 output SQNR {full:.1f} dB; "
             f"with {'it' if count == 1 else 'them'} in float: {after_text})")
