@@ -95,7 +95,7 @@ def handle(request: dict[str, Any]) -> None:
     elif name == "ssdlite_mobilenet_v2":
         model = ssdlite_mobilenet_v2(shape)
     else:
-        kwargs = {"weights": None, "input_shape": shape}
+        kwargs: dict[str, Any] = {"weights": None, "input_shape": shape}
         for key in ("alpha", "classes"):
             if key in spec:
                 kwargs[key] = spec[key]
