@@ -181,3 +181,25 @@ def test_the_html_report_draws_the_search_and_the_op_table(bad) -> None:
     assert 'data-chart="quant-size"' in section and 'data-chart="quant-latency"' in section
     assert "(chosen)" in section and "int8, 1 op float" in section
     assert "conv_bad" in section and manifest["quantization"]["report"]["summary"] in section.replace("&#x27;", "'")
+
+
+def test_on_a_real_model_the_op_named_first_is_the_one_whose_float_copy_helps_most(tmp_path: Path) -> None:
+    """MLPerf Tiny ResNet-8 (the publisher's float Keras 2 .h5), calibrated on real photo crops."""
+    import assets
+    from conftest import fetch
+
+    from converters import convert
+
+    h5 = fetch(assets.mltk_model, "image_classification", ".h5")
+    np.savez(tmp_path / "calib.npz", x=fetch(assets.photo_crops, 32) / np.float32(255.0))
+    common = {"recipe": "int8-float-io", "calibration_data": str(tmp_path / "calib.npz")}
+    full = convert(h5, tmp_path / "int8.tflite", quant_report=True, **common)
+    report = json.loads((tmp_path / "int8.tflite.quant.json").read_text())
+    measured = [op for op in report["ops"] if op["float_alone"] is not None]
+    shares = [op["float_alone"]["error_share"] for op in measured]
+    assert len(measured) >= 5 and shares == sorted(shares, reverse=True) and shares[0] > 0.05
+    top = measured[0]
+    assert top["float_alone"]["output_sqnr_db"] > report["full_int8_output_sqnr_db"]
+    kept = convert(h5, tmp_path / "kept.tflite", keep_float=top["keep"], **common)
+    assert {k["tensor"] for k in kept["quantization"]["kept_float"]} == set(top["keep"])
+    assert kept["validation"]["outputs"][0]["sqnr_db"] > full["validation"]["outputs"][0]["sqnr_db"]
