@@ -39,14 +39,16 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: in
         models = list(dict.fromkeys(v.model for v in verdicts))
         if len(models) == 1:
             lines.append(f"  model: {models[0]}")
-        headers = [*(["model"] if len(models) > 1 else []), "device", "limit on", *(["before"] if with_before else []),
-                   "actual", "limit", "margin", "status"]
+        per_device = any(v.device for v in verdicts)  # a check of the files only has no device column
+        headers = [*(["model"] if len(models) > 1 else []), *(["device"] if per_device else []), "limit on",
+                   *(["before"] if with_before else []), "actual", "limit", "margin", "status"]
         rows, details = [], []
         for v in verdicts:
             metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
             before = [format_value(v.metric, v.before)] if with_before else []
-            rows.append([*([v.model] if len(models) > 1 else []), v.device or "-", metric, *before, v.actual_text(),
-                         v.limit_display(), v.margin_text(), v.status.upper() if v.flagged else v.status])
+            rows.append([*([v.model] if len(models) > 1 else []), *([v.device or "-"] if per_device else []), metric,
+                         *before, v.actual_text(), v.limit_display(), v.margin_text(),
+                         v.status.upper() if v.flagged else v.status])
             details.append([f"how: {v.how}", *(f"note: {note}" for note in v.notes)])
         if rows:
             lines += _table_with_details(headers, rows, details, width)
@@ -63,7 +65,8 @@ def _table_with_details(headers: list[str], rows: list[list[str]], details: list
     """The aligned table indented by two, each row followed by its wrapped detail lines."""
     right = [i for i, name in enumerate(headers) if name in _NUMBER_COLUMNS]
     return ["  " + line for line in render_with_details(headers, rows, details, right_align=right,
-                                                         max_width=width - 2, indent=_DETAIL_INDENT[2:])]
+                                                         max_width=width - 2, indent=_DETAIL_INDENT[2:],
+                                                         keep=[headers.index("limit on")])]
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
