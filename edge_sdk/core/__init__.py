@@ -1,5 +1,13 @@
-"""The foundation every other package builds on: errors and exit codes, units, documents, atomic
-writes, input files, hashing and tables.
+"""The foundation every other package builds on, one small module per job:
+
+- ``errors``: the exception tree and exit codes; ``version``: the tool version documents carry;
+- ``units``: quantities with units (``"4 MB"``, ``"18 ms"``) and the one number formatter;
+- ``documents/``: the typed, versioned JSON documents every verb writes and reads;
+- ``atomic``, ``files``, ``paths``, ``hashing``, ``cache_store``: atomic writes, input files, the
+  overwrite guard, sha256, the signed measurement store;
+- ``child``: the one helper for isolated Python child processes; ``progress``: progress events;
+- ``table``, ``markdown``, ``suggest``: terminal tables that fit 100 columns, escaped Markdown,
+  did-you-mean.
 
 It imports only the standard library (and numpy where a helper needs it), never ``edge_sdk``'s
 upper layers, ``converters``, ``runtime_harness`` or ``devices``: they all import *it*. The import
