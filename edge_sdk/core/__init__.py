@@ -3,9 +3,10 @@
 - ``errors``: the exception tree and exit codes; ``version``: the tool version documents carry;
 - ``units``: quantities with units (``"4 MB"``, ``"18 ms"``) and the one number formatter;
 - ``documents/``: the typed, versioned JSON documents every verb writes and reads;
-- ``atomic``, ``files``, ``paths``, ``hashing``, ``cache_store``: atomic writes, input files, the
-  overwrite guard, sha256, the signed measurement store;
-- ``child``: the one helper for isolated Python child processes; ``progress``: progress events;
+- ``atomic``, ``files``, ``arrays``, ``paths``, ``hashing``, ``cache_store``: atomic writes, input
+  files, untrusted ``.npy``/``.npz`` reading, the overwrite guard, sha256, the signed measurement store;
+- ``child`` (+ ``child_guard``): the one helper for isolated Python child processes; ``progress``:
+  progress events;
 - ``table``, ``markdown``, ``suggest``: terminal tables that fit 100 columns, escaped Markdown,
   did-you-mean.
 
