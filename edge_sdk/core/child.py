@@ -293,7 +293,6 @@ def run_child(module: str, request: Any, *, timeout_s: float, what: str, path: s
 # ---- child side ------------------------------------------------------------------------------
 
 _progress_stream: Any = None
-_watchdog_pipe: int | None = None   # the write end the watchdog waits on; open until this process ends
 
 
 def serve(handle: Callable[[Any], Any]) -> int:
@@ -306,8 +305,10 @@ def serve(handle: Callable[[Any], Any]) -> int:
     request_path, response_path = sys.argv[1], sys.argv[2]
     control = json.loads(os.environ.pop(CONTROL_ENV, "null") or "null")
     if isinstance(control, dict):
-        _die_with_parent(int(control["ppid"]))
-        _start_watchdog(int(control["parent_fd"]), float(control["timeout_s"]))
+        from edge_sdk.core.child_guard import die_with_parent, start_watchdog
+
+        die_with_parent(int(control["ppid"]))
+        start_watchdog(int(control["parent_fd"]), float(control["timeout_s"]))
         _progress_stream = os.fdopen(int(control["progress_fd"]), "w", buffering=1)
     with open(request_path, encoding="utf-8") as handle_file:
         request = json.load(handle_file)
@@ -329,57 +330,3 @@ def report_progress(update: Any) -> None:
         _progress_stream.write(json.dumps(update) + "\n")
     except (OSError, ValueError):
         pass
-
-
-def _die_with_parent(expected_parent: int) -> None:
-    """PR_SET_PDEATHSIG: the kernel SIGKILLs this process when its parent ends (Linux only)."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes  # noqa: PLC0415
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != expected_parent:  # the parent ended before the guard was set
-        os._exit(1)
-
-
-def _start_watchdog(parent_fd: int, timeout_s: float) -> None:
-    """Fork a process that kills this process group when the parent goes or the deadline passes.
-
-    It watches two pipes: the parent's (EOF: the parent is gone) and one this process holds
-    (EOF: this process ended normally, nothing to do). It never touches Python objects of the
-    child, so a child stuck in C code holding the GIL is still killed.
-    """
-    if not hasattr(os, "fork"):
-        return
-    deadline = time.monotonic() + timeout_s
-    done_read, done_write = os.pipe()
-    pid = os.fork()
-    if pid != 0:
-        os.close(done_read)
-        os.close(parent_fd)
-        global _watchdog_pipe
-        _watchdog_pipe = done_write
-        return
-    try:  # the watchdog
-        os.close(done_write)
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        keep = sorted((parent_fd, done_read))
-        os.closerange(3, keep[0])
-        os.closerange(keep[0] + 1, keep[1])
-        os.closerange(keep[1] + 1, 1 << 16)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            ready, _, _ = select.select([parent_fd, done_read], [], [], remaining)
-            if parent_fd in ready:  # checked first: PDEATHSIG ends the child too, after the parent's files close
-                break
-            if done_read in ready:  # the child ended; with the parent alive, stragglers are the parent's to kill
-                os._exit(0)
-        os.killpg(os.getpgid(0), signal.SIGKILL)
-    finally:
-        os._exit(0)
