@@ -12,7 +12,7 @@ The Python API is the CLI's, with the same operations and typed results::
 
 Operations: :func:`inspect`, :func:`convert`, :func:`profile`, :func:`estimate`, :func:`profile_adb`,
 :func:`check`, :func:`compare`, :func:`report`, :func:`list_devices`, :func:`load_device`,
-:func:`read_device`, :func:`host_device`, :func:`calibrate`, :func:`sweep`.
+:func:`read_device`, :func:`host_device`, :func:`new_device`, :func:`calibrate`, :func:`sweep`.
 Errors: :class:`EdgeSdkError` and its tree (each carries the CLI's exit code).
 Documents (``TypedDict``\\s, plain dicts at run time): :class:`ProfileDocument`, :class:`CheckDocument`,
 :class:`ConvertManifest`, :class:`InspectDocument`, :class:`CompareDocument` and their parts.
@@ -31,7 +31,16 @@ from edge_sdk.core.version import __version__
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
     from devices import DeviceProfile
-    from edge_sdk._api.devices import Calibration, calibrate, host_device, list_devices, load_device, read_device
+    from edge_sdk._api.devices import (
+        Calibration,
+        NewDevice,
+        calibrate,
+        host_device,
+        list_devices,
+        load_device,
+        new_device,
+        read_device,
+    )
     from edge_sdk._api.gate import check, compare, report
     from edge_sdk._api.measure import estimate, profile, profile_adb
     from edge_sdk._api.models import convert, inspect
@@ -80,6 +89,7 @@ _LAZY: dict[str, str] = {
     "list_devices": "edge_sdk._api.devices", "load_device": "edge_sdk._api.devices",
     "read_device": "edge_sdk._api.devices", "host_device": "edge_sdk._api.devices",
     "calibrate": "edge_sdk._api.devices", "Calibration": "edge_sdk._api.devices",
+    "new_device": "edge_sdk._api.devices", "NewDevice": "edge_sdk._api.devices",
     "sweep": "edge_sdk.sweep", "SweepResult": "edge_sdk.sweep",
     "ModelGraph": "edge_sdk.graph", "CheckResult": "edge_sdk.budgets", "Comparison": "edge_sdk.reporting",
     "DeviceProfile": "devices",
@@ -91,7 +101,8 @@ _LAZY: dict[str, str] = {
 __all__ = [  # noqa: RUF022 - grouped as the docstring reads; tests/test_public_api.py keeps it equal to _LAZY
     "__version__",
     "inspect", "convert", "profile", "estimate", "profile_adb", "check", "compare", "report",
-    "list_devices", "load_device", "read_device", "host_device", "calibrate", "Calibration", "sweep", "SweepResult",
+    "list_devices", "load_device", "read_device", "host_device", "new_device", "NewDevice", "calibrate", "Calibration",
+    "sweep", "SweepResult",
     "ModelGraph", "CheckResult", "Comparison", "DeviceProfile", "ProgressEvent", "ProgressCallback",
     "EdgeSdkError", "UsageError", "ConfigError", "InputError", "UnsupportedModelError", "GateFailed",
     "InfrastructureError", "RuntimeCrash", "DeviceError",

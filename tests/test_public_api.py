@@ -25,7 +25,7 @@ CALLED_BY = {"inspect": "models_measurements", "profile": "models_measurements",
              "check": "models_measurements", "compare": "models_measurements", "report": "models_measurements",
              "convert": "errors (argument checks); tests/test_api_example.py converts for real",
              "list_devices": "devices", "load_device": "devices", "read_device": "devices", "host_device": "devices",
-             "profile_adb": "phones_over_adb", "calibrate": "phones_over_adb", "sweep": "sweep_plans_a_matrix"}
+             "new_device": "devices", "profile_adb": "phones_over_adb", "calibrate": "phones_over_adb", "sweep": "sweep_plans_a_matrix"}
 
 
 def sha256(path: Path) -> str:
@@ -127,6 +127,14 @@ def test_devices(tmp_path: Path) -> None:
     assert edge_sdk.host_device().cores >= 1
     with pytest.raises(edge_sdk.UsageError, match="pixel"):
         edge_sdk.load_device("pixel-44")
+    made = edge_sdk.new_device("my-phone", soc="Snapdragon 888", cores="1x cortex-x1@2.84,3x cortex-a78@2.42,"
+                               "4x cortex-a55@1.8", ram="8GiB", like="pixel-7", output=tmp_path)
+    assert isinstance(made, edge_sdk.NewDevice) and made.path.parent == tmp_path
+    written = edge_sdk.read_device(made.path)
+    assert written.id == "my-phone" and written.cores == 8 and "pixel-7" in made.borrowed
+    with pytest.raises(edge_sdk.ConfigError, match="cores"):
+        edge_sdk.new_device("bad-phone", soc="x", cores="2x cortex-z9@2", ram="8GiB", output=tmp_path)
+    assert not (tmp_path / "bad-phone.toml").exists()
 
 
 def test_phones_over_adb(adb_lab, sine_tflite: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
