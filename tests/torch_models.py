@@ -142,3 +142,48 @@ def not_a_module() -> object:
 # example inputs per factory (the --example-input a user would give)
 EXAMPLES = {"mobilenet_tiny": "1,3,64,64", "transformer_block": "1,16,64", "kws_conv1d": "1,40,49",
             "mnist_net": "1,1,28,28", "erfinv_model": "1,8"}
+
+
+class AdaptiveMaxHead(nn.Module):
+    """Conv + adaptive max pooling: litert-torch 0.10 has no lowering for aten.adaptive_max_pool2d, ONNX has
+    (GlobalMaxPool), so the conversion falls back to the ONNX path by itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv, self.head = nn.Conv2d(3, 8, 3, padding=1), nn.Linear(8, 5)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.head(nn.functional.adaptive_max_pool2d(torch.relu(self.conv(image)), 1).flatten(1))
+
+
+class MisbehavesWhenExported(nn.Module):
+    """Runs eagerly, but hangs (or crashes the process) while torch.export traces it, i.e. in the
+    conversion child only: the stand-in for litert-torch's known hangs (litert-torch#1003)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how = how
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.compiler.is_exporting():
+            if self.how == "hang":
+                import time  # noqa: PLC0415
+                time.sleep(3600)
+            else:
+                import os  # noqa: PLC0415
+                import signal  # noqa: PLC0415
+                os.kill(os.getpid(), signal.SIGSEGV)
+        return x * 2.0
+
+
+def adaptive_max_model() -> nn.Module:
+    _seeded()
+    return AdaptiveMaxHead().eval()
+
+
+def hangs_when_exported() -> nn.Module:
+    return MisbehavesWhenExported("hang").eval()
+
+
+def crashes_when_exported() -> nn.Module:
+    return MisbehavesWhenExported("crash").eval()

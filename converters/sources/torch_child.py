@@ -20,6 +20,13 @@ from edge_sdk.core.child import serve
 from edge_sdk.core.errors import UnsupportedModelError
 
 _LOWERING = re.compile(r"Lowering not found: (\S+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def first_line(exc: BaseException) -> str:
+    """``Type: first line`` of an exception, without terminal colour codes."""
+    lines = [_ANSI.sub("", line).strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
 _TARGET = re.compile(r"target=torch\.ops\.(\S+?)\]")
 
 
@@ -27,8 +34,7 @@ def refusal(tool: str, path: str, exc: BaseException, log: str = "") -> Unsuppor
     """An UnsupportedModelError naming the op the tool could not handle (when it says which)."""
     text = f"{exc}\n{log}"
     op = _LOWERING.search(text) or _TARGET.search(text)
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    cause = f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
+    cause = first_line(exc)
     what = f"op {op.group(1)} has no {tool} lowering" if op else cause
     return UnsupportedModelError(f"{path}: {tool} cannot convert this model: {what}" + ("" if not op else f" ({cause})"),
                                  hint="replace the op in the model, or convert via='onnx'", path=path,
@@ -82,8 +88,7 @@ def _onnx(request: dict[str, Any], model: Any) -> dict[str, Any]:
                 torch.onnx.export(subject, model.examples, request["out"], input_names=model.names, **kwargs)
             return {"exporter": exporter, "tried": causes}
         except Exception as exc:  # noqa: BLE001 - try the next exporter
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            causes.append(f"{exporter}: {type(exc).__name__}: {lines[0][:300] if lines else ''}")
+            causes.append(f"{exporter}: {first_line(exc)}")
             if os.path.exists(request["out"]):
                 os.unlink(request["out"])
     raise UnsupportedModelError(f"{request['path']}: torch.onnx.export failed ({'; '.join(causes)})",

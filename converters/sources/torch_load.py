@@ -67,8 +67,13 @@ def _factory(spec: str, path: Path) -> Any:
     """Import the factory's module (the current directory on the path, as ``python -m``) and call it."""
     torch = import_torch()
     module_name, _, function = spec.rpartition(":")
+    if not module_name.endswith(".py"):  # the folder the module was found in (factory_file), as the parent saw it
+        levels = module_name.count(".") + (1 if path.name == "__init__.py" else 0)
+        root = str(path.parents[levels])
+        if root not in sys.path:
+            sys.path.insert(0, root)
     if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+        sys.path.append(os.getcwd())
     try:
         if module_name.endswith(".py"):
             loader_spec = importlib.util.spec_from_file_location(Path(module_name).stem, path)

@@ -31,6 +31,11 @@ CHILD = "converters.sources.torch_child"
 CALIBRATED_OPTIONS = ("search", "keep_float", "quant_report")  # need a TFLiteConverter (engineer 13's step)
 
 
+def _bare(message: str, path: Path) -> str:
+    """A child's message without its leading ``PATH: `` (it is nested in one that names the path)."""
+    return message[len(f"{path}: "):] if message.startswith(f"{path}: ") else message
+
+
 def _specs(model: TorchModel) -> list[TensorSpec]:
     return [TensorSpec(name, tuple(int(d) for d in t.shape), str(t.dtype).replace("torch.", ""))
             for name, t in zip(model.names, model.examples)]
@@ -39,7 +44,7 @@ def _specs(model: TorchModel) -> list[TensorSpec]:
 def eager_reference(model: TorchModel, specs: list[TensorSpec]) -> Any:
     """Outputs of the eager model on named inputs (one sample per row), in calls of the example's batch."""
     torch = import_torch()
-    step = max(1, int(specs[0].shape[0])) if specs and specs[0].shape else 1
+    step = max(1, int(specs[0].shape[0] or 1)) if specs and specs[0].shape else 1
 
     def run(data: dict[str, np.ndarray]) -> list[np.ndarray]:
         count = len(next(iter(data.values())))
@@ -90,8 +95,7 @@ def _litert_export(options: ConvertOptions, source: LoadedSource, float_model: b
 
 def _via_onnx(options: ConvertOptions, work: Path, specs: list[TensorSpec]) -> tuple[Any, dict[str, Any], list[str]]:
     """torch.onnx.export in the child, then onnx2tf: (make_converter, ONNX details, layout notes)."""
-    from converters.sources.onnx import converted_savedmodel, onnx2tf_layout  # noqa: PLC0415
-    from converters.sources.onnx import _onnx_specs  # noqa: PLC0415
+    from converters.sources.onnx import _onnx_specs, converted_savedmodel, onnx2tf_layout  # noqa: PLC0415
 
     onnx_path = work / "model.onnx"
     exported = run_child(CHILD, _request(options, "onnx", onnx_path), timeout_s=options.timeout_s,
@@ -142,13 +146,14 @@ def load_torch_source(options: ConvertOptions) -> LoadedSource:
             except UnsupportedModelError as exc:
                 if forced == "litert-torch":
                     raise
-                report["litert_torch_refused"] = exc.message
-                why = f"litert-torch refused the model ({exc.message})"
+                report["litert_torch_refused"] = _bare(exc.message, options.source)
+                why = f"litert-torch refused the model ({report['litert_torch_refused']})"
         try:
             make_converter, details, notes = _via_onnx(options, work, specs)
         except UnsupportedModelError as exc:
             first = f"litert-torch: {report['litert_torch_refused']}; then " if "litert_torch_refused" in report else ""
-            raise UnsupportedModelError(f"{options.source}: no conversion path worked: {first}ONNX: {exc.message}",
+            raise UnsupportedModelError(f"{options.source}: no conversion path worked: {first}ONNX: "
+                                        f"{_bare(exc.message, options.source)}",
                                         hint=exc.hint, path=str(options.source), params=exc.params) from None
         source.make_converter = make_converter
         source.input_perms = details.pop("perms")

@@ -9,6 +9,7 @@ outputs (quantize/dequantize ops at the edges), ``io="int8"`` makes them integer
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,7 +59,8 @@ def quantize_tflite(data: bytes, mode: str, io: str | None, samples: Iterable[li
     key, names = _signature(data)
     error: BaseException | None = None
     stage = "preparing"
-    with captured_output() as log:
+    with captured_output() as log, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "experimental_preserve_all_tensors ... for debugging" while calibrating
         try:
             engine = quantizer.Quantizer(data)
             engine.load_quantization_recipe(recipe_for(mode, io))
