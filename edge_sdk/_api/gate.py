@@ -20,7 +20,7 @@ Document = Mapping[str, Any] | PathLike   # a document (dict) or the path of its
 def check(models: PathLike | Sequence[PathLike] | None = None, *, budget: PathLike | None = None,
           devices: Sequence[str] | None = None, estimate_only: bool = False, baseline: PathLike | None = None,
           use_cache: bool = True, threads: int | None = None, adb_serials: Sequence[str] | None = None,
-          on_progress: ProgressCallback | None = None) -> CheckResult:
+          on_progress: ProgressCallback | None = None, timeout_s: float = 300.0) -> CheckResult:
     """Check models against a budget; ``result.passed``, ``result.verdicts``, ``result.document``.
 
     The budget is ``budget`` (an edge-budget.toml or pyproject.toml), else the nearest one found
@@ -28,6 +28,7 @@ def check(models: PathLike | Sequence[PathLike] | None = None, *, budget: PathLi
     device profiles. ``models`` replace the models the budget names. ``baseline`` (an earlier check
     document) enables relative limits (``max_regression``). Measurements are cached by content
     unless ``use_cache`` is False. ``adb_serials`` measures on phones (``[]``: the one connected).
+    ``timeout_s`` kills a host measurement or runtime load that hangs longer (RuntimeCrash, exit 3).
 
     A failed budget does not raise: ``result.passed`` is False and ``result.exit_code`` 1. Bad
     budgets, models or devices raise :class:`~edge_sdk.core.errors.EdgeSdkError` (exit 2).
@@ -41,7 +42,8 @@ def check(models: PathLike | Sequence[PathLike] | None = None, *, budget: PathLi
     return run_check(model_list, budget=None if budget is None else os.fspath(budget),
                      devices=list(devices) if devices is not None else None, estimate_only=estimate_only,
                      baseline=None if baseline is None else os.fspath(baseline), use_cache=use_cache, threads=threads,
-                     adb_serials=list(adb_serials) if adb_serials is not None else None, on_progress=on_progress)
+                     adb_serials=list(adb_serials) if adb_serials is not None else None, on_progress=on_progress,
+                     timeout_s=timeout_s)
 
 
 def compare(before: Document, after: Document, *, markdown: bool = False) -> Comparison:
