@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from runtime_harness.estimator.reference_models import FEATURES_FILE, MLTK_MODELS, REFERENCE_MODELS, build_tflite
+from runtime_harness.estimator.features import REFERENCE_FEATURES_FILE as FEATURES_FILE
+from runtime_harness.estimator.reference_models import MLTK_MODELS, REFERENCE_MODELS, build_tflite
 
 
 def reference_paths() -> dict[str, Path]:

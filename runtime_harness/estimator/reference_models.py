@@ -24,7 +24,6 @@ from typing import Any
 from edge_sdk.core.child import run_child
 from edge_sdk.core.errors import InfrastructureError
 
-FEATURES_FILE = Path(__file__).resolve().parent / "data" / "reference_features.json"
 BUILD_TIMEOUT_S = 1800.0
 
 # key -> (builder, kwargs, input size, precisions, what it stands for)
