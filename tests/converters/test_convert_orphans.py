@@ -57,7 +57,12 @@ def _converter_of(cli: subprocess.Popen) -> psutil.Process:
 
 
 def test_a_normal_run_publishes_the_pair_and_no_temporaries(tiny_keras, tmp_path):
+    """Temporaries a killed run left beside the output (its pid is gone) are removed by the next run."""
     out = tmp_path / "tiny.tflite"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    for name in (f".tiny.tflite.{dead}.0badc0de.partial", f".tiny.tflite.json.{dead}.0badc0de.partial"):
+        (tmp_path / name).write_bytes(b"half-written by a killed run")
     done = subprocess.run([sys.executable, "-m", "edge_sdk", "convert", str(tiny_keras), "-o", str(out),
                            "--quantize", "int8", "--calibration-data", "random"], env=ENV, capture_output=True,
                           text=True, timeout=600)
