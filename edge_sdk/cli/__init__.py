@@ -14,6 +14,7 @@ import argparse
 import importlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 
 from edge_sdk import __version__
 from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EdgeSdkError
+from edge_sdk.core.table import WIDTH, wrap_text
 
 # verb -> (module, one-line summary). Order is the order of the help text: the pipeline order.
 VERBS: dict[str, tuple[str, str]] = {
@@ -39,12 +41,23 @@ EPILOG = """exit codes: 0 ok, 1 a budget or quality gate failed, 2 bad usage/con
 3 infrastructure failure (runtime crash, timeout, device unreachable)."""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions keep their layout (examples, tables of keys) but wrap at 100 columns like every
+    other output, continuation lines under the value; argparse's own columns never exceed 100."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "".join(wrap_text(indent + line, WIDTH) + "\n" for line in text.splitlines())
+
+
 def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edge-sdk",
         description="Take a trained model to a phone or a board, and prove before release that it fits.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"edge-sdk {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND", title="commands")
@@ -59,7 +72,7 @@ def _verb_parser(verb: str, module: object) -> argparse.ArgumentParser:
         prog=f"edge-sdk {verb}",
         description=(getattr(module, "DESCRIPTION", None) or summary),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     module.add_arguments(parser)  # type: ignore[attr-defined]
     return parser

@@ -24,8 +24,9 @@ of its core type) and carry the wider error band of a device without published p
 example:  edge-sdk devices
           edge-sdk devices show pixel-4
           edge-sdk devices show raspberry-pi-4 --json
-          edge-sdk devices new my-phone --soc "Snapdragon 888" \
-              --cores "1x cortex-x1@2.84,3x cortex-a78@2.42,4x cortex-a55@1.8" --ram 8GiB --like pixel-7 -o devices.d
+          edge-sdk devices new my-phone --soc "Snapdragon 888" \\
+              --cores "1x cortex-x1@2.84,3x cortex-a78@2.42,4x cortex-a55@1.8" \\
+              --ram 8GiB --like pixel-7 -o devices.d
           export EDGE_SDK_DEVICE_PATH=$PWD/devices.d && edge-sdk profile model.tflite --device my-phone
           edge-sdk devices --adb            (phones connected over adb, matched to profiles)"""
 
