@@ -22,7 +22,7 @@ import numpy as np
 from converters._runtime import import_tensorflow, summarize_failure
 from converters.options import ConvertOptions
 from converters.sources.base import LoadedSource, TensorSpec, channels_last_perm
-from converters.sources.onnx_cache import onnx2tf_cache_dir, seal_entry, trusted
+from converters.sources.onnx_cache import new_work_dir, onnx2tf_cache_dir, seal_entry, trusted
 from converters.sources.onnx_layout import attempts, channels_last_inputs, failure_hint, fixed_shapes
 from edge_sdk.core.child import ChildCrashed, ChildFailed, ChildTimedOut, run_child
 from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedModelError, UsageError
@@ -155,7 +155,7 @@ def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
     entry.parent.mkdir(parents=True, exist_ok=True)
     failures: list[tuple[str, UnsupportedModelError]] = []
     for attempt in attempts(shapes, dynamic, channels_last, bool(given)):
-        work = Path(tempfile.mkdtemp(prefix=".partial-", dir=entry.parent))
+        work = new_work_dir(entry.parent)
         try:
             io = _run_onnx2tf(path, work / "saved_model", attempt.kwargs, hint)
         except UnsupportedModelError as exc:

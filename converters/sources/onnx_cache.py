@@ -10,8 +10,12 @@ entry still hashes as recorded. Anything else is removed and converted again.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
+from edge_sdk.core.atomic import pid_alive
 from edge_sdk.core.cache_store import cache_root, seal, signing_key, unseal
 from edge_sdk.core.hashing import file_sha256
 
@@ -48,3 +52,15 @@ def trusted(folder: Path, source_sha256: str) -> bool:
     payload = unseal(entry, signing_key())
     return (payload is not None and payload.get("source_sha256") == source_sha256
             and payload.get("files") == _file_hashes(folder))
+
+
+def new_work_dir(cache: Path) -> Path:
+    """A private ``.partial-PID-*`` folder in ``cache`` for one conversion (renamed into an entry when
+    it succeeds); the ones a killed run left (their pid is gone) are removed first."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for stale in cache.glob(".partial-*-*"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=cache))
+

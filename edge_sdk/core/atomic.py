@@ -47,7 +47,8 @@ def temp_path(target: Path) -> Path:
     return target.with_name("." + _stem_for_temp(target.name, room) + tail)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (ours counts; another user's too)."""
     if pid == os.getpid():
         return True
     try:
@@ -72,7 +73,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
         if not (name.startswith(prefix) and name.endswith(SUFFIX)):
             continue
         parts = name[: -len(SUFFIX)].rsplit(".", 2)
-        if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 8 or _pid_alive(int(parts[1])):
+        if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 8 or pid_alive(int(parts[1])):
             continue
         try:
             if entry.is_file(follow_symlinks=False):

@@ -103,3 +103,16 @@ def test_a_failure_message_never_says_nothing_was_written_when_something_was(tmp
     assert "nothing" not in message and str(manifest) in message and "never published" in message
     atomic_write_text(out, "new model")
     assert "had already been published" in _what_was_written(out, before)
+
+
+def test_onnx2tf_work_folders_of_killed_runs_are_removed(tmp_path):
+    from converters.sources.onnx_cache import new_work_dir
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    stale, running = tmp_path / f".partial-{dead}-x1", tmp_path / f".partial-{os.getpid()}-x2"
+    for folder in (stale, running):
+        (folder / "saved_model").mkdir(parents=True)
+    work = new_work_dir(tmp_path)
+    assert work.is_dir() and work.name.startswith(f".partial-{os.getpid()}-")
+    assert not stale.exists() and running.exists()
