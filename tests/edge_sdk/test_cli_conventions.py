@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from edge_sdk.cli import VERBS, main
 from edge_sdk.cli.progress import TerminalProgress, terminal_progress
 from edge_sdk.core import markdown
 from edge_sdk.core.progress import ProgressEvent
@@ -118,3 +119,12 @@ def test_profiles_written_as_toml_round_trip_control_characters() -> None:
 
     tricky = {"notes": "DEL \x7f NUL \x00 tab \t quote \" backslash \\"}
     assert tomllib.loads(tomli_w.dumps(tricky)) == tricky
+
+
+@pytest.mark.parametrize("verb", [*VERBS, None])
+def test_help_fits_100_columns(verb: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([verb, "--help"] if verb else ["--help"]) == 0
+    usage, _, body = capsys.readouterr().out.partition("\n\n")  # usage: argparse lays a verb's flags out itself
+    assert usage.startswith("usage:") and body
+    wide = [line for line in body.splitlines() if len(line) > 100]
+    assert not wide, wide
