@@ -59,13 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the sweep document as JSON")
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else "..." + text[-(width - 3):]
-
-
 def summary_table(document: dict[str, Any]) -> str:
-    """One row per cell, within 100 columns."""
-    from edge_sdk.core.table import render_table
+    """One row per cell, within 100 columns (long names shortened in the middle)."""
+    from edge_sdk.core.table import WIDTH, render_table
 
     rows = []
     for cell in document["cells"]:
@@ -74,12 +70,12 @@ def summary_table(document: dict[str, Any]) -> str:
         source = {"measured": " m", "estimated": " e"}.get(str(metrics.get("latency_source")), "")
         drop = metrics.get("accuracy_drop")
         status = cell["status"] + (" (cached)" if cell.get("cache_hit") else "")
-        rows.append([_short(cell["model"], 22), _short(cell["recipe"], 14), _short(cell["device"], 16), status,
+        rows.append([cell["model"], cell["recipe"], cell["device"], status,
                      format_bytes(metrics["size_bytes"]) if metrics.get("size_bytes") else "-",
                      (format_ms(latency) + source) if latency is not None else "-",
                      f"{drop * 100:.2f}pt" if isinstance(drop, (int, float)) else "-"])
     return render_table(["model", "recipe", "device", "status", "size", "p50", "acc drop"], rows,
-                        right_align=(4, 5, 6))
+                        right_align=(4, 5, 6), max_width=WIDTH)
 
 
 def _print_result(document: dict[str, Any], path: Any) -> None:
