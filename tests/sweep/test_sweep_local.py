@@ -175,3 +175,22 @@ def test_a_new_device_reuses_the_stored_artifacts_and_cells(tmp_path: Path) -> N
         assert cell["status"] == "passed" and cell["cache_hit"] == (cell["key"] in stored)
         if cell["device"] == "stm32h747" and stored <= {c["key"] for c in second.cells}:
             assert cell["artifact_reused"]          # only the estimate ran: no second conversion
+
+
+def test_concurrent_writers_of_one_key_publish_one_whole_entry(tmp_path: Path) -> None:
+    import subprocess
+
+    source = tmp_path / "artifact.bin"
+    source.write_bytes(b"x" * 200_000)
+    script = ("import sys; from pathlib import Path; from edge_sdk.sweep.store import ResultStore\n"
+              "e = ResultStore(sys.argv[1]).put('convert', '12' * 32, {'writer': int(sys.argv[2])}, "
+              "files={'model.tflite': Path(sys.argv[3])})\n"
+              "print(e.value['writer'], (e.directory / 'model.tflite').stat().st_size)")
+    writers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "store"), str(n), str(source)],
+                                stdout=subprocess.PIPE, text=True) for n in range(6)]
+    answers = {w.communicate(timeout=120)[0].strip() for w in writers}
+    assert all(w.returncode == 0 for w in writers)
+    winner = ResultStore(tmp_path / "store").get("convert", "12" * 32)
+    assert answers == {f"{winner.value['writer']} 200000"}        # every writer sees the one published entry
+    assert len(list((tmp_path / "store" / "entries" / "convert").glob("*/*"))) == 1
+    assert not any((tmp_path / "store" / "tmp").iterdir())       # the losers' staging copies are gone
