@@ -18,6 +18,7 @@ which the report then checks by keeping the 3 together.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,8 @@ def local_errors(debug_model: bytes, inputs: dict[str, np.ndarray]) -> dict[str,
     tf = import_tensorflow()
     from converters.validation._litert_child import _batch, _match, _to_model  # noqa: PLC0415
 
-    with captured_output():
+    with captured_output(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "preserve_all_tensors is for debugging": that is what this is
         interp = tf.lite.Interpreter(model_content=debug_model, experimental_preserve_all_tensors=True)
     interp.allocate_tensors()
     details = interp.get_input_details()

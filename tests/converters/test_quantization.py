@@ -84,11 +84,11 @@ def test_poor_parity_is_warned_without_a_gate(reported) -> None:
 
 
 def test_keep_float_repairs_the_output_and_the_op_really_is_float(bad, reported) -> None:
+    from converters import convert  # the library call (the CLI maps --keep-float onto it)
+
     out = bad["dir"] / "kept.tflite"
-    done = cli(bad["model"], "-o", out, "--recipe", "int8-float-io", "--calibration-data", bad["calib"],
-               "--keep-float", "conv_bad", "conv_c")
-    assert done.returncode == 0, done.stderr
-    manifest = json.loads(Path(f"{out}.json").read_text())
+    manifest = convert(bad["model"], out, recipe="int8-float-io", calibration_data=str(bad["calib"]),
+                       keep_float=["conv_bad", "conv_c"])
     assert {k["name"] for k in manifest["quantization"]["kept_float"]} == {"conv_bad", "conv_c"}
     full = reported["manifest"]["validation"]["outputs"][0]["sqnr_db"]
     assert manifest["validation"]["outputs"][0]["sqnr_db"] > full + 6
@@ -101,11 +101,10 @@ def test_keep_float_repairs_the_output_and_the_op_really_is_float(bad, reported)
 
 
 def test_keep_16x8_keeps_the_bad_op_integer_at_16_bit_activations(bad, reported) -> None:
+    from converters import convert
+
     out = bad["dir"] / "k16.tflite"
-    done = cli(bad["model"], "-o", out, "--recipe", "int8", "--calibration-data", bad["calib"],
-               "--keep-16x8", "conv_bad")
-    assert done.returncode == 0, done.stderr
-    manifest = json.loads(Path(f"{out}.json").read_text())
+    manifest = convert(bad["model"], out, recipe="int8", calibration_data=str(bad["calib"]), keep_16x8="conv_bad")
     assert [k["name"] for k in manifest["quantization"]["kept_16x8"]] == ["conv_bad"]
     assert manifest["validation"]["outputs"][0]["sqnr_db"] > reported["manifest"]["validation"]["outputs"][0]["sqnr_db"] + 6
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
@@ -160,11 +159,10 @@ def test_recipe_auto_measures_smallest_first_and_keeps_the_table(bad) -> None:
 
 def test_recipe_auto_for_latency_keeps_the_bad_op_float(bad, tmp_path: Path) -> None:
     # no estimate: the latency ladder (int8 variants before int16x8, which has no XNNPACK kernels)
-    out = tmp_path / "fast.tflite"
-    done = cli(bad["model"], "-o", out, "--recipe", "auto", "--max-accuracy-drop", "2%", "--objective", "latency",
-               "--calibration-data", bad["calib"])
-    assert done.returncode == 0, done.stderr
-    search = json.loads(Path(f"{out}.json").read_text())["quantization"]["search"]
+    from converters import convert
+
+    search = convert(bad["model"], tmp_path / "fast.tflite", recipe="auto", max_accuracy_drop="2%",
+                     objective="latency", calibration_data=str(bad["calib"]))["quantization"]["search"]
     assert search["chosen"] == "int8, 1 op float" and search["kept_float"][0]["name"] == "conv_bad"
 
 
