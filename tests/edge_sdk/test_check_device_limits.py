@@ -84,7 +84,7 @@ def test_device_measurements_are_cached_and_no_cache_measures_again(project):
     first = check(estimate_only=True)
     assert first.cache.hits == 0
     second = check(estimate_only=True)
-    assert second.cache.misses == 0 and second.cache.hits >= 3      # facts + one entry per device
+    assert second.cache.misses == 0 and second.cache.hits == 2      # one entry per device; facts are never cached
     assert [v.actual for v in second.verdicts] == [v.actual for v in first.verdicts]
     forced = check(estimate_only=True, use_cache=False)
     assert forced.cache.hits == 0
@@ -133,7 +133,7 @@ def test_threads_reach_the_estimates_and_the_cache_key(project):
     (project / "edge-budget.toml").write_text(PHONES.format(p90="20 ms"))
     four = check(estimate_only=True)
     one = check(estimate_only=True, threads=1)
-    assert one.cache.hits == 1                       # static facts only: another thread count is another key
+    assert one.cache.hits == 0                       # another thread count is another key (facts: never cached)
     assert {p["threads"] for p in one.document["profiles"]} == {1}
     slow = {v.device: v.actual for v in one.verdicts if v.metric == "latency_p50"}
     fast = {v.device: v.actual for v in four.verdicts if v.metric == "latency_p50"}
