@@ -79,6 +79,11 @@ def convert(source: PathLike, output: PathLike, *, recipe: str | None = None, qu
         "allow_unsafe_deserialization": allow_unsafe_deserialization or None,
     }
     options = {key: _plain(value) for key, value in explicit.items() if value is not None}
+    if target_device is not None:  # recipe='auto' estimates each candidate there; converters do not know devices
+        from edge_sdk.quant_latency import ESTIMATOR, check_device
+
+        check_device(target_device)
+        options["latency_estimator"] = ESTIMATOR
     import converters
 
     source, output = os.fspath(source), os.fspath(output)
