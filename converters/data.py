@@ -271,15 +271,14 @@ def _load_images(folder: Path, specs: list[TensorSpec], mean: list[float] | None
     classes = sorted({f.parent.relative_to(folder).parts[0] for f in files if f.parent != folder})
     labelled = len(classes) >= 2 and all(f.parent != folder for f in files)
     m, s = _image_settings(folder, mean, std)
+    encoded = [read_image(f) for f in files]  # every header checked (pixel limit) before TensorFlow loads
     from converters._runtime import import_tensorflow  # noqa: PLC0415
 
     tf = import_tensorflow()
     images = []
-    for f in files:
+    for f, data in zip(files, encoded):
         try:
-            image = tf.io.decode_image(read_image(f), channels=int(channels), expand_animations=False)
-        except InputError:
-            raise
+            image = tf.io.decode_image(data, channels=int(channels), expand_animations=False)
         except Exception as exc:  # noqa: BLE001 - one corrupt image: name it
             raise InputError(f"{f}: cannot decode this image ({str(exc).splitlines()[0][:150]})", path=str(f)) from None
         image = tf.image.resize(tf.cast(image, tf.float32), (int(height), int(width))).numpy()

@@ -37,6 +37,7 @@ def test_orientation_classifier_float32_and_int8_parity_against_onnxruntime(tmp_
     data = rng.normal(0.0, 1.0, (12, 3, 224, 224)).astype(np.float32)
     np.savez(tmp_path / "calib.npz", x=data[:8])
     np.savez(tmp_path / "eval.npz", x=data[8:])
+    data_sums = {name: file_sha256(tmp_path / name) for name in ("calib.npz", "eval.npz")}
     cache = tmp_path / "cache"  # a fresh cache: the first run really runs onnx2tf
     done = cli(source, "-o", tmp_path / "orient.tflite", "--eval-data", tmp_path / "eval.npz", cache=cache)
     assert done.returncode == 0, done.stderr
@@ -60,6 +61,7 @@ def test_orientation_classifier_float32_and_int8_parity_against_onnxruntime(tmp_
     assert int8["validation"]["outputs"][0]["finite"] and int8["validation"]["outputs"][0]["cosine"] > 0.5
     assert any("reused from the cache" in note for note in int8["layout"])
     assert int8["source"]["sha256"] == before == file_sha256(source)
+    assert data_sums == {name: file_sha256(tmp_path / name) for name in data_sums}  # data files untouched too
     assert not list((cache / "onnx2tf").glob(".partial-*"))
     assert not list(cache.glob(".partial-*"))
 

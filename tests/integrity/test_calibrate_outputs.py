@@ -4,10 +4,10 @@ same overwrite guard and write-error handling as every verb (issue 10)."""
 from __future__ import annotations
 
 import pytest
+from loopback_device.pytest_fixtures import adb_lab  # noqa: F401 - pytest fixture
 
 from edge_sdk.cli import main
 from edge_sdk.core.hashing import file_sha256
-from loopback_device.pytest_fixtures import adb_lab  # noqa: F401 - pytest fixture
 
 
 @pytest.fixture

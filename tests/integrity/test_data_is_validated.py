@@ -6,7 +6,6 @@ that declare more than the file holds, images that declare gigapixels, a std of 
 from __future__ import annotations
 
 import io
-import json
 import os
 import struct
 import subprocess
@@ -118,48 +117,31 @@ def test_image_folder_std_zero_is_refused_before_conversion(tmp_path: Path) -> N
 
 # ---- end to end: the convert command ---------------------------------------------------------------
 
-BUILD = '''
-import sys
-import keras
-model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
-model.save(sys.argv[1])
-'''
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
 
 
-@pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
-    subprocess.run([sys.executable, "-c", BUILD, str(path)], check=True, env=ENV, capture_output=True, timeout=300)
-    return path
-
-
 def convert(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edge_sdk", "convert", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "edge_sdk", "convert", *map(str, args)], check=False, capture_output=True,
                           text=True, env=ENV, timeout=600)
 
 
-@pytest.mark.slow
-def test_convert_refuses_bad_data_naming_file_and_sample(tiny_keras: Path, tmp_path: Path) -> None:
-    x = np.random.default_rng(0).uniform(0, 1, (6, 8, 8, 1)).astype(np.float32)
-    np.savez(tmp_path / "labels.npz", x=x, y=np.array([0, 1, 2, 7, 1, 0]))
-    out = tmp_path / "m.tflite"
-    done = convert(tiny_keras, "-o", out, "--eval-data", tmp_path / "labels.npz", "--max-accuracy-drop", "1%")
-    assert done.returncode == 2, done.stderr  # was 0% -> 0%, gate passed
-    assert "labels.npz: sample 3 has label 7, outside the 3 classes" in done.stderr
-    assert not out.exists() and not Path(f"{out}.json").exists()
-
-    x[4, 1, 1, 0] = np.nan
-    np.savez(tmp_path / "nan.npz", x=x)
-    done = convert(tiny_keras, "-o", out, "--eval-data", tmp_path / "nan.npz")
-    assert done.returncode == 2 and "nan.npz: --eval-data sample 4 of input" in done.stderr, done.stderr
-
+def test_an_image_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
     folder = tmp_path / "calib"
     folder.mkdir()
     (folder / "bomb.png").write_bytes(_png_header_only(20000, 20000))
     started = time.monotonic()
-    done = convert(tiny_keras, "-o", out, "--quantize", "int8", "--calibration-data", folder)
-    assert done.returncode == 2 and "bomb.png: 20000x20000 pixels (400 MP)" in done.stderr, done.stderr
-    assert time.monotonic() - started < 120 and "Traceback" not in done.stderr
-    assert not out.exists()
-    assert json.loads(json.dumps({"ok": True}))  # the CLI exited cleanly each time (no partial manifest)
+    with pytest.raises(InputError, match=r"bomb.png: 20000x20000 pixels \(400 MP\)"):
+        load_dataset(str(folder), SPEC, "calibration-data")
+    assert time.monotonic() - started < 5  # refused before TensorFlow is even imported, nothing decoded
+
+
+@pytest.mark.slow
+def test_convert_refuses_labels_outside_the_classes(tiny_sources: Path, tmp_path: Path) -> None:
+    x = np.random.default_rng(0).uniform(0, 1, (6, 8, 8, 1)).astype(np.float32)
+    np.savez(tmp_path / "labels.npz", x=x, y=np.array([0, 1, 2, 7, 1, 0]))
+    out = tmp_path / "m.tflite"
+    done = convert(tiny_sources / "m.keras", "-o", out, "--eval-data", tmp_path / "labels.npz",
+                   "--max-accuracy-drop", "1%")
+    assert done.returncode == 2, done.stderr  # was 0% -> 0%, and the gate passed
+    assert "labels.npz: sample 3 has label 7, outside the 3 classes" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists() and not Path(f"{out}.json").exists()

@@ -46,7 +46,7 @@ def test_check_markdown_and_step_summary_escape_budget_and_file_names(tmp_path: 
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     env.update(PYTHONPATH=str(REPO), GITHUB_STEP_SUMMARY=str(summary))
     done = subprocess.run([sys.executable, "-m", "edge_sdk", "check", "--estimate-only", "--markdown", "pr.md"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+                          check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 1, done.stderr  # the size limit fails: the failure block shows the message
     for text in ((tmp_path / "pr.md").read_text(), summary.read_text()):
         assert "``build/m`<b>x.tflite``" in text, text  # the name intact, in a span it cannot close
@@ -63,7 +63,7 @@ def test_compare_markdown_escapes_labels(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps(doc))
     (tmp_path / "b.json").write_text(json.dumps({**doc, "size_bytes": 12}))
     done = subprocess.run([sys.executable, "-m", "edge_sdk", "compare", "a.json", "b.json", "--markdown"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     outside_code = re.sub(r"(`+).*?\1", "", done.stdout)
@@ -79,7 +79,7 @@ def test_custom_op_names_read_from_a_model_are_text(tmp_path: Path) -> None:
     (tmp_path / "edge-budget.toml").write_text('[[check]]\nname = "ops"\nmodels = ["m.tflite"]\n'
                                                'no_custom_ops = true\n')
     done = subprocess.run([sys.executable, "-m", "edge_sdk", "check", "--estimate-only", "--markdown", "pr.md"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO), "GITHUB_STEP_SUMMARY": ""})
     assert done.returncode == 1, done.stderr
     text = (tmp_path / "pr.md").read_text()

@@ -158,4 +158,4 @@ def test_devices_new_never_replaces_the_profile_it_borrows_from(capsys, tmp_path
     monkeypatch.setenv("EDGE_SDK_DEVICE_PATH", str(tmp_path))
     err = refused(capsys, "devices", "new", "pixel-7", "--soc", "x", "--cores", "4x cortex-a55@1.8", "--ram", "4GiB",
                   "--like", "pixel-7", "-o", str(tmp_path), "--force")
-    assert "the --like profile" in err and file_sha256(tmp_path / "pixel-7.toml") == before
+    assert "would overwrite an input" in err and file_sha256(tmp_path / "pixel-7.toml") == before

@@ -21,7 +21,7 @@ def edge_sdk(cwd: Path, *args: str, env: dict[str, str] | None = None,
              preexec: object = None) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "EDGE_SDK_DEVICE_PATH")}
     full.update(PYTHONPATH=str(REPO), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "edge_sdk", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "edge_sdk", *args], check=False, cwd=cwd, capture_output=True, text=True,
                           timeout=120, env=full, preexec_fn=preexec)  # type: ignore[arg-type]
 
 
