@@ -15,8 +15,8 @@ from typing import Any, Literal
 from converters.data import Dataset, generated, load_dataset
 from converters.manifest import build_manifest, publish, sha256_file
 from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
-from converters.sources import LoadedSource, load_source
 from converters.quantization.step import needs_calibrated, publish_report, quantize_calibrated
+from converters.sources import LoadedSource, load_source
 from converters.validation.quality import parity_warnings
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 

@@ -74,7 +74,7 @@ def ladder(report: dict[str, Any] | None, objective: str) -> list[Rung]:
     return rungs
 
 
-def _estimator(spec: Any) -> Callable[[str, str], float | None] | None:
+def _estimator(spec: Any) -> Callable[[str, str], float | dict[str, Any] | None] | None:
     if spec is None or callable(spec):
         return spec
     module, _, name = str(spec).partition(":")

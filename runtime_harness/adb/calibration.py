@@ -11,7 +11,7 @@ What a new profile needs from the phone itself (clusters, RAM) comes from :mod:`
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,10 @@ def reference_model_path(key: str) -> Path:
                                       "installation does not have", hint="run calibrate from a source checkout") from None
         return assets.mltk_model(reference_models.MLTK_MODELS[name])
     spec = reference_models.REFERENCE_MODELS.get(name)
-    if spec is None or precision not in spec["quant"]:  # type: ignore[operator]
+    if spec is None or precision not in spec["quant"]:
         known = [f"{k}:int8" for k in reference_models.MLTK_MODELS]
         for model, spec_of_model in reference_models.REFERENCE_MODELS.items():
-            known += [f"{model}:{quant}" for quant in spec_of_model["quant"]]  # type: ignore[union-attr]
+            known += [f"{model}:{quant}" for quant in spec_of_model["quant"]]
         known.sort()
         raise UsageError(f"unknown reference model {key!r}", hint=f"choose from: {', '.join(known)}")
     try:
@@ -63,7 +63,10 @@ def point_from_run(key: str, run: RunResult, when: datetime | None = None) -> di
     out, info, state = run.output, run.info, run.state.to_provenance()
     runs = out.runs
     latency = runs.median_ms if runs and runs.median_ms is not None else out.inference_avg_ms
-    stamp = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%MZ")
+    if latency is None:
+        raise InfrastructureError(f"{key}: benchmark_model printed no latency on {info.serial}",
+                                  hint="run it again; if it persists, attach the benchmark output to an issue")
+    stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%d %H:%MZ")
     binary = (run.binary.get("sha256") or "unknown")[:12]
     spread = (f"p5 {runs.p5_ms:.3f} / median {runs.median_ms:.3f} / p95 {runs.p95_ms:.3f} ms"
               if runs and runs.p5_ms is not None else f"mean {out.inference_avg_ms:.3f} ms (no percentiles printed)")

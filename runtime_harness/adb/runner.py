@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_sdk.core.hashing import file_sha256
 from edge_sdk.core.errors import DeviceError, EdgeSdkError, RuntimeCrash, UsageError
+from edge_sdk.core.hashing import file_sha256
 from runtime_harness.adb import benchmark_output, binary, device_state
 from runtime_harness.adb.client import AdbClient, ShellResult, quote
 from runtime_harness.adb.cpu_topology import CPU_COMMAND, parse_cpu_facts
