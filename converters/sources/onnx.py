@@ -48,7 +48,8 @@ def _onnx_specs(path: Path) -> tuple[list[TensorSpec], list[str], str]:
         if value.name in initializers:
             continue
         tensor = value.type.tensor_type
-        dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim)
+        dims = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None  # -1: dynamic too
+                     for d in tensor.shape.dim)
         dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type)).name
         specs.append(TensorSpec(value.name, dims, dtype))
     return specs, [o.name for o in model.graph.output], onnx.__version__
@@ -150,11 +151,17 @@ def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
             return entry / "saved_model", json.loads((entry / "saved_model" / "io.json").read_text()), True
         cache_note = f"onnx2tf cache entry {entry} did not verify (edited, or written elsewhere): converted again"
         shutil.rmtree(entry, ignore_errors=True)
+    if dynamic:  # onnx2tf cannot infer them reliably, parity needs them, and phones run fixed shapes
+        example = dynamic[0].split(" ", 1)[0]
+        raise InputError(f"{path}: input(s) with dynamic sizes besides the batch: {'; '.join(dynamic)}; a .tflite "
+                         "for a device needs fixed sizes", hint=f"fix them with input_shape='{example}:1,...' (every "
+                         "size, batch first; repeat it per input), or re-export the model with fixed sizes",
+                         path=str(path), params=("input_shape",))
     channels_last = channels_last_inputs(path, specs)
-    hint = failure_hint(dynamic, channels_last)
+    hint = failure_hint(channels_last)
     entry.parent.mkdir(parents=True, exist_ok=True)
     failures: list[tuple[str, UnsupportedModelError]] = []
-    for attempt in attempts(shapes, dynamic, channels_last, bool(given)):
+    for attempt in attempts(shapes, channels_last, bool(given)):
         work = new_work_dir(entry.parent)
         try:
             io = _run_onnx2tf(path, work / "saved_model", attempt.kwargs, hint)

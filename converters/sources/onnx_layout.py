@@ -96,12 +96,11 @@ def fixed_shapes(specs: list[TensorSpec], given: dict[str, tuple[int, ...]]) -> 
     return shapes, dynamic
 
 
-def attempts(shapes: dict[str, tuple[int, ...]], dynamic: list[str], channels_last: dict[str, str],
-             given: bool) -> list[Attempt]:
+def attempts(shapes: dict[str, tuple[int, ...]], channels_last: dict[str, str], given: bool) -> list[Attempt]:
     """The onnx2tf option sets to try, most likely first."""
     overwrite = [f"{n}:{','.join(map(str, d))}" for n, d in shapes.items()]
     fixed = Attempt("fixed input shapes", {"batch_size": None, "overwrite_input_shape": overwrite}) \
-        if overwrite and not dynamic else None
+        if overwrite else None
     plain = Attempt("batch size 1", {"batch_size": 1})
     if channels_last and fixed is not None:
         keep = Attempt("channels-last inputs kept, fixed input shapes",
@@ -116,12 +115,8 @@ def attempts(shapes: dict[str, tuple[int, ...]], dynamic: list[str], channels_la
     return [fixed, plain] if given else [plain, fixed]
 
 
-def failure_hint(dynamic: list[str], channels_last: dict[str, str]) -> str:
-    """What to do when every attempt failed, naming the likeliest real cause first."""
-    if dynamic:
-        example = dynamic[0].split(" ", 1)[0]
-        return (f"input(s) with dynamic sizes onnx2tf cannot infer: {'; '.join(dynamic)}: fix them with "
-                f"input_shape='{example}:1,...' (batch first), or re-export with fixed sizes")
+def failure_hint(channels_last: dict[str, str]) -> str:
+    """What to do when every attempt failed (dynamic sizes are refused before onnx2tf runs)."""
     if channels_last:
         return ("the channels-last input(s) " + ", ".join(channels_last) + " were kept as they are and also tried "
                 "transposed; the failing op is named above: simplify the graph (onnxsim) or re-export it")
