@@ -91,6 +91,7 @@ def test_full_integer_recipe_without_calibration_data_is_a_config_error(tmp_path
     _nothing_written(tmp_path)
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_exits_3_fast_with_one_line_naming_it(tmp_path: Path) -> None:
     sweep_dir(tmp_path)
     address = f"tcp://127.0.0.1:{free_port()}"

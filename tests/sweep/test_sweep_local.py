@@ -51,6 +51,7 @@ def test_embedded_cluster_converts_keras_and_gates_on_the_budget(tmp_path: Path)
     assert document["budget"]["limits"]["raspberry-pi-4"]["size"] == 6000
 
 
+@pytest.mark.slow
 def test_shards_merged_equal_one_run(tmp_path: Path) -> None:
     config = sweep_dir(tmp_path, models=3, devices='["pixel-7", "raspberry-pi-4", "stm32h747"]')
     events: list = []
@@ -81,6 +82,7 @@ def test_shards_merged_equal_one_run(tmp_path: Path) -> None:
     assert done.returncode == 0 and matrix(json.loads(done.stdout)) == matrix(merged.document), done.stderr
 
 
+@pytest.mark.slow
 def test_budget_failure_is_exit_1_and_only_filter_and_dry_run(tmp_path: Path) -> None:
     config = sweep_dir(tmp_path, models=2, extra='budget = "edge-budget.toml"\n')
     (tmp_path / "edge-budget.toml").write_text('[[check]]\nname = "tiny"\nsize = "500 B"\n')
