@@ -18,6 +18,7 @@ from converters.options import FULL_INTEGER, RANDOM_CALIBRATION, ConvertOptions
 from converters.quantization.step import needs_calibrated, publish_report, quantize_calibrated
 from converters.sources import LoadedSource, load_source
 from converters.validation.quality import parity_warnings
+from edge_sdk.core.paths import output_errors
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 
 PARITY_FROM_CALIBRATION = 16
@@ -161,7 +162,8 @@ def run_pipeline(options: ConvertOptions, on_progress: ProgressCallback | None =
         if quantization is not None:
             manifest["quantization"] = quantization
         manifest["timings_s"] = clock.laps
-        publish(options.output, data, manifest)
+        with output_errors("output", options.output):  # disk full, read-only: exit 2 naming the output
+            publish(options.output, data, manifest)
         if full_report is not None:
             publish_report(manifest, full_report)
         return manifest

@@ -106,23 +106,23 @@ class OutputPlan:
             for path, what in self.inputs:
                 if same_file(out, path):
                     raise _error(
-                        f"{flag} {printable(out)}: would overwrite an input, the {what} {printable(path)} "
+                        f"{_arg(flag, out)}: would overwrite an input, the {what} {printable(path)} "
                         "(the same file); inputs are never modified",
-                        f"choose another path for {flag}", out, flag)
+                        f"choose another path for {_flag(flag)}", out, flag)
             for directory, what in self.input_dirs:
                 if inside(out, directory):
                     raise _error(
-                        f"{flag} {printable(out)}: lies inside the {what} {printable(directory)}, which this "
+                        f"{_arg(flag, out)}: lies inside the {what} {printable(directory)}, which this "
                         "command reads; writing there would change the input",
-                        f"choose a path outside {printable(directory)} for {flag}", out, flag)
+                        f"choose a path outside {printable(directory)} for {_flag(flag)}", out, flag)
             described = self.contents and os.path.isfile(out) and self.contents.get(file_sha256(out))
             if described:
-                raise _error(f"{flag} {printable(out)}: would overwrite an input, {described} (the same bytes: "
+                raise _error(f"{_arg(flag, out)}: would overwrite an input, {described} (the same bytes: "
                              "its sha256 is named by a document this command reads); inputs are never modified",
-                             f"choose another path for {flag}", out, flag)
+                             f"choose another path for {_flag(flag)}", out, flag)
             for other_flag, other in seen:
                 if same_file(out, other):
-                    raise _error(f"{other_flag} {printable(other)} and {flag} {printable(out)} are the same "
+                    raise _error(f"{_arg(other_flag, other)} and {_arg(flag, out)} are the same "
                                  "file: the second write would replace the first",
                                  "give each output its own path", out, flag, other_flag)
             seen.append((flag, out))
@@ -134,11 +134,21 @@ def _refuse_special(flag: str, out: str) -> None:
     except OSError:
         return  # does not exist yet (or cannot be looked at): the write itself will say why
     if stat.S_ISDIR(mode):
-        raise _error(f"{flag} {printable(out)}: is a directory", f"name a file for {flag}, not a folder", out, flag)
+        raise _error(f"{_arg(flag, out)}: is a directory", f"name a file for {_flag(flag)}, not a folder", out, flag)
     if not stat.S_ISREG(mode):
-        raise _error(f"{flag} {printable(out)}: is not a regular file (a device, FIFO or socket); outputs are "
+        raise _error(f"{_arg(flag, out)}: is not a regular file (a device, FIFO or socket); outputs are "
                      "written atomically by renaming a finished file over the target, which would replace it",
-                     f"name a regular file for {flag}", out, flag)
+                     f"name a regular file for {_flag(flag)}", out, flag)
+
+
+def _flag(label: str) -> str:
+    """A flag as written (``--html``), or a library parameter in backticks (the CLI maps it to its flag)."""
+    return f"`{label}`" if label.isidentifier() else label
+
+
+def _arg(label: str, value: PathLike) -> str:
+    """``--html page.html``, or ``output='page.html'`` for a library parameter (mapped by the CLI)."""
+    return f"{label}={printable(value)!r}" if label.isidentifier() else f"{label} {printable(value)}"
 
 
 def _error(message: str, hint: str, path: str, *labels: str) -> UsageError:
@@ -163,8 +173,8 @@ def output_errors(flag: str, path: PathLike) -> Iterator[None]:
         yield
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise _error(f"{flag} {printable(path)}: cannot write it ({reason})",
-                     f"choose a writable location with free space for {flag}; nothing was written there",
+        raise _error(f"{_arg(flag, path)}: cannot write it ({reason})",
+                     f"choose a writable location with free space for {_flag(flag)}; nothing was written there",
                      os.fspath(path), flag) from None
 
 

@@ -126,3 +126,9 @@ def test_non_utf8_file_names_are_written_with_replacement_characters(tmp_path: P
     assert "model        m?.tflite" in shown  # the stream's own replacement character
     for output in ("p.html", "c.md", "c.html", "r.html", "summary.md"):
         assert "m\ufffd.tflite" in (tmp_path / output).read_text(encoding="utf-8"), output
+
+
+@pytest.mark.slow
+def test_convert_to_an_unwritable_place_names_the_output(tmp_path: Path, sine_tflite: Path) -> None:
+    done = edge_sdk(tmp_path, "convert", str(sine_tflite), "-o", "/proc/sine.tflite")
+    clean_exit_2(done, "-o /proc/sine.tflite: cannot write it")  # was exit 3 naming the source model
