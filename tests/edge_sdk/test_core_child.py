@@ -179,3 +179,32 @@ def test_child_dies_with_its_parent(worker, tmp_path, how, action):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+GUARDED = '''
+import os, sys, time
+from edge_sdk.core.child_guard import start_watchdog
+start_watchdog(int(sys.argv[1]), 600)
+print(os.getpid(), flush=True)
+time.sleep(600)
+'''
+
+
+def test_the_watchdog_alone_kills_the_group_when_the_parent_pipe_closes(tmp_path):
+    """The portable fallback, without PR_SET_PDEATHSIG: end-of-file on the parent's pipe is enough."""
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen([sys.executable, "-c", GUARDED, str(read_end)], pass_fds=(read_end,),
+                               stdout=subprocess.PIPE, text=True, start_new_session=True,
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
+    os.close(read_end)
+    try:
+        assert int(process.stdout.readline()) == process.pid
+        time.sleep(0.3)
+        assert process.poll() is None               # the parent (this test) is alive: nothing happens
+        os.close(write_end)                         # as if this process had died
+        process.wait(timeout=5)
+        assert process.returncode == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
