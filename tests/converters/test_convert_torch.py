@@ -15,11 +15,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import assets
 import numpy as np
 import pytest
-
-import assets
 from conftest import fetch
+
 from edge_sdk.core.hashing import file_sha256
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -171,21 +171,10 @@ def test_litert_torch_refusal_falls_back_to_onnx_and_says_why(tmp_path: Path) ->
 @pytest.mark.slow
 def test_trained_mnist_net_int8_accuracy_against_eager(tmp_path: Path) -> None:
     """Real digits: train 2 epochs, export, full int8 with int8 I/O, accuracy drop gated at 2 points."""
-    from torch_models import mnist_net
+    from torch_models import shuffled_digits, trained_mnist_net
 
-    x, y = fetch(assets.mnist_5k)
-    order = np.random.default_rng(0).permutation(len(x))  # the file is sorted by class
-    x, y = (x[order].astype(np.float32) / 255.0)[:, None], y[order]
-    model = mnist_net().train()
-    optimizer = torch.optim.Adam(model.parameters(), 2e-3)
-    generator = torch.Generator().manual_seed(0)
-    for _ in range(2):
-        for batch in torch.randperm(4000, generator=generator).split(64):
-            optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x[batch.numpy()])),
-                                                     torch.from_numpy(y[batch.numpy()]))
-            loss.backward()
-            optimizer.step()
+    x, y = shuffled_digits(*fetch(assets.mnist_5k))
+    model = trained_mnist_net(x, y)
     torch.export.save(torch.export.export(model.eval(), (torch.zeros(1, 1, 28, 28),)), tmp_path / "mnist.pt2")
     np.savez(tmp_path / "calib.npz", x=x[:4000:40])
     np.savez(tmp_path / "test.npz", x=x[4000:4600], y=y[4000:4600])
