@@ -197,6 +197,9 @@ def document_files(document: Mapping[str, Any], origin: PathLike | None = None) 
         if isinstance(part, Mapping):
             add(part.get("path"))
     add(document.get("path"))
+    for measured in document.get("measurements") or ():  # a check document: each model it measured
+        if isinstance(measured, Mapping):
+            add(measured.get("path"))
     budget = document.get("budget")
     if isinstance(budget, Mapping) and isinstance(budget.get("path"), str):
         add(budget["path"])
@@ -218,8 +221,9 @@ def document_hashes(document: Mapping[str, Any]) -> dict[str, str]:
     """sha256 -> description of every file a document identifies by content (its model, a manifest's
     source and artifact): found even after the file moved, so an output never replaces one."""
     found: dict[str, str] = {}
+    measured = [m for m in document.get("measurements") or () if isinstance(m, Mapping)]
     parts = [("model", document.get("model")), ("source model", document.get("source")),
-             ("artifact", document.get("output")), ("model", document)]
+             ("artifact", document.get("output")), ("model", document), *(("model", m) for m in measured)]
     for what, part in parts:
         if isinstance(part, Mapping) and isinstance(part.get("sha256"), str):
             found.setdefault(part["sha256"].lower(), f"the {what} {printable(part.get('path') or '')}".rstrip())

@@ -159,3 +159,11 @@ def test_devices_new_never_replaces_the_profile_it_borrows_from(capsys, tmp_path
     err = refused(capsys, "devices", "new", "pixel-7", "--soc", "x", "--cores", "4x cortex-a55@1.8", "--ram", "4GiB",
                   "--like", "pixel-7", "-o", str(tmp_path), "--force")
     assert "would overwrite an input" in err and file_sha256(tmp_path / "pixel-7.toml") == before
+
+
+def test_a_check_document_names_the_models_it_measured() -> None:
+    doc = {"measurements": [{"path": "/w/build/m.tflite", "sha256": "ab" * 32}]}
+    assert "/w/build/m.tflite" in document_files(doc)
+    from edge_sdk.core.paths import document_hashes
+
+    assert "ab" * 32 in document_hashes(doc)
