@@ -61,7 +61,9 @@ def eager_reference(model: TorchModel, specs: list[TensorSpec]) -> Any:
 
 def _why(options: ConvertOptions) -> tuple[str | None, str]:
     """The path forced before trying (None: litert-torch first) and the reason."""
-    wanted = [name for name in CALIBRATED_OPTIONS if getattr(options, name, None)]
+    wanted = [name for name in CALIBRATED_OPTIONS  # quant_report="" asks for the report at its default path
+              if getattr(options, name, None) not in (None, [], False) and (name == "quant_report" or
+                                                                            getattr(options, name))]
     if options.via == "onnx":
         return "onnx", "via='onnx' was asked"
     if options.source_format == "torchscript":

@@ -77,19 +77,21 @@ def test_torchscript_and_pickles_are_refused_unless_allowed(tmp_path: Path) -> N
         assert f"a {kind} file is unpickled to load" in done.stderr and "--allow-unsafe-deserialization" in done.stderr
 
 
-def test_help_dry_run_and_inspect_import_neither_torch_nor_tensorflow(tmp_path: Path, sine_tflite: Path) -> None:
+def test_help_dry_run_inspect_profile_check_import_neither_torch_nor_tensorflow(tmp_path: Path, sine_tflite: Path) -> None:
+    sine, out = str(sine_tflite), str(tmp_path / "o.tflite")
+    calls = [["convert", "--help"], ["convert", "--torch", "torch_models:kws_conv1d", "--example-input", "1,40,49",
+                                     "-o", out, "--dry-run"],
+             ["inspect", sine], ["profile", sine, "--estimate-only", "--device", "pixel-4"],
+             ["check", sine, "--estimate-only", "--device", "pixel-4"]]
     code = ("import sys, contextlib, io; from edge_sdk.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    main(['--help']); main(['convert', '--help'])\n"
-            f"    main(['convert', '--torch', 'torch_models:kws_conv1d', '--example-input', '1,40,49', '-o', "
-            f"{str(tmp_path / 'o.tflite')!r}, '--dry-run'])\n"
-            f"    main(['inspect', {str(sine_tflite)!r}])\n"
+            f"    main(['--help']); codes = [main(args) for args in {calls!r}]\n"
             "heavy = ('torch', 'litert_torch', 'jax', 'tensorflow', 'keras', 'onnx2tf')\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
+            "print(codes, sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
                           check=False)
-    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[0, 0, 0, 0, 0] []", done.stdout + done.stderr
 
 
 @pytest.mark.slow
