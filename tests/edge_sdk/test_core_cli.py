@@ -41,7 +41,8 @@ def test_no_arguments_prints_help_and_exits_2(capsys):
 
 def test_help_does_not_import_tensorflow():
     code = "import sys; from edge_sdk.cli import main; main(['--help']); " \
-           "bad=[m for m in sys.modules if m.split('.')[0] in ('tensorflow','keras','tf_keras','torch','litert_torch','jax')]; print(bad)"
+           "heavy={'tensorflow','keras','tf_keras','torch','litert_torch','jax'}; " \
+           "bad=[m for m in sys.modules if m.split('.')[0] in heavy]; print(bad)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
