@@ -103,22 +103,9 @@ class OutputPlan:
         seen: list[tuple[str, str]] = []
         for flag, out in self.outputs:
             _refuse_special(flag, out)
-            for path, what in self.inputs:
-                if same_file(out, path):
-                    raise _error(
-                        f"{_arg(flag, out)}: would overwrite an input, the {what} {printable(path)} "
-                        "(the same file); inputs are never modified",
-                        f"choose another path for {_flag(flag)}", out, flag)
-            for directory, what in self.input_dirs:
-                if inside(out, directory):
-                    raise _error(
-                        f"{_arg(flag, out)}: lies inside the {what} {printable(directory)}, which this "
-                        "command reads; writing there would change the input",
-                        f"choose a path outside {printable(directory)} for {_flag(flag)}", out, flag)
-            described = self.contents and os.path.isfile(out) and self.contents.get(file_sha256(out))
-            if described:
-                raise _error(f"{_arg(flag, out)}: would overwrite an input, {described} (the same bytes: "
-                             "its sha256 is named by a document this command reads); inputs are never modified",
+            clash = self._input_clash(out)
+            if clash:
+                raise _error(f"{_arg(flag, out)}: {clash}; inputs are never modified",
                              f"choose another path for {_flag(flag)}", out, flag)
             for other_flag, other in seen:
                 if same_file(out, other):
@@ -126,6 +113,20 @@ class OutputPlan:
                                  "file: the second write would replace the first",
                                  "give each output its own path", out, flag, other_flag)
             seen.append((flag, out))
+
+    def _input_clash(self, out: str) -> str | None:
+        """How writing ``out`` would change an input of the command, or None."""
+        for path, what in self.inputs:
+            if same_file(out, path):
+                return f"would overwrite an input, the {what} {printable(path)} (the same file)"
+        for directory, what in self.input_dirs:
+            if inside(out, directory):
+                return f"lies inside the {what} {printable(directory)}, which this command reads"
+        described = self.contents and os.path.isfile(out) and self.contents.get(file_sha256(out))
+        if described:
+            return (f"would overwrite an input, {described} (the same bytes: its sha256 is named by a "
+                    "document this command reads)")
+        return None
 
 
 def _refuse_special(flag: str, out: str) -> None:
