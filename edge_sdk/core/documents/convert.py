@@ -63,6 +63,15 @@ class StepRecord(TypedDict):
     report: NotRequired[dict[str, Any] | None]
 
 
+class QualityWarning(TypedDict):
+    """A conversion that passed but should not be shipped without a look (poor parity, an ungated drop)."""
+
+    kind: str                                # "poor-parity" | "accuracy-drop"
+    message: str
+    figures: NotRequired[dict[str, Any]]
+    params: NotRequired[list[str]]           # the options that are the next step (quant_report, recipe)
+
+
 class ConvertManifest(Envelope):
     """``edge-sdk convert`` (``OUT.tflite.json`` and ``--json``): one artifact and how it was made."""
 
@@ -79,6 +88,6 @@ class ConvertManifest(Envelope):
     gate: NotRequired[Gate]
     layout: NotRequired[list[str]]
     notes: NotRequired[list[str]]
-    warnings: NotRequired[list[str]]
+    warnings: NotRequired[list[QualityWarning]]
     timings_s: NotRequired[dict[str, float]]
     quantization: NotRequired[dict[str, Any]]
