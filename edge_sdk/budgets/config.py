@@ -285,7 +285,8 @@ def _syntax_error(message: str, text: str, path: Path) -> ConfigError:
     line, column = int(match.group(1)), int(match.group(2))
     cause = _AT.sub("", message).strip()
     lines = text.splitlines()
-    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    # the offending line helps fix a budget; a file that is not .toml (--budget /etc/shadow) is never echoed
+    shown = lines[line - 1] if 0 < line <= len(lines) and path.suffix == ".toml" else ""
     pointer = f"\n    {shown}\n    {' ' * max(column - 1, 0)}^" if shown else ""
     return ConfigError(f"{path}:{line}:{column}: TOML syntax error: {cause}{pointer}", path=str(path),
                        hint=_syntax_hint(cause))

@@ -94,3 +94,13 @@ def test_glob_with_folders_finds_savedmodel_dirs_but_never_loops(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     found = [str(p) for p in files.expand_glob("models/**/*", folders=True)]
     assert found == ["models/again", "models/m.onnx", "models/saved", "models/saved/saved_model.pb"]
+
+
+def test_a_foreign_file_given_as_the_budget_is_never_echoed(tmp_path: Path) -> None:
+    (tmp_path / "shadow").write_text("root:$6$Zk4pQ9xSECRET$hash:19000:0:99999:7:::\n")
+    done = edge_sdk(tmp_path, "check", "--budget", "shadow")
+    assert done.returncode == 2 and "TOML syntax error" in done.stderr
+    assert "SECRET" not in done.stderr and "$6$" not in done.stderr, done.stderr
+    (tmp_path / "b.toml").write_text("[[check]]\nname = x\n")  # a real budget still shows its bad line
+    done = edge_sdk(tmp_path, "check", "--budget", "b.toml")
+    assert done.returncode == 2 and "name = x" in done.stderr, done.stderr
