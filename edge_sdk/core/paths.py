@@ -157,16 +157,6 @@ def _error(message: str, hint: str, path: str, *labels: str) -> UsageError:
     return UsageError(message, hint=hint, path=path, params=tuple(label for label in labels if label.isidentifier()))
 
 
-def guard_outputs(inputs: Any, outputs: Mapping[str, PathLike | None], *, input_dirs: Any = ()) -> None:
-    """Shorthand: ``inputs`` (paths), ``outputs`` (flag -> path); raise if any output hits an input."""
-    plan = OutputPlan().read_all(inputs)
-    for directory in input_dirs or ():
-        plan.input_dirs.append((os.fspath(directory), "input directory"))
-    for flag, path in outputs.items():
-        plan.write(flag, path)
-    plan.check()
-
-
 @contextmanager
 def output_errors(flag: str, path: PathLike) -> Iterator[None]:
     """Turn a failed write of ``path`` (disk full, read-only, no such folder) into a clear exit 2."""
