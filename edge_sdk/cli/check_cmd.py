@@ -98,12 +98,13 @@ def run(args: argparse.Namespace) -> int:
 
     from edge_sdk.budgets import check
     from edge_sdk.budgets.writers import github_annotations, terminal_report
-    from edge_sdk.cli.progress import terminal_progress
+    from edge_sdk.cli.progress import progress_display
 
-    result = check(args.models or None, budget=args.budget, devices=args.devices or None,
-                   estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
-                   threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
-                   on_progress=terminal_progress(), timeout_s=args.timeout_s)
+    with progress_display(quiet=args.json) as on_progress:
+        result = check(args.models or None, budget=args.budget, devices=args.devices or None,
+                       estimate_only=args.estimate_only, baseline=args.baseline, use_cache=not args.no_cache,
+                       threads=args.threads, adb_serials=list(args.serial) if (args.adb or args.serial) else None,
+                       on_progress=on_progress, timeout_s=args.timeout_s)
     table_stream = sys.stderr if args.json else sys.stdout
     print(terminal_report(result, hide_passed=args.hide_passed), file=table_stream)
     if args.github:

@@ -185,19 +185,15 @@ def _convert_with_progress(convert_in_child: Any, source: str, args: argparse.Na
                             options: dict[str, Any]) -> dict[str, Any]:
     """Run the conversion child; on a terminal (not with --json), show each stage and its elapsed time
     on stderr as the child reports it (a 30 s onnx2tf is no longer silence)."""
-    from edge_sdk.cli.progress import TerminalProgress, terminal_progress
+    from edge_sdk.cli.progress import progress_display
     from edge_sdk.core.progress import ProgressEvent
 
-    display = terminal_progress(quiet=args.json)
-    if display is None:
-        return dict(convert_in_child(source, args.output, **options))
-    print(f"converting {source or 'the PyTorch factory'} -> {args.output}", file=sys.stderr)
-    try:
+    with progress_display(quiet=args.json) as display:
+        if display is None:
+            return dict(convert_in_child(source, args.output, **options))
+        print(f"converting {source or 'the PyTorch factory'} -> {args.output}", file=sys.stderr)
         return dict(convert_in_child(source, args.output, progress=lambda data: display(ProgressEvent.from_dict(data)),
                                      **options))
-    finally:
-        if isinstance(display, TerminalProgress):
-            display.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import argparse
 import importlib
 from typing import Any
 
-from edge_sdk.cli.progress import terminal_progress
+from edge_sdk.cli.progress import progress_display
 from edge_sdk.core.errors import InfrastructureError, UsageError
 from edge_sdk.core.table import WIDTH, fit_to_terminal, render_table
 from edge_sdk.core.units import format_bytes, format_mj, format_ms
@@ -105,13 +105,14 @@ def _adb_document(args: argparse.Namespace) -> dict[str, Any]:
     except ImportError as exc:
         raise InfrastructureError(f"the adb backend is not available in this installation ({exc})",
                                   hint="profile on the host (drop --backend adb) or update edge-sdk") from None
-    return adb_profiling.profile_on_adb(
-        args.model, serials=args.serial or None, threads=args.threads, delegate=args.delegate,
-        op_profile=args.op_profile, benchmark_binary=args.benchmark_binary, timeout_s=args.timeout_s,
-        partial_report=args.output, runs=args.runs, min_secs=args.min_time_s,
-        affinity_mask=format(sum(1 << c for c in args.cpus), "x") if args.cpus else None,
-        on_progress=terminal_progress(quiet=args.json),
-    )
+    with progress_display(quiet=args.json) as on_progress:
+        return adb_profiling.profile_on_adb(
+            args.model, serials=args.serial or None, threads=args.threads, delegate=args.delegate,
+            op_profile=args.op_profile, benchmark_binary=args.benchmark_binary, timeout_s=args.timeout_s,
+            partial_report=args.output, runs=args.runs, min_secs=args.min_time_s,
+            affinity_mask=format(sum(1 << c for c in args.cpus), "x") if args.cpus else None,
+            on_progress=on_progress,
+        )
 
 
 def _host_document(args: argparse.Namespace) -> dict[str, Any]:
@@ -122,13 +123,14 @@ def _host_document(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"{', '.join(adb_only)} only apply to real phones", hint="add --backend adb")
     from edge_sdk.profiling import profile
 
-    return profile(
-        args.model, devices=args.device, threads=args.threads, runtime=args.runtime,
-        estimate_only=args.estimate_only, input_data=args.input_data, input_shape=args.input_shape,
-        runs=args.runs, min_time_s=args.min_time_s, time_limit_s=args.time_limit_s, target_ci=args.target_ci,
-        timeout_s=args.timeout_s, memory_cap=args.memory_cap, cpus=args.cpus, op_profile=args.op_profile,
-        on_progress=terminal_progress(quiet=args.json),
-    )
+    with progress_display(quiet=args.json) as on_progress:
+        return profile(
+            args.model, devices=args.device, threads=args.threads, runtime=args.runtime,
+            estimate_only=args.estimate_only, input_data=args.input_data, input_shape=args.input_shape,
+            runs=args.runs, min_time_s=args.min_time_s, time_limit_s=args.time_limit_s, target_ci=args.target_ci,
+            timeout_s=args.timeout_s, memory_cap=args.memory_cap, cpus=args.cpus, op_profile=args.op_profile,
+            on_progress=on_progress,
+        )
 
 
 STOP_REASONS = {"converged": "stopped when the median converged", "runs": "fixed count",

@@ -16,6 +16,8 @@ import math
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
@@ -128,3 +130,15 @@ def terminal_progress(quiet: bool = False, stream: TextIO | None = None) -> Prog
     if quiet or not stream.isatty():
         return None
     return TerminalProgress(stream)
+
+
+@contextmanager
+def progress_display(quiet: bool = False, stream: TextIO | None = None) -> Iterator[ProgressCallback | None]:
+    """:func:`terminal_progress` for the length of a call: a live line left by a failing operation is
+    cleared before the error is printed. Every verb that does long work runs it inside this."""
+    display = terminal_progress(quiet, stream)
+    try:
+        yield display
+    finally:
+        if isinstance(display, TerminalProgress):
+            display.close()

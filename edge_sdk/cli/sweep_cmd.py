@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from edge_sdk.cli.common import print_json
-from edge_sdk.cli.progress import TerminalProgress, terminal_progress
+from edge_sdk.cli.progress import progress_display
 from edge_sdk.core.errors import EXIT_OK, UsageError
 from edge_sdk.core.units import format_bytes, format_ms
 
@@ -111,14 +111,10 @@ def run(args: argparse.Namespace) -> int:
         if len(args.target) != 1:
             raise UsageError(f"one sweep file expected, got {len(args.target)}: {' '.join(args.target)}",
                              hint="edge-sdk sweep SWEEP.toml -o DIR (or: edge-sdk sweep merge DIR... -o DIR)")
-        progress = terminal_progress(quiet=args.json)
-        try:
+        with progress_display(quiet=args.json) as on_progress:
             result = sweep(args.target[0], args.output or "sweep-out", scheduler=args.scheduler, workers=args.workers,
                            shard=args.shard, only=args.only, dry_run=args.dry_run, store=args.store,
-                           on_progress=progress)
-        finally:
-            if isinstance(progress, TerminalProgress):
-                progress.close()
+                           on_progress=on_progress)
     if args.json:
         print_json(result.document)
     else:
