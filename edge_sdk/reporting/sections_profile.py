@@ -45,10 +45,10 @@ def verdict_section(checks: list[LoadedDocument]) -> Section:
         rows.sort(key=lambda r: (order.get(r.status.lower(), 1), r.margin_pct if r.margin_pct is not None else 0))
         failed = sum(1 for r in rows if r.status.lower() in ("fail", "failed"))
         missing = sum(1 for r in rows if r.status.lower() == "missing")
-        headline = ("FAILED" if failed or missing else "PASSED") + \
-            f": {len(rows) - failed - missing} passed, {failed} failed"
-        headline += f", {missing} missing" if missing else ""
         uncertain = [r for r in rows if r.status.lower() == "uncertain"]
+        headline = ("FAILED" if failed or missing else "PASSED") + \
+            f": {len(rows) - failed - missing - len(uncertain)} passed, {failed} failed"
+        headline += f", {missing} missing" if missing else ""
         if isinstance(doc.body.get("passed"), bool):  # an uncertain limit fails only if its check says so
             headline = ("PASSED" if doc.body["passed"] else "FAILED") + ":" + headline.split(":", 1)[1]
         headline += f", {len(uncertain)} uncertain" if uncertain else ""
