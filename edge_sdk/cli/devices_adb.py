@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from edge_sdk.core.errors import DeviceError
-from edge_sdk.core.table import render_table
+from edge_sdk.core.table import WIDTH, render_table, wrap_text
 
 STATE_HINTS = {
     "unauthorized": "tap 'Allow' on the phone's 'Allow USB debugging?' dialog",
@@ -62,8 +62,9 @@ def render(rows: list[dict[str, Any]]) -> str:
         [[r["serial"], r["state"], r["model"] or "-", r["soc"] or "-", r["abi"] or "-",
           r["android_version"] or "-", r["profile"] or ("no profile" if r["state"] == "device" else "-")]
          for r in rows],
+        max_width=WIDTH, keep=[0],
     )
-    hints = [f"  {r['serial']}: {r['hint']}" for r in rows if r.get("hint")]
+    hints = [wrap_text(f"  {r['serial']}: {r['hint']}") for r in rows if r.get("hint")]
     return table + ("\n\n" + "\n".join(hints) if hints else "")
 
 
