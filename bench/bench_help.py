@@ -55,9 +55,10 @@ def main() -> int:
             for tree in (old, ROOT):  # warm the page cache once each
                 _once(tree, args)
             times: dict[str, list[float]] = {"before": [], "now": []}
-            for _ in range(options.runs):
-                times["before"].append(_once(old, args))
-                times["now"].append(_once(ROOT, args))
+            for run in range(options.runs):  # alternate which goes first: no order bias
+                order = [("before", old), ("now", ROOT)]
+                for label, tree in order if run % 2 == 0 else order[::-1]:
+                    times[label].append(_once(tree, args))
             before, now = statistics.median(times["before"]), statistics.median(times["now"])
             print(f"[edge-sdk {' '.join(args)}] {options.against}: {before * 1000:.0f} ms | now: {now * 1000:.0f} ms"
                   f" | ratio {now / before:.2f}x (median of {options.runs}, interleaved)")

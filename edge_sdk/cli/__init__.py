@@ -22,7 +22,6 @@ from collections.abc import Sequence
 
 from edge_sdk import __version__
 from edge_sdk.core.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EdgeSdkError
-from edge_sdk.core.table import WIDTH, wrap_text
 
 # verb -> (module, one-line summary). Order is the order of the help text: the pipeline order.
 VERBS: dict[str, tuple[str, str]] = {
@@ -41,15 +40,20 @@ EPILOG = """exit codes: 0 ok, 1 a budget or quality gate failed, 2 bad usage/con
 3 infrastructure failure (runtime crash, timeout, device unreachable)."""
 
 
+HELP_WIDTH = 100  # = edge_sdk.core.table.WIDTH, the width of every verb's output
+
+
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions keep their layout (examples, tables of keys) but wrap at 100 columns like every
     other output, continuation lines under the value; argparse's own columns never exceed 100."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))
+        super().__init__(prog, width=min(HELP_WIDTH, shutil.get_terminal_size((HELP_WIDTH, 24)).columns))
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        return "".join(wrap_text(indent + line, WIDTH) + "\n" for line in text.splitlines())
+        from edge_sdk.core.table import wrap_text  # only when a description is shown: --help stays fast
+
+        return "".join(wrap_text(indent + line, HELP_WIDTH) + "\n" for line in text.splitlines())
 
 
 def _top_parser() -> argparse.ArgumentParser:
