@@ -212,9 +212,9 @@ def parse_ram(text: str) -> int:
     try:
         value = int(parse_size(text, "ram"))
     except ConfigError as exc:
-        raise AuthoringError("ram", f"cannot read {text!r} ({exc.message})", "--ram 8GiB") from None
+        raise AuthoringError("ram", f"cannot read {text!r} ({exc.message})", "8GiB") from None
     if value < 1024**2:
-        raise AuthoringError("ram", f"{text!r} is less than 1 MiB: write the unit", "--ram 8GiB")
+        raise AuthoringError("ram", f"{text!r} is less than 1 MiB: write the unit", "8GiB")
     return value
 
 

@@ -60,6 +60,7 @@ def test_bad_input_exits_2_naming_the_field_with_an_example(tmp_path, capsys, fl
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and f"{flag}:" in err and "example" in err
+    assert f"example: {flag} " in err and f"{flag} {flag}" not in err  # the hint names the flag once
     assert err.count("error:") == 1
     assert not (tmp_path / "bad-phone.toml").exists()
 
