@@ -19,7 +19,8 @@ def failed(tmp_path, monkeypatch, kws_tflite):
     shutil.copy(kws_tflite, tmp_path / "kws.tflite")
     (tmp_path / "edge-budget.toml").write_text(
         '[[check]]\nname = "a|b, 100% <odd> name"\nmodels = ["kws.tflite"]\n'
-        'size = "10 kB"\nparams = "1 M"\nmessage = "line one\\nline two: call 50% of the team"\n')
+        'size = "10 kB"\nparams = "1 M"\nmessage = "line one\\nline two: call 50% of the team'
+        + " before raising this limit; the model ships to every phone we support, so" * 2 + '"\n')
     return check()
 
 
@@ -51,5 +52,7 @@ def test_terminal_table_hides_passed_rows_and_names_the_file(failed):
     full = terminal_report(failed)
     short = terminal_report(failed, hide_passed=True)
     assert "params" in full and "params" not in short
-    assert "-> line one\nline two" in full
+    assert "  -> line one\n     line two" in full  # the message's own line breaks, under the table
+    wrapped = [line for line in full.splitlines() if "edge-budget.toml" not in line]  # a path is never cut
+    assert max(len(line) for line in wrapped) <= 100, full  # a long message wraps at 100 columns
     assert short.rstrip().endswith("to change a limit.") and "edge-budget.toml" in short.splitlines()[-1]

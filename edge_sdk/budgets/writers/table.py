@@ -53,7 +53,7 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: in
         if rows:
             lines += _table_with_details(headers, rows, details, width)
         if not outcome.passed and outcome.spec.message:
-            lines.append(f"  -> {outcome.spec.message}")
+            lines.append(_message(outcome.spec.message, width))
         lines += [_wrap(f"note: {note}", width, "  ") for note in outcome.notes]
         blocks.append("\n".join(lines))
     blocks += [_wrap(f"note: {note}", width, "") for note in result.document.get("notes") or []]
@@ -72,6 +72,16 @@ def _table_with_details(headers: list[str], rows: list[list[str]], details: list
 def _wrap(text: str, width: int, indent: str) -> str:
     return "\n".join(textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
                                    break_long_words=False, break_on_hyphens=False)) or indent.rstrip()
+
+
+def _message(message: str, width: int) -> str:
+    """The check's own message under its table, wrapped to ``width``; its line breaks are kept."""
+    out: list[str] = []
+    for number, line in enumerate(message.splitlines() or [""]):
+        first = "  -> " if number == 0 else "     "
+        out += textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent="     ",
+                             break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+    return "\n".join(out)
 
 
 def closing_line(result: CheckResult) -> str:
