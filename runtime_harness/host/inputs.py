@@ -26,6 +26,7 @@ import numpy as np
 
 from edge_sdk.core.arrays import NpzMembers, load_npy
 from edge_sdk.core.errors import InputError
+from edge_sdk.core.files import require_file
 
 
 class InputProblem(Exception):
@@ -135,8 +136,11 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, quantization: tuple[float,
 
 def load_data_file(path: str, details: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     """Read ``.npy`` (one input) or ``.npz`` (arrays named like the inputs, or in input order)."""
-    if not os.path.isfile(path):
-        raise InputProblem(f"{path}: no such input data file", hint="pass an existing .npy or .npz file")
+    try:  # missing, a directory, a device or a FIFO (/dev/zero never ends, a FIFO blocks): named as such
+        require_file(path, "input data file (.npy/.npz)", missing="no such input data file",
+                     missing_hint="pass an existing .npy or .npz file")
+    except InputError as error:
+        raise InputProblem(error.message, hint=error.hint or "pass a regular .npy or .npz file") from None
     try:  # headers first: a pickle, a corrupt member or a header declaring terabytes is named, not run
         return _read_arrays(path, [d["name"] for d in details])
     except InputError as error:

@@ -93,6 +93,13 @@ def test_profile_input_data_and_huge_tensors_name_the_file_or_tensor(tmp_path: P
         done = edge_sdk(tmp_path, "profile", str(sine_tflite), "--input-data", name, "--runs", "3")
         clean_exit_2(done, f"{name}: {fragment}")
         assert str(sine_tflite) not in done.stderr  # the data file is at fault, not the model
+    os.mkfifo(tmp_path / "fifo.npz")
+    (tmp_path / "zero.npy").symlink_to("/dev/zero")
+    for name, fragment in (("fifo.npz", "is a FIFO (named pipe); expected a regular file"),
+                           ("zero.npy", "is a device; expected a regular file"),
+                           ("missing.npy", "missing.npy: no such input data file")):
+        done = edge_sdk(tmp_path, "profile", str(sine_tflite), "--input-data", name, "--runs", "3")
+        clean_exit_2(done, fragment)  # was "no such input data file" for a FIFO or a device
     huge = tmp_path / "huge.tflite"
     huge.write_bytes(single_op("RELU", [Tensor([100000, 100000, 100])], [Tensor([100000, 100000, 100])]))
     done = edge_sdk(tmp_path, "profile", str(huge), "--runs", "3")
