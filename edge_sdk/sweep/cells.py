@@ -110,13 +110,22 @@ def _complete(record: dict[str, Any], spec: dict[str, Any], converted: dict[str,
     if spec.get("budget"):
         check_doc = _verdicts(spec["budget"], record, artifact, model["sha256"], result)
         record["documents"]["check"] = check_doc
-        failures = [f"{v['check']}: {v['metric']} {v['actual']} vs limit {v.get('limit_text') or v['limit']}"
-                    for c in check_doc["checks"] for v in c["verdicts"] if v["status"] != "pass"]
+        failures = [_failure_text(v) for c in check_doc["checks"] for v in c["verdicts"] if v["status"] != "pass"]
         record["budget"] = {"passed": check_doc["passed"], "failures": failures,
                             "verdicts": sum(len(c["verdicts"]) for c in check_doc["checks"])}
         if not check_doc["passed"]:
             record["status"] = BUDGET_FAILED
     return record
+
+
+def _failure_text(verdict: dict[str, Any]) -> str:
+    """``check: size 321.19 kB vs limit 300 kB``: values in the unit people read, the status when not a fail."""
+    from edge_sdk.budgets.metrics import format_value
+
+    metric = verdict["metric"]
+    status = "" if verdict["status"] == "fail" else f" ({verdict['status']})"
+    limit = verdict.get("limit_text") or format_value(metric, verdict["limit"])
+    return f"{verdict['check']}: {metric} {format_value(metric, verdict['actual'])} vs limit {limit}{status}"
 
 
 def _verdicts(budget_path: str, record: dict[str, Any], artifact: Path, sha256: str,

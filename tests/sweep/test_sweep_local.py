@@ -4,6 +4,7 @@ joined by merge, budgets gating cells, and the result store's trust rules."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -100,6 +101,7 @@ def test_budget_failure_is_exit_1_and_only_filter_and_dry_run(tmp_path: Path) ->
     assert {c["status"] for c in cells if c["recipe"] == "float32"} == {"budget-failed"}
     failures = cells[0]["budget"]["failures"]
     assert failures and "size" in failures[0] and f"budget {cells[0]['id']}: {failures[0]}" in done.stdout
+    assert re.fullmatch(r"tiny: size [0-9.]+ k?B vs limit 500 B", failures[0]), failures  # not "size 4560.0"
 
 
 def test_store_entries_are_immutable_checked_and_signed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
