@@ -198,6 +198,17 @@ def document_files(document: Mapping[str, Any], origin: PathLike | None = None) 
         for entry in document.get("checks") or ():
             for name in (entry.get("models") or ()) if isinstance(entry, Mapping) else ():
                 add(name, base)
+    config = document.get("config")  # a sweep document: its sweep file, budget and source models
+    if isinstance(config, Mapping):
+        add(config.get("path"))
+        add(config.get("budget"))
+        for entry in config.get("models") or ():
+            if isinstance(entry, Mapping):
+                add(entry.get("path"))
+    for cell in document.get("cells") or ():  # ... and each cell's artifact and documents beside it
+        if isinstance(cell, Mapping) and isinstance(cell.get("documents"), Mapping):
+            for value in cell["documents"].values():
+                add(value)
     folder = os.path.dirname(os.fspath(origin)) if origin is not None else None
     found: list[str] = []
     for value, base in named:
@@ -218,4 +229,7 @@ def document_hashes(document: Mapping[str, Any]) -> dict[str, str]:
     for what, part in parts:
         if isinstance(part, Mapping) and isinstance(part.get("sha256"), str):
             found.setdefault(part["sha256"].lower(), f"the {what} {printable(part.get('path') or '')}".rstrip())
+    for cell in document.get("cells") or ():  # a sweep document: the source model of every cell
+        if isinstance(cell, Mapping) and isinstance(cell.get("source_sha256"), str):
+            found.setdefault(cell["source_sha256"].lower(), f"the source model {printable(str(cell.get('model') or ''))}")
     return found

@@ -167,3 +167,15 @@ def test_a_check_document_names_the_models_it_measured() -> None:
     from edge_sdk.core.paths import document_hashes
 
     assert "ab" * 32 in document_hashes(doc)
+
+
+def test_a_sweep_document_names_its_sweep_file_models_budget_and_cell_files() -> None:
+    from edge_sdk.core.paths import document_hashes
+
+    doc = {"config": {"path": "/s/sweep.toml", "budget": "/s/edge-budget.toml",
+                      "models": [{"name": "models/m.h5", "path": "/s/models/m.h5"}]},
+           "cells": [{"model": "models/m.h5", "source_sha256": "cd" * 32,
+                      "documents": {"artifact": "cells/m/float32/model.tflite"}}]}
+    named = document_files(doc, "/out/sweep.json")
+    assert {"/s/sweep.toml", "/s/edge-budget.toml", "/s/models/m.h5", "/out/cells/m/float32/model.tflite"} <= set(named)
+    assert "cd" * 32 in document_hashes(doc)  # `report sweep.json -o models/m.h5` overwrote the model (exit 0)
