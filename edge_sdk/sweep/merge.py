@@ -16,7 +16,7 @@ from edge_sdk.core.atomic import atomic_copy, atomic_write_json
 from edge_sdk.core.documents import envelope, load_document
 from edge_sdk.core.errors import UsageError
 from edge_sdk.sweep import document as doc
-from edge_sdk.sweep.output import DOCUMENT_NAME, SweepResult
+from edge_sdk.sweep.output import DOCUMENT_NAME, SweepResult, guard_output
 
 
 def _load(directory: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
@@ -56,6 +56,7 @@ def merge(directories: list[str | os.PathLike[str]], output: str | os.PathLike[s
             raise UsageError(f"shard {', '.join(missing)} missing: the merged sweep would silently lack its cells",
                              hint="pass every shard's output directory (re-run the missing CI job first)")
     out = Path(output)
+    guard_output(out, [(origin / DOCUMENT_NAME, "shard's sweep document") for origin, _ in loaded])
     cells: dict[str, dict[str, Any]] = {}
     for origin, document in loaded:
         for cell in document["cells"]:

@@ -15,12 +15,15 @@ files not written yet.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge_sdk.core.atomic import atomic_copy, atomic_write_json
 from edge_sdk.core.documents import envelope
+from edge_sdk.core.errors import UsageError
+from edge_sdk.core.paths import OutputPlan
 from edge_sdk.sweep import document as doc
 from edge_sdk.sweep.keys import path_sha256
 from edge_sdk.sweep.plan import Plan
@@ -28,6 +31,24 @@ from edge_sdk.sweep.store import ResultStore
 from edge_sdk.sweep.tasks import ARTIFACT
 
 DOCUMENT_NAME = "sweep.json"
+
+
+def guard_output(out: Path, inputs: Iterable[tuple[Any, str]]) -> None:
+    """Refuse (exit 2), before anything runs, an output directory that is a file or lies under one
+    (``-o model.h5`` ended in an internal error after the whole sweep had run) or whose sweep.json
+    would replace or sit inside an input (``merge ... -o SHARD_DIR``, a SavedModel source folder)."""
+    for place in (out, *out.parents):
+        if place.exists():
+            if not place.is_dir():
+                where = "is a file" if place == out else f"lies under {place}, which is a file"
+                raise UsageError(f"output={str(out)!r}: {where}; the sweep writes a directory there "
+                                 f"({DOCUMENT_NAME} and cells/)", hint="choose a new or existing directory for "
+                                 "`output`", path=str(out), params=("output",))
+            break
+    plan = OutputPlan()
+    for path, what in inputs:
+        plan.read(path, what)
+    plan.write("output", out / DOCUMENT_NAME).check()
 
 
 @dataclass

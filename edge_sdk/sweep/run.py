@@ -20,7 +20,7 @@ from edge_sdk.core.errors import EXIT_INFRASTRUCTURE, UsageError
 from edge_sdk.core.progress import ProgressCallback, ProgressEvent
 from edge_sdk.sweep.config import SweepConfig, load_sweep_config
 from edge_sdk.sweep.executor import Executor
-from edge_sdk.sweep.output import SweepResult, write_outputs
+from edge_sdk.sweep.output import SweepResult, guard_output, write_outputs
 from edge_sdk.sweep.plan import NOT_APPLICABLE, Plan, artifact_tasks, build_plan, parse_shard
 from edge_sdk.sweep.store import ResultStore
 
@@ -84,6 +84,10 @@ def sweep(config: str | Path | SweepConfig, output: str | os.PathLike[str] = "sw
     if workers is not None and workers < 1:
         raise UsageError(f"workers={workers}: must be 1 or more", params=("workers",))
     cfg = config if isinstance(config, SweepConfig) else load_sweep_config(config)
+    if not dry_run:
+        data = [d for d in (cfg.calibration_data, cfg.eval_data) if d and d != "random"]
+        guard_output(Path(output), [(cfg.path, "sweep file"), (cfg.budget, "budget"),
+                                    *((m.path, "source model") for m in cfg.models), *((d, "data") for d in data)])
     store_root = Path(store) if store else default_store(cfg)
     plan = build_plan(cfg, store_root, shard=parsed_shard, only=only)
     results = ResultStore(store_root)

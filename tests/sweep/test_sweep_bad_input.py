@@ -120,3 +120,24 @@ def test_recipe_auto_needs_its_accuracy_budget_in_the_sweep_file(tmp_path: Path)
     with pytest.raises(ConfigError, match=r"SWEEP.toml:5: max_accuracy_drop='150%' means a drop of 150 points"):
         load_sweep_config(config)
     _nothing_written(tmp_path)
+
+
+def test_an_output_that_is_or_lies_under_a_file_or_replaces_a_shard_is_refused_first(tmp_path: Path) -> None:
+    config = sweep_dir(tmp_path, models=1, recipes='["float32"]', devices='["pixel-7"]')
+    model = tmp_path / "models" / "m0.tflite"
+    before = model.read_bytes()
+    for output, fragment in ((model, "is a file"), (model / "out", "which is a file")):
+        with pytest.raises(UsageError, match=fragment) as error:   # was an internal error after the whole run
+            sweep(config, output, shard="1/1")
+        assert error.value.params == ("output",)
+        assert model.read_bytes() == before
+    assert not (tmp_path / "cache" / "sweep").exists()               # refused before anything ran
+    done = cli("sweep", "SWEEP.toml", "-o", "models/m0.tflite", cwd=tmp_path)
+    assert done.returncode == 2 and "-o models/m0.tflite: is a file" in done.stderr, done.stderr
+    sweep(config, tmp_path / "shard", shard="1/1")
+    from edge_sdk.sweep import merge
+
+    shard_document = (tmp_path / "shard" / "sweep.json").read_bytes()
+    with pytest.raises(UsageError, match="would overwrite an input, the shard's sweep document"):
+        merge([tmp_path / "shard"], tmp_path / "shard")
+    assert (tmp_path / "shard" / "sweep.json").read_bytes() == shard_document
