@@ -59,7 +59,7 @@ def eager_reference(model: TorchModel, specs: list[TensorSpec]) -> Any:
     return run
 
 
-def _why(options: ConvertOptions) -> tuple[str | None, str]:
+def choose_path(options: ConvertOptions) -> tuple[str | None, str]:
     """The path forced before trying (None: litert-torch first) and the reason."""
     wanted = [name for name in CALIBRATED_OPTIONS  # quant_report="" asks for the report at its default path
               if getattr(options, name, None) not in (None, [], False) and (name == "quant_report" or
@@ -132,7 +132,7 @@ def load_torch_source(options: ConvertOptions) -> LoadedSource:
     work = Path(tempfile.mkdtemp(prefix="edge-sdk-torch-"))
     source.cleanup = lambda: shutil.rmtree(work, ignore_errors=True)
     try:
-        forced, why = _why(options)
+        forced, why = choose_path(options)
         report: dict[str, Any] = {"reference": "eager PyTorch", "example_inputs": [s.to_dict() for s in specs]}
         if forced != "onnx":
             try:

@@ -141,33 +141,39 @@ def test_every_quantize_mode_on_the_litert_torch_path(tmp_path: Path, monkeypatc
     assert sizes["int8"] < sizes["fp16"] and sizes["dynamic"] < sizes["fp16"]
 
 
-@pytest.mark.slow
-def test_torch_export_program_via_onnx_by_choice(tmp_path: Path) -> None:
-    """A .pt2 through torch.onnx.export + onnx2tf when asked (NCW -> NWC); the MNIST test covers .pt2 via litert-torch."""
-    from torch_models import kws_conv1d
+def test_the_conversion_path_is_chosen_and_explained(tmp_path: Path) -> None:
+    """litert-torch first; ONNX when asked, for TorchScript, and for options that need TFLiteConverter."""
+    from converters import resolve_options
+    from converters.sources.torch_source import choose_path
 
-    program = torch.export.export(kws_conv1d(), (torch.zeros(1, 40, 49),))
-    torch.export.save(program, tmp_path / "kws.pt2")
-    out = tmp_path / "kws_onnx.tflite"
-    done = cli(tmp_path / "kws.pt2", "-o", out, "--via", "onnx", tmp=tmp_path)
-    assert done.returncode == 0, done.stderr
-    manifest = manifest_of(out)
-    report = manifest["steps"][0]["report"]
-    assert report["path"] == "onnx" and "via='onnx' was asked" in report["why"]
-    assert report["exporter"] in ("dynamo", "legacy") and manifest["source"]["format"] == "torch-export"
-    assert manifest["output"]["inputs"][0]["shape"] == [1, 49, 40]
-    assert any("channels-first -> channels-last" in note for note in manifest["layout"])
-    assert manifest["validation"]["outputs"][0]["max_abs_error"] < 1e-4
+    program = tmp_path / "m.pt2"
+    with zipfile.ZipFile(program, "w") as archive:  # recognised by its members; nothing is loaded here
+        archive.writestr("m/models/model.json", "{}")
+    out = tmp_path / "o.tflite"
+    assert choose_path(resolve_options(program, out)) == (None, "litert-torch is the primary path")
+    assert choose_path(resolve_options(program, out, via="onnx")) == ("onnx", "via='onnx' was asked")
+    assert choose_path(resolve_options(program, out, via="litert-torch"))[0] == "litert-torch"
+    forced, why = choose_path(resolve_options(program, out, quantize="int8", calibration_data="random", quant_report=""))
+    assert forced == "onnx" and "quant_report need(s) TFLiteConverter's calibrated model" in why
 
 
 @pytest.mark.slow
 def test_litert_torch_refusal_falls_back_to_onnx_and_says_why(tmp_path: Path) -> None:
+    """A .pt2 whose op litert-torch cannot lower: torch.onnx.export (of the program) + onnx2tf take over."""
+    from torch_models import adaptive_max_model
+
+    torch.export.save(torch.export.export(adaptive_max_model(), (torch.zeros(1, 3, 16, 16),)), tmp_path / "amp.pt2")
     out = tmp_path / "amp.tflite"
-    done = cli("--torch", "torch_models:adaptive_max_model", "--example-input", "1,3,16,16", "-o", out, tmp=tmp_path)
+    done = cli(tmp_path / "amp.pt2", "-o", out, tmp=tmp_path)
     assert done.returncode == 0, done.stderr
-    report = manifest_of(out)["steps"][0]["report"]
+    assert "converted via onnx: litert-torch refused the model" in done.stdout
+    manifest = manifest_of(out)
+    report = manifest["steps"][0]["report"]
     assert report["path"] == "onnx" and "aten.adaptive_max_pool2d" in report["why"]
-    assert manifest_of(out)["validation"]["outputs"][0]["max_abs_error"] < 1e-4
+    assert report["exporter"] in ("dynamo", "legacy") and manifest["source"]["format"] == "torch-export"
+    assert manifest["output"]["inputs"][0]["shape"] == [1, 16, 16, 3]  # NCHW -> NHWC, as for ONNX
+    assert any("NCHW -> NHWC" in note for note in manifest["layout"])
+    assert manifest["validation"]["outputs"][0]["max_abs_error"] < 1e-4
 
 
 @pytest.mark.slow
