@@ -30,7 +30,8 @@ from edge_sdk.core.errors import InfrastructureError, InputError, UnsupportedMod
 ONNX2TF_TIMEOUT_S = 1800
 
 
-def _onnx_specs(path: Path) -> tuple[list[TensorSpec], list[str], str]:
+def onnx_specs(path: Path) -> tuple[list[TensorSpec], list[str], str]:
+    """The model's graph inputs (initializers excluded; -1 or unnamed sizes are None), output names, onnx version."""
     import onnx  # noqa: PLC0415
     from onnx import helper  # noqa: PLC0415
 
@@ -137,7 +138,7 @@ def converted_savedmodel(path: Path, specs: list[TensorSpec] | None = None,
 
     given = dict(input_shapes or {})
     if specs is None:
-        specs = _onnx_specs(path)[0]
+        specs = onnx_specs(path)[0]
     try:
         shapes, dynamic = fixed_shapes(specs, given)
     except ValueError as exc:
@@ -227,7 +228,7 @@ def with_fixed_sizes(specs: list[TensorSpec], io: dict[str, Any]) -> list[Tensor
 
 def load_onnx_source(options: ConvertOptions) -> LoadedSource:
     path = options.source
-    specs, output_names, onnx_version = _onnx_specs(path)
+    specs, output_names, onnx_version = onnx_specs(path)
     saved_model, io, cached = converted_savedmodel(path, specs, options.input_shapes)
     specs = with_fixed_sizes(specs, io)
     perms, notes = onnx2tf_layout(specs, io)

@@ -97,15 +97,15 @@ def _litert_export(options: ConvertOptions, source: LoadedSource, float_model: b
 
 def _via_onnx(options: ConvertOptions, work: Path, specs: list[TensorSpec]) -> tuple[Any, dict[str, Any], list[str]]:
     """torch.onnx.export in the child, then onnx2tf: (make_converter, ONNX details, layout notes)."""
-    from converters.sources.onnx import _onnx_specs, converted_savedmodel, onnx2tf_layout  # noqa: PLC0415
+    from converters.sources.onnx import converted_savedmodel, onnx2tf_layout, onnx_specs  # noqa: PLC0415
 
     onnx_path = work / "model.onnx"
     exported = run_child(CHILD, _request(options, "onnx", onnx_path), timeout_s=options.timeout_s,
                          what="torch.onnx.export", path=str(options.source))
-    onnx_specs, _, onnx_version = _onnx_specs(onnx_path)
-    saved_model, io, _ = converted_savedmodel(onnx_path, onnx_specs)
-    renamed = [TensorSpec(ours.name, theirs.shape, theirs.dtype) for ours, theirs in zip(specs, onnx_specs)]
-    by_position = {**io, "inputs": [{**i, "name": s.name} for i, s in zip(io["inputs"], renamed)]}
+    exported_specs, _, onnx_version = onnx_specs(onnx_path)
+    saved_model, io, _ = converted_savedmodel(onnx_path, exported_specs)
+    # onnx2tf's inputs in ONNX order, named as ours (the exporter may rename them)
+    by_position = {**io, "inputs": [{**i, "name": s.name} for i, s in zip(io["inputs"], specs)]}
     perms, notes = onnx2tf_layout(specs, by_position)
 
     def make_converter(_model: Any) -> Any:
