@@ -128,3 +128,20 @@ def test_help_fits_100_columns(verb: str | None, capsys: pytest.CaptureFixture[s
     assert usage.startswith("usage:") and body
     wide = [line for line in body.splitlines() if len(line) > 100]
     assert not wide, wide
+
+
+@pytest.mark.parametrize("argv", [["devices"], ["devices", "show", "pixel-4"], ["devices", "show", "stm32h747"]])
+def test_device_listings_fit_100_columns(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert argv[-1] in text or argv == ["devices"]
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_long_cells_are_shortened_in_the_middle_and_numbers_never() -> None:
+    rows = [["checks[Google Pixel 4 app constraints].verdicts[pixel-4/peak_memory/kws.tflite].actual", "8.11 MB"],
+            ["short", "123456789.123"]]
+    lines = render_table(["value", "before"], rows, right_align=[1], max_width=40).splitlines()
+    assert max(len(line) for line in lines) <= 40
+    assert lines[2].startswith("checks[") and "..." in lines[2] and lines[2].rstrip().endswith("8.11 MB")
+    assert "123456789.123" in lines[3]
