@@ -56,7 +56,9 @@ class DaskExecutor:
             # everything on loopback; the HTTP servers (dashboard when bokeh is installed) on free ports
             self._cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
                                          dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0",
-                                         memory_limit=0)
+                                         memory_limit=0, silence_logs=logging.CRITICAL)
+            # ^ the worker processes' own loggers: _quiet() only reaches this process, and a worker's
+            # heartbeat to the scheduler closing at the end of a sweep logged ERROR with two tracebacks
             if adb_resources:
                 self._cluster.new_spec["options"]["resources"] = {f"adb:{p}": 1 for p in adb_resources}
                 self._cluster.scale(count + 1)
