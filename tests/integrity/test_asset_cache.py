@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import assets
-from conftest import fetch
+from assets import fetch
 
 
 def test_a_rewritten_cached_member_is_extracted_again(tmp_path: Path, monkeypatch) -> None:
