@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 
 from edge_sdk.core.errors import UsageError
 
@@ -47,7 +48,8 @@ def run_new(args: argparse.Namespace) -> int:
     print(f"  {cores}; peak {compute['peak_gmacs_fp32']:g} GMAC/s fp32, {compute['peak_gmacs_int8']:g} int8 (derived); "
           f"estimates borrow {made.borrowed} and carry the wider band of a device without published points")
     if not on_device_path(made.path.parent):
-        print(f"  next: export EDGE_SDK_DEVICE_PATH={made.path.parent} && edge-sdk profile MODEL --device {profile_id}")
+        folder = shlex.quote(str(made.path.parent.resolve()))  # absolute: the line works from any directory
+        print(f"  next: export EDGE_SDK_DEVICE_PATH={folder} && edge-sdk profile MODEL --device {profile_id}")
     else:
         print(f"  next: edge-sdk profile MODEL --device {profile_id}")
     return 0

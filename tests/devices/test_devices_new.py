@@ -65,6 +65,14 @@ def test_bad_input_exits_2_naming_the_field_with_an_example(tmp_path, capsys, fl
     assert not (tmp_path / "bad-phone.toml").exists()
 
 
+def test_the_next_step_names_the_profile_folder_absolutely(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EDGE_SDK_DEVICE_PATH", raising=False)
+    assert main(["devices", "new", "p", "--soc", "X", "--cores", CORES, "--ram", "8GiB", "-o", "my profiles"]) == 0
+    # was `export EDGE_SDK_DEVICE_PATH=my profiles`: relative (wrong from any other folder) and unquoted
+    assert f"export EDGE_SDK_DEVICE_PATH='{tmp_path / 'my profiles'}' &&" in capsys.readouterr().out
+
+
 def test_missing_flag_and_bad_like(tmp_path, capsys):
     assert main(["devices", "new", "p", "--soc", "X", "--ram", "8GiB", "-o", str(tmp_path)]) == 2
     assert "--cores is required" in capsys.readouterr().err
