@@ -88,7 +88,7 @@ def closing_line(result: CheckResult) -> str:
     """The verdict, then what to edit, each on its own line (the file to edit is the last line)."""
     summary = result.document["summary"]
     failed_checks, checks = summary["checks_failed"], summary["checks"]
-    bad = summary.get("fail", 0) + summary.get("missing", 0)
+    bad = sum(v.failed for v in result.verdicts)  # fail, missing, and uncertain under on_uncertain = "fail"
     cached = f" ({result.cache.hits} cached measurements reused)" if result.cache.hits else ""
     if result.budget.path:
         edit = f"edit {result.budget.path}"
