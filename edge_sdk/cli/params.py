@@ -71,6 +71,9 @@ def for_cli(error: EdgeSdkError, verb: str | None = None) -> EdgeSdkError:
     if not error.params:
         return error
     mapped = copy.copy(error)
+    # its own attributes: once TensorFlow is imported (it installs tblib's exception reducer),
+    # copy.copy(error) shares error.__dict__ and the rewrite below would change the caller's error
+    mapped.__dict__ = dict(vars(error))
     mapped.message = rewrite(error.message, error.params, verb) or error.message
     mapped.hint = rewrite(error.hint, error.params, verb)
     mapped.args = (mapped.message,)
