@@ -56,3 +56,20 @@ def test_terminal_table_hides_passed_rows_and_names_the_file(failed):
     wrapped = [line for line in full.splitlines() if "edge-budget.toml" not in line]  # a path is never cut
     assert max(len(line) for line in wrapped) <= 100, full  # a long message wraps at 100 columns
     assert short.rstrip().endswith("to change a limit.") and "edge-budget.toml" in short.splitlines()[-1]
+
+
+def test_every_model_is_named_whole_above_its_own_table(tmp_path, monkeypatch, kws_tflite):
+    monkeypatch.delenv("EDGE_SDK_CACHE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    build = tmp_path / "a-rather-long-build-output-folder"
+    build.mkdir()
+    for name in ("example_float32.tflite", "example_int8.tflite"):
+        shutil.copy(kws_tflite, build / name)
+    (tmp_path / "edge-budget.toml").write_text(
+        '[[check]]\nname = "two models"\nmodels = ["a-rather-long-build-output-folder/*.tflite"]\n'
+        'size = "10 kB"\nruntimes = ["tflite-runtime 2.14"]\n')
+    text = terminal_report(check())
+    for name in ("example_float32.tflite", "example_int8.tflite"):   # was one shortened column: "a-ra....tflite"
+        assert f"  model: a-rather-long-build-output-folder/{name}\n" in text, text
+    assert max(len(line) for line in text.splitlines() if "edge-budget.toml" not in line) <= 100, text

@@ -1,10 +1,11 @@
-"""The terminal report: one table per check that fits a 100-column terminal, then one closing line
-naming the file to edit.
+"""The terminal report: one table per check and model that fits a 100-column terminal, then one
+closing line naming the file to edit.
 
 How each number was obtained ("estimated for Pixel 4 from the model graph, +-52%") and the notes
 are long prose: they go on their own wrapped line under their row, as pytest and cargo print
 details under the line they explain, instead of a column that would make every row 200 characters
-wide. A check on one model names it once above its table. The JSON, JUnit and HTML reports keep
+wide. Each model is named whole once, above its own table (a model column was cut to
+"../dem....tflite" for two different models). The JSON, JUnit and HTML reports keep
 the full text of every field.
 """
 
@@ -36,21 +37,18 @@ def terminal_report(result: CheckResult, *, hide_passed: bool = False, width: in
         uncertain = [v for v in outcome.verdicts if v.uncertain]
         if uncertain:
             lines.append(f"  {_plural(len(uncertain), 'limit')} UNCERTAIN: the estimate's error band straddles the limit")
-        models = list(dict.fromkeys(v.model for v in verdicts))
-        if len(models) == 1:
-            lines.append(f"  model: {models[0]}")
         per_device = any(v.device for v in verdicts)  # a check of the files only has no device column
-        headers = [*(["model"] if len(models) > 1 else []), *(["device"] if per_device else []), "limit on",
-                   *(["before"] if with_before else []), "actual", "limit", "margin", "status"]
-        rows, details = [], []
-        for v in verdicts:
-            metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
-            before = [format_value(v.metric, v.before)] if with_before else []
-            rows.append([*([v.model] if len(models) > 1 else []), *([v.device or "-"] if per_device else []), metric,
-                         *before, v.actual_text(), v.limit_display(), v.margin_text(),
-                         v.status.upper() if v.flagged else v.status])
-            details.append([f"how: {v.how}", *(f"note: {note}" for note in v.notes)])
-        if rows:
+        headers = [*(["device"] if per_device else []), "limit on", *(["before"] if with_before else []),
+                   "actual", "limit", "margin", "status"]
+        for model in dict.fromkeys(v.model for v in verdicts):  # one table per model, named whole above it
+            lines.append(f"  model: {model}")   # (a model column cut two paths to the same "../dem....tflite")
+            rows, details = [], []
+            for v in (v for v in verdicts if v.model == model):
+                metric = v.metric + (" (vs baseline)" if v.limit_kind == "regression" else "")
+                before = [format_value(v.metric, v.before)] if with_before else []
+                rows.append([*([v.device or "-"] if per_device else []), metric, *before, v.actual_text(),
+                             v.limit_display(), v.margin_text(), v.status.upper() if v.flagged else v.status])
+                details.append([f"how: {v.how}", *(f"note: {note}" for note in v.notes)])
             lines += _table_with_details(headers, rows, details, width)
         if not outcome.passed and outcome.spec.message:
             lines.append(_message(outcome.spec.message, width))
