@@ -149,11 +149,10 @@ def render(document: dict[str, Any]) -> str:
             format_ms(latency.get("p50")), format_ms(latency.get("p90")), format_ms(latency.get("p99")),
             f"+-{band:.0f}%" if isinstance(band, (int, float)) else "-",
             format_bytes(memory.get("peak_bytes")), format_mj(result.get("energy_mj")),
-            format_bytes(result.get("size_bytes")),
-        ])
+        ])  # the model's size is the same on every row: the heading line above the table gives it
         notes += [f"  {result.get('device')}: {note}" for note in result.get("notes") or []]
     table = render_table(["device", "source", "threads", "p50", "p90", "p99", "error band", "peak memory",
-                          "energy", "size"], rows, right_align=(2, 3, 4, 5, 6, 7, 8, 9), max_width=WIDTH)
+                          "energy"], rows, right_align=(2, 3, 4, 5, 6, 7, 8), max_width=WIDTH)
     model = document.get("model", {})
     lines = [f"{model.get('path')}  ({format_bytes(model.get('size_bytes'))}, {model.get('precision') or '?'})",
              "", table]

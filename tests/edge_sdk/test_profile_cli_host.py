@@ -47,6 +47,16 @@ def test_terminal_table_names_the_run(capsys, sine_tflite):
     assert "host    measured        1" in out and "30 timed runs (fixed count" in out and "p99" in out
 
 
+def test_host_and_device_rows_fit_100_columns(capsys, sine_tflite):
+    devices = ["--device", "raspberry-pi-4", "--device", "stm32h747", "--device", "pixel-4"]
+    assert main(["profile", str(sine_tflite), "--runs", "30", *devices]) == 0
+    out = capsys.readouterr().out
+    # host p90/p99 beside estimates on a long device id: 107 columns in `make demo` with a size column
+    # repeating the model's size (the heading line gives it once)
+    assert max(len(line) for line in out.splitlines() if str(sine_tflite) not in line) <= 100, out
+    assert "raspberry-pi-4  estimated" in out and "host            measured" in out
+
+
 def test_html_report_is_rendered_beside_the_json(capsys, kws_tflite, tmp_path):
     page, report = tmp_path / "kws.html", tmp_path / "kws.json"
     assert main(["profile", str(kws_tflite), "--runs", "10", "--html", str(page), "-o", str(report)]) == 0
