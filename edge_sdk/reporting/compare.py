@@ -17,7 +17,7 @@ from typing import Any
 
 from edge_sdk.core import markdown as md
 from edge_sdk.core.errors import UsageError
-from edge_sdk.core.table import WIDTH, render_table, wrap_text
+from edge_sdk.core.table import WIDTH, render_table, shorten_middle, wrap_text
 from edge_sdk.core.units import format_quantity
 from edge_sdk.reporting.loading import DocumentSource, LoadedDocument, load_one
 
@@ -248,8 +248,10 @@ class Comparison:
                 f"{len(self.changed_rows())} of {len(self.rows)} values changed")
         if not rows:
             return head + "\n(nothing to show)"
-        return wrap_text(head) + "\n\n" + render_table(self.HEADERS, [r.cells() for r in rows], right_align=(1, 2, 3, 4),
-                                              max_width=WIDTH)
+        cells = [r.cells() for r in rows]
+        for row in cells:  # a sentence as a value (a host check's verdict) gives way to the keys, which say
+            row[1:3] = [shorten_middle(c, TEXT_VALUE_WIDTH) for c in row[1:3]]  # which device a row is about
+        return wrap_text(head) + "\n\n" + render_table(self.HEADERS, cells, right_align=(1, 2, 3, 4), max_width=WIDTH)
 
     def headline_rows(self) -> list[Row]:
         """The numbers a reviewer decides on: latency percentiles, sizes, peak memory, energy,
@@ -287,6 +289,10 @@ class Comparison:
     def __str__(self) -> str:
         return self.to_markdown() if self.markdown else self.to_text()
 
+
+TEXT_VALUE_WIDTH = 18  # before/after in the terminal table (JSON and Markdown keep the value whole); two 40-
+# character values left the key 16: "results[pixel-4/estimate].latency_ms.p50" and every other device's
+# p50 printed as the same "result..._ms.p50"
 
 HEADLINE_LEAVES = {"p50", "p90", "p99", "size_bytes", "gzip_size_bytes", "peak_bytes", "energy_mj", "artifact",
                    "drop", "status", "passed", "macs", "params", "peak_activation_bytes"}

@@ -129,3 +129,21 @@ def test_parity_metrics_have_a_direction_and_huge_relative_changes_read_as_ratio
     assert error.verdict == "worse" and error.cells()[4] == "x6e+04"
     assert rows["validation.outputs[y].sqnr_db"].verdict == "worse"
     assert rows["validation.outputs[y].top1_agreement"].verdict == "worse"
+
+
+def test_the_terminal_table_fits_100_columns_and_keeps_the_device_in_each_key() -> None:
+    def with_check(result: dict, text: str) -> dict:
+        result["provenance"]["host_checks"] = {"memory_budget": text}
+        return result
+
+    before = docs.profile_doc(results=[with_check(docs.estimated_result(d, 10.0), "within: measured 4.06 MB on the "
+                                                  "host, budget 536.87 MB") for d in ("pixel-4", "raspberry-pi-4")])
+    after = docs.profile_doc(results=[with_check(docs.estimated_result(d, 8.0), "within: measured 4.11 MB on the "
+                                                 "host, budget 536.87 MB") for d in ("pixel-4", "raspberry-pi-4")])
+    comparison = compare(before, after)
+    text = comparison.to_text()
+    assert max(len(line) for line in text.splitlines()) <= 100, text
+    p50 = [line for line in text.splitlines() if line.startswith("results[") and "_ms.p50" in line]
+    assert len(p50) == 2 and "results[pixel-4" in p50[0] and "results[raspber" in p50[1], text  # was "result..._ms.p50" twice
+    assert rows_by_key(comparison)["results[pixel-4/estimate].provenance.host_checks.memory_budget"].before \
+        == "within: measured 4.06 MB on the host, budget 536.87 MB"   # the document keeps the whole value
