@@ -60,15 +60,40 @@ def start_watchdog(parent_fd: int, timeout_s: float) -> None:
         os.closerange(3, keep[0])
         os.closerange(keep[0] + 1, keep[1])
         os.closerange(keep[1] + 1, 1 << 16)
+        parent_gone = False
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             ready, _, _ = select.select([parent_fd, done_read], [], [], remaining)
             if parent_fd in ready:  # checked first: PDEATHSIG ends the child too, after the parent's files close
+                parent_gone = True
                 break
             if done_read in ready:  # the child ended; with the parent alive, stragglers are the parent's to kill
                 os._exit(0)
-        os.killpg(os.getpgid(0), signal.SIGKILL)
+        group = os.getpgid(0)
+        if parent_gone:  # nobody is left to remove the run's files: leave the group, kill it, clean up
+            os.setsid()
+        os.killpg(group, signal.SIGKILL)
+        if parent_gone:
+            _remove_run_folder()
     finally:
         os._exit(0)
+
+
+def _remove_run_folder() -> None:
+    """The private folder of this run (``TMPDIR``'s parent, ``.child-*``), and the parent's own
+    ``edge-sdk-child-*`` work folder around it, once the killed parent can no longer do it."""
+    import shutil
+    from pathlib import Path
+
+    tmpdir = os.environ.get("TMPDIR")
+    if not tmpdir:
+        return
+    private = Path(tmpdir).parent
+    if not private.name.startswith(".child-"):
+        return
+    time.sleep(0.2)  # let the killed processes go before their folder does
+    shutil.rmtree(private, ignore_errors=True)
+    if private.parent.name.startswith("edge-sdk-child-"):
+        shutil.rmtree(private.parent, ignore_errors=True)

@@ -76,12 +76,14 @@ def test_killing_convert_kills_the_converter_and_publishes_nothing(tiny_keras, t
     cli = _convert(tiny_keras, out)
     try:
         converter = _converter_of(cli)
+        run_folder = Path(converter.environ()["TMPDIR"]).parent   # the child's private .child-* folder
         time.sleep(2.0)                  # well into the conversion (TensorFlow importing, converting)
         cli.send_signal(how)
         cli.wait(timeout=10)
         converter.wait(timeout=5)        # raises psutil.TimeoutExpired if it outlives the parent
         time.sleep(12)                   # longer than the whole conversion takes: nothing may appear
         assert sorted(p.name for p in tmp_path.iterdir()) == []
+        assert not run_folder.exists() and not run_folder.parent.exists()  # no temp folder left behind
     finally:
         if cli.poll() is None:
             cli.kill()
