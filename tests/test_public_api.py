@@ -135,6 +135,9 @@ def test_devices(tmp_path: Path) -> None:
     with pytest.raises(edge_sdk.ConfigError, match="cores"):
         edge_sdk.new_device("bad-phone", soc="x", cores="2x cortex-z9@2", ram="8GiB", output=tmp_path)
     assert not (tmp_path / "bad-phone.toml").exists()
+    with pytest.raises(edge_sdk.UsageError, match="bundled profile"):  # would silently replace pixel-4's fits
+        edge_sdk.new_device("pixel-4", soc="x", cores="4x cortex-a76@2.4", ram="8GiB", output=tmp_path)
+    assert not (tmp_path / "pixel-4.toml").exists()
 
 
 def test_phones_over_adb(adb_lab, sine_tflite: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811

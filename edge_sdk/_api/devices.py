@@ -123,6 +123,12 @@ def new_device(device_id: str, *, soc: str, cores: str, ram: str, like: str | No
     if base is not None and base.kind in ("mcu", "host"):
         raise UsageError(f"like={like}: a {base.kind} profile cannot stand in for a {kind}; name a phone or board "
                          "(e.g. like=pixel-7)", params=("like",))
+    from devices.catalog import BUNDLED_DIR
+
+    if (BUNDLED_DIR / f"{device_id}.toml").is_file() and not force:
+        raise UsageError(f"device_id={device_id!r} is a bundled profile with published measurements; a profile of "
+                         "yours with that id would replace it in every estimate. Choose another id (e.g. "
+                         f"{device_id}-mine), or pass force=True to shadow it on purpose", params=("force",))
     if target.exists() and not force:
         raise UsageError(f"{target} exists; pass force=True to replace it, or choose another id or output",
                          params=("force",))
