@@ -25,6 +25,8 @@ only by a conversion, and then in a child process.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from edge_sdk.core.version import __version__
@@ -122,3 +124,21 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+class _PublicApi(types.ModuleType):
+    """``edge_sdk.sweep`` names both the API function and the subpackage that defines it.
+
+    Importing the subpackage (``from edge_sdk.sweep import merge``, or ``edge_sdk.SweepResult``)
+    makes the import system bind the package over the name, and ``edge_sdk.sweep(...)`` then raised
+    "'module' object is not callable". The function is kept there instead; the package stays
+    importable by its dotted name (sys.modules).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "sweep" and isinstance(value, types.ModuleType):
+            value = getattr(value, "sweep", value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicApi
