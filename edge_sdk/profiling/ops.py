@@ -18,9 +18,9 @@ HOST_METHOD = ("each op cut out as a one-op model (its weights, the real activat
 
 
 def _layer(op: Any) -> str:
-    from runtime_harness.estimator.per_op import layer_name
+    from runtime_harness.estimator.per_op import op_layer_name
 
-    return next((layer_name(r.name) for r in op.outputs if r is not None and r.name), "")
+    return op_layer_name(op)
 
 
 def host_ops(graph: Any, raw: dict[str, Any], whole_p50_ms: float | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -112,12 +112,6 @@ def result_label(result: dict[str, Any]) -> str:
     if result.get("source") == "estimated":
         return f"{device} (estimated)"
     return "host" if result.get("backend") == "host" else f"{device} ({result.get('backend', 'measured')})"
-
-
-def hotspots(rows: list[dict[str, Any]], top: int = 10) -> list[dict[str, Any]]:
-    """The ``top`` costliest rows, and by op type the summed time (for the report's bar chart)."""
-    timed = [r for r in rows if r.get("ms") is not None]
-    return sorted(timed, key=lambda r: -r["ms"])[:top]
 
 
 def by_type(rows: list[dict[str, Any]]) -> dict[str, float]:

@@ -66,7 +66,7 @@ def per_op_breakdown(graph: Any, profile: DeviceProfile, total_ms: float, *, thr
     rows = []
     for op, ms in zip(ops, raw):
         rows.append({
-            "index": op.index, "type": op.type, "layer": _layer_name(op),
+            "index": op.index, "type": op.type, "layer": op_layer_name(op),
             "ms": round(ms * scale, 6), "share": round(ms / sum(raw), 6) if sum(raw) else 0.0,
             "macs": int(op.macs), "bytes_moved": _bytes_moved(op), "kernel": kernel_class(op.type),
             "delegated": None if delegated is None else op.index in delegated,
@@ -74,7 +74,7 @@ def per_op_breakdown(graph: Any, profile: DeviceProfile, total_ms: float, *, thr
     return rows
 
 
-def _layer_name(op: Any) -> str:
+def op_layer_name(op: Any) -> str:
     """The user's layer name, as converters leave it in the op's first output tensor name."""
     for ref in op.outputs:
         if ref is not None and ref.name:
